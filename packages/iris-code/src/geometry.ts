@@ -1,0 +1,151 @@
+import { IrisCodeError, describeType } from "./errors.js";
+
+/**
+ * Shape of an iris code: `rows` radial bands × `cols` angular samples × `bitsPerCell` bits per
+ * sample (phase-quadrant bits of one or more filters). Bits are laid out row-major over
+ * (row, column, bit-in-cell), bit-in-cell fastest.
+ */
+export interface CodeGeometry {
+  readonly rows: number;
+  readonly cols: number;
+  readonly bitsPerCell: number;
+}
+
+/** Parts per ten thousand: the resolution of decision thresholds, shared with the circuits. */
+export const THRESHOLD_SCALE = 10_000;
+
+/**
+ * Everything the encoder, matcher, circuit and wire formats must agree on: the code geometry and
+ * the decision policy.
+ */
+export interface IrisProfile {
+  /** A short name, e.g. `"zkiris-16x112x2"`. */
+  readonly name: string;
+  readonly geometry: CodeGeometry;
+  /** Largest cyclic column shift tried in either direction (head tilt), in columns. */
+  readonly maxShift: number;
+  /**
+   * Match decision threshold on the raw fractional Hamming distance, in parts per
+   * {@link THRESHOLD_SCALE}: a comparison matches when `differing * 10000 <= threshold * usable`.
+   */
+  readonly thresholdPer10k: number;
+  /** A comparison with fewer jointly usable bits than this is never a match. */
+  readonly minUsableBits: number;
+}
+
+/** Total number of bits of a code with this geometry. */
+export function bitCount(geometry: CodeGeometry): number {
+  return geometry.rows * geometry.cols * geometry.bitsPerCell;
+}
+
+/** Number of bits in one row (one radial band) of a code. */
+export function rowBitCount(geometry: CodeGeometry): number {
+  return geometry.cols * geometry.bitsPerCell;
+}
+
+/** Number of bytes of a packed bit array (bits or mask) for this geometry. */
+export function packedByteLength(geometry: CodeGeometry): number {
+  return Math.ceil(bitCount(geometry) / 8);
+}
+
+/** Largest dimension accepted; keeps sizes well inside safe integers and wire-format fields. */
+const MAX_DIMENSION = 65_535;
+
+function checkInteger(value: unknown, field: string, min: number, max: number): number {
+  if (typeof value !== "number" || !Number.isInteger(value)) {
+    throw new IrisCodeError(
+      "INVALID_PARAMETER",
+      `Parameter '${field}' is not an integer, received ${describeType(value)} ${String(value)}`,
+      { field },
+    );
+  }
+  if (value < min || value > max) {
+    throw new IrisCodeError(
+      "INVALID_PARAMETER",
+      `Parameter '${field}' must be between ${min} and ${max}, received ${value}`,
+      { field },
+    );
+  }
+  return value;
+}
+
+/** Checks a geometry and returns a frozen copy; throws `INVALID_GEOMETRY` naming the bad field. */
+export function checkGeometry(geometry: unknown, field = "geometry"): CodeGeometry {
+  if (typeof geometry !== "object" || geometry === null) {
+    throw new IrisCodeError("INVALID_GEOMETRY", `Parameter '${field}' is not an object, received ${describeType(geometry)}`, {
+      field,
+    });
+  }
+  const g = geometry as Record<string, unknown>;
+  try {
+    const rows = checkInteger(g.rows, `${field}.rows`, 1, MAX_DIMENSION);
+    const cols = checkInteger(g.cols, `${field}.cols`, 1, MAX_DIMENSION);
+    const bitsPerCell = checkInteger(g.bitsPerCell, `${field}.bitsPerCell`, 1, 255);
+    return Object.freeze({ rows, cols, bitsPerCell });
+  } catch (error) {
+    if (error instanceof IrisCodeError) {
+      throw new IrisCodeError("INVALID_GEOMETRY", error.message, { field: error.field });
+    }
+    throw error;
+  }
+}
+
+/** Checks a profile and returns a frozen copy. */
+export function checkProfile(profile: IrisProfile): IrisProfile {
+  const geometry = checkGeometry(profile.geometry, "profile.geometry");
+  const maxShift = checkInteger(profile.maxShift, "profile.maxShift", 0, Math.floor((geometry.cols - 1) / 2));
+  const thresholdPer10k = checkInteger(profile.thresholdPer10k, "profile.thresholdPer10k", 0, THRESHOLD_SCALE);
+  const minUsableBits = checkInteger(profile.minUsableBits, "profile.minUsableBits", 1, bitCount(geometry));
+  if (typeof profile.name !== "string" || profile.name.length === 0) {
+    throw new IrisCodeError("INVALID_PARAMETER", "Parameter 'profile.name' must be a non-empty string", {
+      field: "profile.name",
+    });
+  }
+  return Object.freeze({ name: profile.name, geometry, maxShift, thresholdPer10k, minUsableBits });
+}
+
+/** True when two geometries have the same shape. */
+export function sameGeometry(a: CodeGeometry, b: CodeGeometry): boolean {
+  return a.rows === b.rows && a.cols === b.cols && a.bitsPerCell === b.bitsPerCell;
+}
+
+/** Throws `GEOMETRY_MISMATCH` unless both geometries are equal. */
+export function assertSameGeometry(a: CodeGeometry, b: CodeGeometry, field = "geometry"): void {
+  if (!sameGeometry(a, b)) {
+    throw new IrisCodeError(
+      "GEOMETRY_MISMATCH",
+      `Geometry mismatch in '${field}': ${formatGeometry(a)} versus ${formatGeometry(b)}`,
+      { field },
+    );
+  }
+}
+
+/** `16x112x2` style label. */
+export function formatGeometry(g: CodeGeometry): string {
+  return `${g.rows}x${g.cols}x${g.bitsPerCell}`;
+}
+
+/** Geometry of open-iris (Worldcoin) templates: 16 × 256 × (2 filters × 2 phase bits). */
+export const OPEN_IRIS_GEOMETRY: CodeGeometry = Object.freeze({ rows: 16, cols: 256, bitsPerCell: 4 });
+
+/**
+ * The default profile. Its geometry was chosen by measured accuracy on real near-infrared images
+ * against the cost of the match circuit (see the package README); a row must fit one field
+ * element together with the shift (`cols * bitsPerCell + maxShift * bitsPerCell <= 252`).
+ */
+export const DEFAULT_PROFILE: IrisProfile = Object.freeze({
+  name: "zkiris-16x112x2",
+  geometry: Object.freeze({ rows: 16, cols: 112, bitsPerCell: 2 }),
+  maxShift: 8,
+  thresholdPer10k: 3600,
+  minUsableBits: 1200,
+});
+
+/** Profile for open-iris templates (1:N search and distance; too large for the match circuit). */
+export const OPEN_IRIS_PROFILE: IrisProfile = Object.freeze({
+  name: "open-iris-16x256x4",
+  geometry: OPEN_IRIS_GEOMETRY,
+  maxShift: 15,
+  thresholdPer10k: 3500,
+  minUsableBits: 4000,
+});
