@@ -16,12 +16,13 @@ import {
   poseidon15,
   poseidon16,
 } from "poseidon-lite";
-import { IrisCodeError, describeType } from "./errors.js";
+import { describeType, IrisCodeError } from "./errors.js";
 import { type CodeGeometry, rowBitCount } from "./geometry.js";
 import type { IrisCode } from "./iris-code.js";
 
 /** Order of the BN254 scalar field, in which every commitment lives. */
-export const SNARK_FIELD_ORDER = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+export const SNARK_FIELD_ORDER =
+  21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 
 /** Most bits packed into one field element (one row, or one chunk of a longer row). */
 export const BITS_PER_FIELD_ELEMENT = 248;
@@ -66,7 +67,9 @@ export function poseidon(inputs: readonly bigint[]): bigint {
  */
 export function hashFieldElements(elements: readonly bigint[]): bigint {
   if (elements.length === 0) {
-    throw new IrisCodeError("INVALID_PARAMETER", "Cannot hash an empty list of field elements", { field: "elements" });
+    throw new IrisCodeError("INVALID_PARAMETER", "Cannot hash an empty list of field elements", {
+      field: "elements",
+    });
   }
   if (elements.length <= POSEIDON_MAX_INPUTS) return poseidon(elements);
   const next: bigint[] = [];
@@ -115,9 +118,13 @@ export function packCode(code: IrisCode): { bits: bigint[]; mask: bigint[] } {
 /** Checks that a salt is a field element (a bigint in [0, field order)); throws `INVALID_SALT`. */
 export function checkSalt(salt: unknown): bigint {
   if (typeof salt !== "bigint") {
-    throw new IrisCodeError("INVALID_SALT", `Parameter 'salt' is not a bigint, received ${describeType(salt)}`, {
-      field: "salt",
-    });
+    throw new IrisCodeError(
+      "INVALID_SALT",
+      `Parameter 'salt' is not a bigint, received ${describeType(salt)}`,
+      {
+        field: "salt",
+      },
+    );
   }
   if (salt < 0n || salt >= SNARK_FIELD_ORDER) {
     throw new IrisCodeError("INVALID_SALT", "Parameter 'salt' must be a field element in [0, field order)", {
@@ -150,7 +157,9 @@ export function probeCommitment(code: IrisCode): bigint {
 /** The message a capture device signs: `Poseidon(probeCommitment, challenge)`. */
 export function captureMessage(probeCommitmentValue: bigint, challenge: bigint): bigint {
   if (challenge < 0n || challenge >= SNARK_FIELD_ORDER) {
-    throw new IrisCodeError("INVALID_PARAMETER", "Parameter 'challenge' must be a field element", { field: "challenge" });
+    throw new IrisCodeError("INVALID_PARAMETER", "Parameter 'challenge' must be a field element", {
+      field: "challenge",
+    });
   }
   return poseidon2([probeCommitmentValue, challenge]);
 }

@@ -1,5 +1,11 @@
 import { IrisCodeError } from "./errors.js";
-import { type CodeGeometry, type IrisProfile, THRESHOLD_SCALE, assertSameGeometry, rowBitCount } from "./geometry.js";
+import {
+  assertSameGeometry,
+  type CodeGeometry,
+  type IrisProfile,
+  rowBitCount,
+  THRESHOLD_SCALE,
+} from "./geometry.js";
 import { IrisCode, unpackBits } from "./iris-code.js";
 
 /** Options of {@link hammingDistance}. */
@@ -129,7 +135,11 @@ export class PreparedProbe {
   }
 
   /** Compares a template (as unshifted row words of bits and mask) at every shift. */
-  compareWords(templateBits: Uint32Array, templateMask: Uint32Array, options: DistanceOptions = {}): DistanceResult {
+  compareWords(
+    templateBits: Uint32Array,
+    templateMask: Uint32Array,
+    options: DistanceOptions = {},
+  ): DistanceResult {
     const minUsable = options.minUsableBits ?? 1;
     const norm = options.normalise;
     let best: DistanceResult | undefined;
@@ -150,7 +160,14 @@ export class PreparedProbe {
         best === undefined ||
         (norm ? distance < best.distance : differing * best.usableBits < best.differingBits * usable)
       ) {
-        best = { distance, rawDistance: raw, shift: this.shifts[k]!, usableBits: usable, differingBits: differing, comparable: true };
+        best = {
+          distance,
+          rawDistance: raw,
+          shift: this.shifts[k]!,
+          usableBits: usable,
+          differingBits: differing,
+          comparable: true,
+        };
       }
     }
     return best ?? NOT_COMPARABLE;
@@ -187,12 +204,20 @@ export function normaliseDistance(raw: number, usable: number, referenceBits: nu
  * than `minUsableBits` jointly usable bits are skipped; if none is left the result has
  * `comparable: false` and distance 1. Throws `GEOMETRY_MISMATCH` for codes of different shapes.
  */
-export function hammingDistance(template: IrisCode, probe: IrisCode, options: DistanceOptions = {}): DistanceResult {
+export function hammingDistance(
+  template: IrisCode,
+  probe: IrisCode,
+  options: DistanceOptions = {},
+): DistanceResult {
   assertSameGeometry(template.geometry, probe.geometry, "probe.geometry");
   if (options.normalise !== undefined && !(options.normalise.referenceBits > 0)) {
-    throw new IrisCodeError("INVALID_PARAMETER", "Parameter 'normalise.referenceBits' must be a positive number", {
-      field: "normalise.referenceBits",
-    });
+    throw new IrisCodeError(
+      "INVALID_PARAMETER",
+      "Parameter 'normalise.referenceBits' must be a positive number",
+      {
+        field: "normalise.referenceBits",
+      },
+    );
   }
   return new PreparedProbe(probe, options.maxShift ?? 0).compare(template, options);
 }
@@ -256,7 +281,14 @@ export function referenceHammingDistance(
     }
     if (usable === 0 || usable < minUsableBits) continue;
     if (!best.comparable || differing * best.usableBits < best.differingBits * usable) {
-      best = { distance: differing / usable, rawDistance: differing / usable, shift: s, usableBits: usable, differingBits: differing, comparable: true };
+      best = {
+        distance: differing / usable,
+        rawDistance: differing / usable,
+        shift: s,
+        usableBits: usable,
+        differingBits: differing,
+        comparable: true,
+      };
     }
   }
   return best;

@@ -1,4 +1,4 @@
-import { IrisCodeError, describeType } from "./errors.js";
+import { describeType, IrisCodeError } from "./errors.js";
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 const DECODE = (() => {
@@ -28,9 +28,13 @@ export function toBase64(bytes: Uint8Array): string {
  */
 export function fromBase64(text: unknown, field = "base64"): Uint8Array {
   if (typeof text !== "string") {
-    throw new IrisCodeError("MALFORMED_BASE64", `Field '${field}' is not a string, received ${describeType(text)}`, {
-      field,
-    });
+    throw new IrisCodeError(
+      "MALFORMED_BASE64",
+      `Field '${field}' is not a string, received ${describeType(text)}`,
+      {
+        field,
+      },
+    );
   }
   const fail = (why: string): never => {
     throw new IrisCodeError("MALFORMED_BASE64", `Field '${field}' is not valid base64: ${why}`, { field });
@@ -74,7 +78,9 @@ export function toHex(bytes: Uint8Array): string {
 /** Strict hexadecimal decoding (even length, 0-9a-fA-F only); throws `MALFORMED_HEX`. */
 export function fromHex(text: unknown, field = "hex"): Uint8Array {
   if (typeof text !== "string" || text.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(text)) {
-    throw new IrisCodeError("MALFORMED_HEX", `Field '${field}' is not an even-length hexadecimal string`, { field });
+    throw new IrisCodeError("MALFORMED_HEX", `Field '${field}' is not an even-length hexadecimal string`, {
+      field,
+    });
   }
   const out = new Uint8Array(text.length / 2);
   for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(text.slice(2 * i, 2 * i + 2), 16);

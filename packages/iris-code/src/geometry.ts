@@ -1,4 +1,4 @@
-import { IrisCodeError, describeType } from "./errors.js";
+import { describeType, IrisCodeError } from "./errors.js";
 
 /**
  * Shape of an iris code: `rows` radial bands × `cols` angular samples × `bitsPerCell` bits per
@@ -72,9 +72,13 @@ function checkInteger(value: unknown, field: string, min: number, max: number): 
 /** Checks a geometry and returns a frozen copy; throws `INVALID_GEOMETRY` naming the bad field. */
 export function checkGeometry(geometry: unknown, field = "geometry"): CodeGeometry {
   if (typeof geometry !== "object" || geometry === null) {
-    throw new IrisCodeError("INVALID_GEOMETRY", `Parameter '${field}' is not an object, received ${describeType(geometry)}`, {
-      field,
-    });
+    throw new IrisCodeError(
+      "INVALID_GEOMETRY",
+      `Parameter '${field}' is not an object, received ${describeType(geometry)}`,
+      {
+        field,
+      },
+    );
   }
   const g = geometry as Record<string, unknown>;
   try {
@@ -94,7 +98,12 @@ export function checkGeometry(geometry: unknown, field = "geometry"): CodeGeomet
 export function checkProfile(profile: IrisProfile): IrisProfile {
   const geometry = checkGeometry(profile.geometry, "profile.geometry");
   const maxShift = checkInteger(profile.maxShift, "profile.maxShift", 0, Math.floor((geometry.cols - 1) / 2));
-  const thresholdPer10k = checkInteger(profile.thresholdPer10k, "profile.thresholdPer10k", 0, THRESHOLD_SCALE);
+  const thresholdPer10k = checkInteger(
+    profile.thresholdPer10k,
+    "profile.thresholdPer10k",
+    0,
+    THRESHOLD_SCALE,
+  );
   const minUsableBits = checkInteger(profile.minUsableBits, "profile.minUsableBits", 1, bitCount(geometry));
   if (typeof profile.name !== "string" || profile.name.length === 0) {
     throw new IrisCodeError("INVALID_PARAMETER", "Parameter 'profile.name' must be a non-empty string", {

@@ -1,5 +1,5 @@
-import { IrisCodeError, describeType } from "./errors.js";
-import { type CodeGeometry, bitCount, checkGeometry, packedByteLength } from "./geometry.js";
+import { describeType, IrisCodeError } from "./errors.js";
+import { bitCount, type CodeGeometry, checkGeometry, packedByteLength } from "./geometry.js";
 
 /**
  * An iris code: packed bits and a packed mask of the same shape, plus the geometry.
@@ -140,9 +140,13 @@ function onesPacked(g: CodeGeometry): Uint8Array {
 
 function checkPacked(g: CodeGeometry, bytes: unknown, field: string): Uint8Array {
   if (!(bytes instanceof Uint8Array)) {
-    throw new IrisCodeError("INVALID_PARAMETER", `Parameter '${field}' is not a Uint8Array, received ${describeType(bytes)}`, {
-      field,
-    });
+    throw new IrisCodeError(
+      "INVALID_PARAMETER",
+      `Parameter '${field}' is not a Uint8Array, received ${describeType(bytes)}`,
+      {
+        field,
+      },
+    );
   }
   const expected = packedByteLength(g);
   if (bytes.length !== expected) {
@@ -154,7 +158,11 @@ function checkPacked(g: CodeGeometry, bytes: unknown, field: string): Uint8Array
   }
   const rem = bitCount(g) & 7;
   if (rem !== 0 && (bytes[expected - 1]! & (0xff >> rem)) !== 0) {
-    throw new IrisCodeError("NONZERO_PADDING", `Field '${field}' has padding bits set after bit ${bitCount(g)}`, { field });
+    throw new IrisCodeError(
+      "NONZERO_PADDING",
+      `Field '${field}' has padding bits set after bit ${bitCount(g)}`,
+      { field },
+    );
   }
   return bytes;
 }
@@ -163,9 +171,13 @@ function checkPacked(g: CodeGeometry, bytes: unknown, field: string): Uint8Array
 export function packBitValues(g: CodeGeometry, values: ArrayLike<number>, field: string): Uint8Array {
   const n = bitCount(g);
   if (values === null || typeof values !== "object" || typeof values.length !== "number") {
-    throw new IrisCodeError("INVALID_PARAMETER", `Parameter '${field}' is not an array, received ${describeType(values)}`, {
-      field,
-    });
+    throw new IrisCodeError(
+      "INVALID_PARAMETER",
+      `Parameter '${field}' is not an array, received ${describeType(values)}`,
+      {
+        field,
+      },
+    );
   }
   if (values.length !== n) {
     throw new IrisCodeError(
@@ -179,9 +191,13 @@ export function packBitValues(g: CodeGeometry, values: ArrayLike<number>, field:
     const v = values[i];
     if (v === 1) out[i >> 3]! |= 0x80 >> (i & 7);
     else if (v !== 0) {
-      throw new IrisCodeError("NON_BINARY", `Field '${field}[${i}]' is ${String(v)}; every bit must be 0 or 1`, {
-        field: `${field}[${i}]`,
-      });
+      throw new IrisCodeError(
+        "NON_BINARY",
+        `Field '${field}[${i}]' is ${String(v)}; every bit must be 0 or 1`,
+        {
+          field: `${field}[${i}]`,
+        },
+      );
     }
   }
   return out;

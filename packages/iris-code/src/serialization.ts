@@ -1,6 +1,6 @@
-import { fromBase64, toBase64, crc32 } from "./encoding.js";
-import { IrisCodeError, describeType } from "./errors.js";
-import { type CodeGeometry, OPEN_IRIS_GEOMETRY, checkGeometry, packedByteLength } from "./geometry.js";
+import { crc32, fromBase64, toBase64 } from "./encoding.js";
+import { describeType, IrisCodeError } from "./errors.js";
+import { type CodeGeometry, checkGeometry, OPEN_IRIS_GEOMETRY, packedByteLength } from "./geometry.js";
 import { IrisCode } from "./iris-code.js";
 
 /** Version of the JSON and binary wire formats written by this package. */
@@ -44,7 +44,10 @@ export function fromJson(input: unknown): IrisCode {
     }
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new IrisCodeError("MALFORMED_JSON", `Iris code JSON must be an object, received ${describeType(value)}`);
+    throw new IrisCodeError(
+      "MALFORMED_JSON",
+      `Iris code JSON must be an object, received ${describeType(value)}`,
+    );
   }
   const obj = value as Record<string, unknown>;
   if (obj.version !== IRIS_CODE_FORMAT_VERSION) {
@@ -91,18 +94,28 @@ export function toBinary(code: IrisCode): Uint8Array {
  */
 export function fromBinary(bytes: unknown): IrisCode {
   if (!(bytes instanceof Uint8Array)) {
-    throw new IrisCodeError("INVALID_PARAMETER", `Parameter 'bytes' is not a Uint8Array, received ${describeType(bytes)}`, {
-      field: "bytes",
-    });
+    throw new IrisCodeError(
+      "INVALID_PARAMETER",
+      `Parameter 'bytes' is not a Uint8Array, received ${describeType(bytes)}`,
+      {
+        field: "bytes",
+      },
+    );
   }
   if (bytes.length < HEADER_BYTES + TRAILER_BYTES) {
-    throw new IrisCodeError("WRONG_LENGTH", `Binary iris code has ${bytes.length} bytes, shorter than its header`, {
-      field: "bytes",
-    });
+    throw new IrisCodeError(
+      "WRONG_LENGTH",
+      `Binary iris code has ${bytes.length} bytes, shorter than its header`,
+      {
+        field: "bytes",
+      },
+    );
   }
   for (let i = 0; i < MAGIC.length; i++) {
     if (bytes[i] !== MAGIC[i]) {
-      throw new IrisCodeError("BAD_MAGIC", "Binary iris code does not start with the magic bytes 'ZKIC'", { field: "magic" });
+      throw new IrisCodeError("BAD_MAGIC", "Binary iris code does not start with the magic bytes 'ZKIC'", {
+        field: "magic",
+      });
     }
   }
   if (bytes[4] !== IRIS_CODE_FORMAT_VERSION) {
@@ -153,7 +166,10 @@ export interface OpenIrisTemplateJson {
  */
 export function fromOpenIrisTemplate(template: OpenIrisTemplateJson): IrisCode {
   if (typeof template !== "object" || template === null) {
-    throw new IrisCodeError("MALFORMED_JSON", `open-iris template must be an object, received ${describeType(template)}`);
+    throw new IrisCodeError(
+      "MALFORMED_JSON",
+      `open-iris template must be an object, received ${describeType(template)}`,
+    );
   }
   const bits = fromBase64(template.iris_codes, "iris_codes");
   const mask = fromBase64(template.mask_codes, "mask_codes");
