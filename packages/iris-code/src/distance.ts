@@ -67,20 +67,60 @@ export function wordsPerRow(geometry: CodeGeometry): number {
  * cyclically by `shift` columns: output column c holds input column (c + shift) mod cols.
  */
 export function rowWords(packed: Uint8Array, geometry: CodeGeometry, shift = 0): Uint32Array {
-  const rowBits = rowBitCount(geometry);
-  const wpr = wordsPerRow(geometry);
-  const out = new Uint32Array(geometry.rows * wpr);
-  const offset = (((shift % geometry.cols) + geometry.cols) % geometry.cols) * geometry.bitsPerCell;
-  for (let r = 0; r < geometry.rows; r++) {
-    const base = r * rowBits;
-    for (let j = 0; j < rowBits; j++) {
-      let src = j + offset;
-      if (src >= rowBits) src -= rowBits;
-      const i = base + src;
-      if ((packed[i >> 3]! >> (7 - (i & 7))) & 1) out[r * wpr + (j >>> 5)]! |= 0x80000000 >>> (j & 31);
+  return new RowRotator(packed, geometry).rotated(shift);
+}
+
+/**
+ * Produces the row words of a packed bit array at any column shift. Each row is laid out twice in
+ * a row ("doubled"), so a rotation is a word-aligned read at a bit offset: O(bits) once, then
+ * O(bits / 32) per shift.
+ */
+class RowRotator {
+  readonly #geometry: CodeGeometry;
+  readonly #rowBits: number;
+  readonly #doubledWords: number;
+  readonly #doubled: Uint32Array;
+
+  constructor(packed: Uint8Array, geometry: CodeGeometry) {
+    this.#geometry = geometry;
+    const rowBits = rowBitCount(geometry);
+    this.#rowBits = rowBits;
+    this.#doubledWords = Math.ceil((2 * rowBits) / 32) + 1;
+    this.#doubled = new Uint32Array(geometry.rows * this.#doubledWords);
+    for (let r = 0; r < geometry.rows; r++) {
+      const base = r * this.#doubledWords;
+      for (let j = 0; j < rowBits; j++) {
+        const i = r * rowBits + j;
+        if ((packed[i >> 3]! >> (7 - (i & 7))) & 1) {
+          this.#doubled[base + (j >>> 5)]! |= 0x80000000 >>> (j & 31);
+          const k = j + rowBits;
+          this.#doubled[base + (k >>> 5)]! |= 0x80000000 >>> (k & 31);
+        }
+      }
     }
   }
-  return out;
+
+  rotated(shift: number): Uint32Array {
+    const g = this.#geometry;
+    const rowBits = this.#rowBits;
+    const wpr = Math.ceil(rowBits / 32);
+    const out = new Uint32Array(g.rows * wpr);
+    const offset = (((shift % g.cols) + g.cols) % g.cols) * g.bitsPerCell;
+    const tail = rowBits & 31;
+    const lastMask = tail === 0 ? 0xffffffff : (0xffffffff << (32 - tail)) >>> 0;
+    for (let r = 0; r < g.rows; r++) {
+      const base = r * this.#doubledWords;
+      for (let w = 0; w < wpr; w++) {
+        const b = offset + 32 * w;
+        const q = base + (b >>> 5);
+        const s = b & 31;
+        let v = s === 0 ? this.#doubled[q]! : (this.#doubled[q]! << s) | (this.#doubled[q + 1]! >>> (32 - s));
+        if (w === wpr - 1) v &= lastMask;
+        out[r * wpr + w] = v >>> 0;
+      }
+    }
+    return out;
+  }
 }
 
 /**
@@ -130,8 +170,10 @@ export class PreparedProbe {
     const shifts = [0];
     for (let s = 1; s <= maxShift; s++) shifts.push(-s, s);
     this.shifts = shifts;
-    this.#bits = shifts.map((s) => rowWords(probe.packedBitsView() as Uint8Array, probe.geometry, s));
-    this.#masks = shifts.map((s) => rowWords(probe.packedMaskView() as Uint8Array, probe.geometry, s));
+    const bits = new RowRotator(probe.packedBitsView() as Uint8Array, probe.geometry);
+    const masks = new RowRotator(probe.packedMaskView() as Uint8Array, probe.geometry);
+    this.#bits = shifts.map((s) => bits.rotated(s));
+    this.#masks = shifts.map((s) => masks.rotated(s));
   }
 
   /** Compares a template (as unshifted row words of bits and mask) at every shift. */
