@@ -1,0 +1,138 @@
+import { bitCount, type IrisProfile, THRESHOLD_SCALE } from "@zkiris/iris-code";
+import { UniquenessError } from "./errors.js";
+
+/** Identifier of an enrolled code: a string (non-empty) or a bigint (for example a database key). */
+export type EnrolmentId = string | bigint;
+
+/** Options of a search; every field defaults to the index's profile. */
+export interface SearchOptions {
+  /** Match threshold in parts per 10,000: a code matches when `differing * 10000 <= threshold * usable`. */
+  thresholdPer10k?: number;
+  /** Shifts with fewer jointly usable bits are ignored, and a match needs at least this many. */
+  minUsableBits?: number;
+  /** Largest cyclic column shift of the probe tried in either direction. */
+  maxShift?: number;
+  /** Largest number of matches returned in `matches` (the closest ones); `matchCount` counts all. Default: all. */
+  limit?: number;
+}
+
+/** One enrolled code within the threshold, at its best shift. */
+export interface SearchMatch {
+  readonly id: EnrolmentId;
+  /** `differingBits / usableBits` at the best shift. */
+  readonly distance: number;
+  readonly differingBits: number;
+  readonly usableBits: number;
+  /** Best shift s: probe column c was compared with enrolled column c - s (iris-code's convention). */
+  readonly shift: number;
+}
+
+/** Result of an exact 1:N search. */
+export interface SearchResult {
+  /** Matches sorted by distance (exact rational order), then by id; at most `limit` of them. */
+  readonly matches: SearchMatch[];
+  /** The closest match, or null when no enrolled code matches. */
+  readonly best: SearchMatch | null;
+  /** Number of matching codes (before `limit`). */
+  readonly matchCount: number;
+  /** Number of enrolled codes compared (each at every shift). */
+  readonly compared: number;
+  /** Wall-clock time of the search in milliseconds. */
+  readonly elapsedMs: number;
+}
+
+/** Search options with defaults applied and checked. */
+export interface ResolvedSearchOptions {
+  readonly thresholdPer10k: number;
+  readonly minUsableBits: number;
+  readonly maxShift: number;
+  readonly limit: number;
+}
+
+function checkIntegerOption(value: unknown, field: string, min: number, max: number): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    throw new UniquenessError(
+      "INVALID_PARAMETER",
+      `Parameter '${field}' must be an integer between ${min} and ${max}, received ${typeof value} ${String(value)}`,
+      { field },
+    );
+  }
+  return value;
+}
+
+/** Applies a profile's defaults to search options and checks every field. */
+export function resolveSearchOptions(
+  profile: IrisProfile,
+  options: SearchOptions | undefined,
+): ResolvedSearchOptions {
+  if (options !== undefined && (typeof options !== "object" || options === null)) {
+    throw new UniquenessError(
+      "INVALID_PARAMETER",
+      `Parameter 'options' is not an object, received ${String(options)}`,
+      {
+        field: "options",
+      },
+    );
+  }
+  const o = options ?? {};
+  const g = profile.geometry;
+  return {
+    thresholdPer10k: checkIntegerOption(
+      o.thresholdPer10k ?? profile.thresholdPer10k,
+      "options.thresholdPer10k",
+      0,
+      THRESHOLD_SCALE,
+    ),
+    minUsableBits: checkIntegerOption(
+      o.minUsableBits ?? profile.minUsableBits,
+      "options.minUsableBits",
+      1,
+      bitCount(g),
+    ),
+    maxShift: checkIntegerOption(
+      o.maxShift ?? profile.maxShift,
+      "options.maxShift",
+      0,
+      Math.floor((g.cols - 1) / 2),
+    ),
+    limit:
+      o.limit === undefined
+        ? Number.POSITIVE_INFINITY
+        : checkIntegerOption(o.limit, "options.limit", 0, 2 ** 32),
+  };
+}
+
+/** Checks an enrolment id; throws `INVALID_ID` unless it is a non-empty string or a bigint. */
+export function checkId(id: unknown, field = "id"): EnrolmentId {
+  if (typeof id === "bigint" || (typeof id === "string" && id.length > 0)) return id;
+  throw new UniquenessError(
+    "INVALID_ID",
+    `Parameter '${field}' must be a non-empty string or a bigint, received ${typeof id} ${String(id)}`,
+    { field },
+  );
+}
+
+function compareIds(a: EnrolmentId, b: EnrolmentId): number {
+  if (typeof a !== typeof b) return typeof a === "bigint" ? -1 : 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Orders matches by exact distance (`d1 * u2` versus `d2 * u1`), then by id. */
+export function compareMatches(a: SearchMatch, b: SearchMatch): number {
+  const diff = a.differingBits * b.usableBits - b.differingBits * a.usableBits;
+  return diff !== 0 ? diff : compareIds(a.id, b.id);
+}
+
+/** Sorts matches and assembles a result. */
+export function finishResult(
+  matches: SearchMatch[],
+  limit: number,
+  compared: number,
+  startedAt: number,
+): SearchResult {
+  matches.sort(compareMatches);
+  const matchCount = matches.length;
+  const best = matches[0] ?? null;
+  if (matches.length > limit) matches.length = limit;
+  return { matches, best, matchCount, compared, elapsedMs: performance.now() - startedAt };
+}
