@@ -14,6 +14,8 @@
  *   sequential-read bandwidth probe for benchmarks.
  */
 
+import { UniquenessError } from "./errors.js";
+
 const OP = {
   block: 0x02,
   loop: 0x03,
@@ -102,7 +104,11 @@ export function emitKernelModule(
   maxPages: number,
 ): Uint8Array<ArrayBuffer> {
   if (!Number.isInteger(halfWords) || halfWords < 1 || halfWords > MAX_KERNEL_WORDS) {
-    throw new RangeError(`halfWords must be an integer in 1..${MAX_KERNEL_WORDS}, received ${halfWords}`);
+    throw new UniquenessError(
+      "INVALID_PARAMETER",
+      `Parameter 'halfWords' must be an integer between 1 and ${MAX_KERNEL_WORDS}, received ${halfWords}`,
+      { field: "halfWords" },
+    );
   }
   const codeBytes = halfWords * 16;
   const maskOffset = halfWords * 8;
