@@ -14,7 +14,7 @@ import {
 } from "./capture-packet.js";
 import { DeviceError } from "./errors.js";
 import { checkFieldElement } from "./field.js";
-import { BABYJUBJUB_SUBGROUP_ORDER, checkPublicKey, type DevicePublicKey, deviceIdOf } from "./public-key.js";
+import { BABYJUBJUB_SUBGROUP_ORDER, type DevicePublicKey, deviceIdOf } from "./public-key.js";
 import { type EdDSASignature, verifyEdDSAPoseidon } from "./signature.js";
 
 /** Anything that answers "is this device trusted?" by `deviceId`, such as a `DeviceRegistryTree`. */
@@ -114,7 +114,7 @@ function isTrusted(deviceId: bigint, trusted: Iterable<DevicePublicKey | bigint>
  * Bad options throw `INVALID_PARAMETER`.
  */
 export function verifyCapture(
-  packet: CapturePacketJson | CapturePacket | string | Uint8Array,
+  packet: CapturePacketJson | CapturePacket | string | Uint8Array | unknown,
   options: VerifyCaptureOptions = {},
 ): VerifiedCapture {
   const expectedChallenge =
