@@ -213,7 +213,7 @@ describe("property: index equals the bit-by-bit reference", () => {
           // A near-copy of the probe joins the population so matches are not all by chance.
           const probe = IrisCode.fromBits(small.geometry, rawProbe.bits, rawProbe.mask);
           const live = new Map<EnrolmentId, IrisCode>();
-          codes.forEach((code, i) => live.set(`r${round}-${i}`, code));
+          for (const [i, code] of codes.entries()) live.set(`r${round}-${i}`, code);
           live.set(`r${round}-probe`, probe);
           for (const [id, code] of live) pool.add(id, code);
           for (const r of removals) {

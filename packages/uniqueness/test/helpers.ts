@@ -63,7 +63,7 @@ export function plantedCode(
   const chosen = pick(random, candidates.length, usable).map((i) => candidates[i]!);
   const mask = new Uint8Array(n);
   for (const i of chosen) mask[i] = 1;
-  for (const i of pick(random, chosen.length, differing)) bits[chosen[i]!] ^= 1;
+  for (const i of pick(random, chosen.length, differing)) bits[chosen[i]!]! ^= 1;
   for (let i = 0; i < n; i++) if (mask[i] === 0) bits[i] = random() < 0.5 ? 1 : 0;
   return shiftColumns(IrisCode.fromBits(g, bits, mask), shift);
 }

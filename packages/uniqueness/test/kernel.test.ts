@@ -73,7 +73,8 @@ describe("WebAssembly kernel", () => {
       const { kernel, memory } = instantiate(layout.halfWords, pages);
       const words = new Uint32Array(memory.buffer);
       words.set(probeWords, 0);
-      codes.forEach((code, i) => words.set(codeWords(layout, code), codesPtr / 4 + i * layout.codeWords32));
+      for (const [i, code] of codes.entries())
+        words.set(codeWords(layout, code), codesPtr / 4 + i * layout.codeWords32);
       const prepared = new PreparedProbe(probe, c.maxShift);
       const expected = codes.map((code) => prepared.compare(code, { minUsableBits: c.minUsable }));
       for (const thr of [0, 1, 2500, 3600, 4800, 5000, 5200, 10000]) {
