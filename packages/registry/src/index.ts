@@ -1,0 +1,59 @@
+export { CRASH_POINT_ENV, type CrashPoint } from "./crash-points.js";
+export {
+  ArtifactIntegrityError,
+  CaptureError,
+  ConflictError,
+  DeviceStateError,
+  DuplicateEnrollmentError,
+  InvalidParameterError,
+  NotFoundError,
+  RegistryError,
+  type RegistryErrorCode,
+  StorageError,
+  VoteError,
+} from "./errors.js";
+export { type PostgresOptions, PostgresRepository } from "./postgres-repository.js";
+export { type RecountRejection, type RecountResult, recount } from "./recount.js";
+export {
+  type AuditLog,
+  type DatabaseLocation,
+  defaultPollScope,
+  type EnrolmentReceipt,
+  type EnrolmentRequest,
+  type GroupInfo,
+  type PollInfo,
+  type PollRequest,
+  Registry,
+  type RegistryOptions,
+  randomFieldElement,
+  type Tally,
+  type VoteReceipt,
+} from "./registry.js";
+export {
+  type ChallengeRecord,
+  type DeviceRecord,
+  type EnrolmentCommit,
+  type EnrolmentImport,
+  type EnrolmentRecord,
+  type GroupKind,
+  type GroupRecord,
+  type MemberRecord,
+  type MemberUpdate,
+  MIGRATIONS,
+  type Migration,
+  type PollRecord,
+  type Repository,
+  type RootRecord,
+  SCHEMA_VERSION,
+  type VoteRecord,
+} from "./repository.js";
+export {
+  SEMAPHORE_ARTIFACT_SHA256,
+  SEMAPHORE_ARTIFACTS_VERSION,
+  type SemaphoreArtifacts,
+  semaphoreArtifacts,
+  semaphoreArtifactsDirectory,
+} from "./semaphore-artifacts.js";
+export { checkSemaphoreProof } from "./semaphore-proof-shape.js";
+export { SqliteRepository } from "./sqlite-repository.js";
+export { type ProofCheck, ProofVerifierPool } from "./verifier-pool.js";

@@ -1,0 +1,853 @@
+import { createHash, randomBytes } from "node:crypto";
+import { availableParallelism } from "node:os";
+import { Group, type MerkleProof } from "@semaphore-protocol/group";
+import type { SemaphoreProof } from "@semaphore-protocol/proof";
+import { type CapturePacketJson, checkPublicKey, deviceIdOf, verifyCapture } from "@zkiris/device";
+import {
+  checkProfile,
+  checkSalt,
+  templateCommitment as computeTemplateCommitment,
+  DEFAULT_PROFILE,
+  fromBinary,
+  type IrisProfile,
+  poseidon,
+  SNARK_FIELD_ORDER,
+  toBinary,
+  ZkirisError,
+} from "@zkiris/iris-code";
+import { UniquenessIndex } from "@zkiris/uniqueness";
+import {
+  CaptureError,
+  ConflictError,
+  DeviceStateError,
+  DuplicateEnrollmentError,
+  InvalidParameterError,
+  NotFoundError,
+  RegistryError,
+  StorageError,
+  VoteError,
+} from "./errors.js";
+import { PostgresRepository } from "./postgres-repository.js";
+import type {
+  DeviceRecord,
+  GroupKind,
+  PollRecord,
+  Repository,
+  RootRecord,
+  VoteRecord,
+} from "./repository.js";
+import { checkSemaphoreProof } from "./semaphore-proof-shape.js";
+import { challengeRefusal, duplicateNullifier, SqliteRepository } from "./sqlite-repository.js";
+import { fieldElement, identifier, integer, object } from "./validation.js";
+import { ProofVerifierPool } from "./verifier-pool.js";
+
+/** Where the registry keeps its data: a SQLite file path (or `":memory:"`), or a PostgreSQL URL. */
+export type DatabaseLocation =
+  | string
+  | { readonly postgres: string; readonly schema?: string; readonly poolSize?: number };
+
+/** Options of {@link Registry.open}. */
+export interface RegistryOptions {
+  readonly database: DatabaseLocation;
+  /** Geometry and uniqueness decision policy. Default `DEFAULT_PROFILE`. */
+  readonly profile?: IrisProfile;
+  /** Lifetime of an issued challenge, in milliseconds. Default 5 minutes. */
+  readonly challengeTtlMs?: number;
+  /** How long a replaced group root still accepts votes, in milliseconds. Default 1 hour. */
+  readonly rootExpiryMs?: number;
+  /** Minimum of each named quality figure a capture packet must carry, e.g. `{ focus: 0.5 }`. Default none. */
+  readonly qualityGates?: Readonly<Record<string, number>>;
+  /** Minimum usable (mask) bits of an enrolment probe. Default the profile's `minUsableBits`. */
+  readonly minProbeUsableBits?: number;
+  /** Worker threads of the proof verifier pool. Default: available cores. */
+  readonly verifierWorkers?: number;
+  /** Worker threads of the uniqueness search (0 = calling thread). Default: available cores. */
+  readonly searchWorkers?: number;
+  /** Clock in Unix milliseconds. Default `Date.now`. */
+  readonly now?: () => number;
+}
+
+/** Input of {@link Registry.enrol}. Field elements may be bigints or decimal strings. */
+export interface EnrolmentRequest {
+  readonly groupId: string;
+  /** The signed capture packet (wire object or JSON text) from a registered device, over a challenge of this registry. */
+  readonly capture: CapturePacketJson | string;
+  /** The user's Semaphore identity commitment. */
+  readonly identityCommitment: bigint | string;
+  /** `templateCommitment(probe, salt)`: the commitment the user will prove matches against. */
+  readonly templateCommitment: bigint | string;
+  /** The salt of the template commitment (sent over the enrolment channel; never stored). */
+  readonly salt: bigint | string;
+}
+
+/** Result of an accepted enrolment. */
+export interface EnrolmentReceipt {
+  readonly groupId: string;
+  readonly memberIndex: number;
+  /** The leaf inserted: the identity commitment (plain group) or `Poseidon2(identityCommitment, templateCommitment)`. */
+  readonly leaf: bigint;
+  /** The group root after the insertion. */
+  readonly root: bigint;
+}
+
+/** Public state of a group. */
+export interface GroupInfo {
+  readonly id: string;
+  readonly kind: GroupKind;
+  readonly root: bigint;
+  readonly depth: number;
+  /** Leaves, removed ones included (their leaf is 0). */
+  readonly size: number;
+}
+
+/** Input of {@link Registry.createPoll}. */
+export interface PollRequest {
+  readonly id: string;
+  readonly groupId: string;
+  /** 2 to 64 option labels, each 1-200 characters. A vote's Semaphore message is the option index. */
+  readonly options: readonly string[];
+  /** Unix milliseconds; votes are accepted in [opensAt, closesAt). */
+  readonly opensAt: number;
+  readonly closesAt: number;
+  /** Semaphore scope. Default: SHA-256 of `zkiris.poll:<id>` reduced into the field. */
+  readonly scope?: bigint | string;
+}
+
+/** Public definition of a poll (JSON-friendly: decimal strings for field elements). */
+export type PollInfo = PollRecord;
+
+/** Receipt of an accepted vote. */
+export interface VoteReceipt {
+  readonly seq: number;
+  readonly pollId: string;
+  readonly option: number;
+  readonly nullifier: string;
+  readonly root: string;
+  readonly acceptedAt: number;
+}
+
+/** Counts per option. */
+export interface Tally {
+  readonly pollId: string;
+  readonly options: readonly string[];
+  /** `counts[i]` votes for `options[i]`. */
+  readonly counts: number[];
+  readonly total: number;
+}
+
+/**
+ * Everything needed to recount a poll offline: the poll, its group's root history and every accepted
+ * vote with its proof. JSON-friendly.
+ */
+export interface AuditLog {
+  readonly version: 1;
+  readonly poll: PollInfo;
+  /** The root expiry the registry applied, in milliseconds. */
+  readonly rootExpiryMs: number;
+  readonly roots: readonly RootRecord[];
+  readonly votes: readonly VoteRecord[];
+}
+
+/** Scope of a poll when none is given: SHA-256 of `zkiris.poll:<id>` modulo the field order. */
+export function defaultPollScope(pollId: string): bigint {
+  const digest = createHash("sha256").update(`zkiris.poll:${pollId}`).digest("hex");
+  return BigInt(`0x${digest}`) % SNARK_FIELD_ORDER;
+}
+
+/** A uniformly random non-zero field element from the platform CSPRNG (rejection sampling). */
+export function randomFieldElement(): bigint {
+  for (;;) {
+    const bytes = randomBytes(32);
+    bytes[0]! &= 0x3f;
+    const value = BigInt(`0x${bytes.toString("hex")}`);
+    if (value !== 0n && value < SNARK_FIELD_ORDER) return value;
+  }
+}
+
+/** Serialises async critical sections (search-then-insert, tree updates) in one process. */
+class Mutex {
+  #tail: Promise<void> = Promise.resolve();
+
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.#tail.then(fn);
+    this.#tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+}
+
+interface GroupState {
+  readonly kind: GroupKind;
+  group: Group;
+  /** Latest history entry of each root. */
+  roots: Map<string, RootRecord>;
+  /** Identity commitments currently in the group (to refuse a second enrolment of one identity). */
+  identities: Set<string>;
+}
+
+function leafFor(kind: GroupKind, identityCommitment: bigint, templateCommitment: bigint): bigint {
+  return kind === "plain" ? identityCommitment : poseidon([identityCommitment, templateCommitment]);
+}
+
+function wrapCaptureError(error: unknown): never {
+  if (error instanceof ZkirisError) {
+    const field = error.field === undefined ? "capture" : `capture.${error.field}`;
+    throw new CaptureError("INVALID_CAPTURE", `Field '${field}' refused (${error.code}): ${error.message}`, {
+      field,
+      cause: error,
+    });
+  }
+  throw error;
+}
+
+/**
+ * The enrolment registry: capture devices and challenges, unique iris enrolment into Semaphore
+ * groups (LeanIMT, root history), and anonymous polls with a public audit log. Open with
+ * {@link Registry.open}; `close()` releases the database, the search workers and the verifier pool.
+ *
+ * One process writes a database at a time (PostgreSQL: enforced with an advisory lock); within it,
+ * every search-then-insert runs under one mutex, so two enrolments of the same eye cannot both land.
+ */
+export class Registry {
+  readonly profile: IrisProfile;
+  readonly repository: Repository;
+  readonly #index: UniquenessIndex;
+  readonly #verifier: ProofVerifierPool;
+  readonly #groups = new Map<string, GroupState>();
+  readonly #mutex = new Mutex();
+  readonly #now: () => number;
+  readonly #challengeTtlMs: number;
+  readonly #rootExpiryMs: number;
+  readonly #qualityGates: ReadonlyArray<readonly [string, number]>;
+  readonly #minProbeUsableBits: number;
+  #closed = false;
+
+  private constructor(
+    repository: Repository,
+    index: UniquenessIndex,
+    verifier: ProofVerifierPool,
+    profile: IrisProfile,
+    options: RegistryOptions,
+  ) {
+    this.repository = repository;
+    this.#index = index;
+    this.#verifier = verifier;
+    this.profile = profile;
+    this.#now = options.now ?? Date.now;
+    this.#challengeTtlMs = options.challengeTtlMs ?? 5 * 60_000;
+    this.#rootExpiryMs = options.rootExpiryMs ?? 60 * 60_000;
+    this.#qualityGates = Object.entries(options.qualityGates ?? {});
+    this.#minProbeUsableBits = options.minProbeUsableBits ?? profile.minUsableBits;
+  }
+
+  /**
+   * Opens (creating and migrating as needed) a registry database, loads every active enrolment into
+   * the uniqueness index and rebuilds every group tree from its leaves, checking each rebuilt root
+   * against the stored current root (`StorageError` on a mismatch). Throws `INVALID_PARAMETER` for bad
+   * options, `SCHEMA_TOO_NEW`, or `DATABASE_LOCKED` (PostgreSQL schema held by another process).
+   */
+  static async open(options: RegistryOptions): Promise<Registry> {
+    const o = object(options, "options") as unknown as RegistryOptions;
+    const profile = checkProfile(o.profile ?? DEFAULT_PROFILE);
+    if (o.challengeTtlMs !== undefined) integer(o.challengeTtlMs, "challengeTtlMs", 1, 86_400_000);
+    if (o.rootExpiryMs !== undefined) integer(o.rootExpiryMs, "rootExpiryMs", 0, 365 * 86_400_000);
+    if (o.minProbeUsableBits !== undefined) integer(o.minProbeUsableBits, "minProbeUsableBits", 1, 1 << 30);
+    if (o.qualityGates !== undefined) {
+      for (const [name, min] of Object.entries(object(o.qualityGates, "qualityGates"))) {
+        if (typeof min !== "number" || !Number.isFinite(min)) {
+          throw new InvalidParameterError(
+            `qualityGates.${name}`,
+            `Parameter 'qualityGates.${name}' must be a finite number`,
+          );
+        }
+      }
+    }
+    const repository = await openRepository(o.database);
+    let index: UniquenessIndex | undefined;
+    let verifier: ProofVerifierPool | undefined;
+    try {
+      await repository.migrate();
+      index = await UniquenessIndex.create({
+        profile,
+        workers: o.searchWorkers ?? Math.max(1, availableParallelism()),
+      });
+      verifier = new ProofVerifierPool(o.verifierWorkers);
+      const registry = new Registry(repository, index, verifier, profile, o);
+      await registry.#load();
+      return registry;
+    } catch (error) {
+      await verifier?.close();
+      await index?.close();
+      await repository.close();
+      throw error;
+    }
+  }
+
+  async #load(): Promise<void> {
+    for (const enrolment of await this.repository.listActiveEnrolments()) {
+      this.#index.add(BigInt(enrolment.id), fromBinary(enrolment.code));
+    }
+    for (const record of await this.repository.listGroups()) {
+      const members = await this.repository.listMembers(record.id);
+      const group = new Group();
+      if (members.length > 0) group.leanIMT.insertMany(members.map((m) => BigInt(m.leaf)));
+      const history = await this.repository.listRoots(record.id);
+      const current = history[history.length - 1];
+      if (current === undefined || current.root !== group.root.toString()) {
+        throw new StorageError(
+          "CORRUPT_STATE",
+          `Group '${record.id}': the tree rebuilt from its leaves has root ${group.root}, but the stored current root is ${current?.root}`,
+        );
+      }
+      this.#groups.set(record.id, {
+        kind: record.kind,
+        group,
+        roots: new Map(history.map((r) => [r.root, r])),
+        identities: new Set(members.filter((m) => m.removedAt === null).map((m) => m.identityCommitment)),
+      });
+    }
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new RegistryError("CLOSED", "The registry is closed");
+  }
+
+  #group(groupId: string): GroupState {
+    const state = this.#groups.get(groupId);
+    if (state === undefined) {
+      throw new NotFoundError("UNKNOWN_GROUP", `Group '${groupId}' does not exist`, { field: "groupId" });
+    }
+    return state;
+  }
+
+  // ---- devices and challenges ----------------------------------------------------------------
+
+  /**
+   * Registers a capture device by its EdDSA-Poseidon public key `[Ax, Ay]` (bigints or decimal
+   * strings). Throws `INVALID_PARAMETER` for a key off the BabyJubJub subgroup and `DEVICE_EXISTS`.
+   */
+  async registerDevice(publicKey: readonly [bigint | string, bigint | string]): Promise<DeviceRecord> {
+    this.#assertOpen();
+    if (!Array.isArray(publicKey) || publicKey.length !== 2) {
+      throw new InvalidParameterError("publicKey", "Parameter 'publicKey' must be an array [Ax, Ay]");
+    }
+    const key = [
+      fieldElement(publicKey[0], "publicKey[0]"),
+      fieldElement(publicKey[1], "publicKey[1]"),
+    ] as const;
+    try {
+      checkPublicKey(key, "publicKey");
+    } catch (error) {
+      if (error instanceof ZkirisError) {
+        throw new InvalidParameterError(error.field ?? "publicKey", error.message, { cause: error });
+      }
+      throw error;
+    }
+    const device: DeviceRecord = {
+      id: deviceIdOf(key).toString(),
+      publicKey: [key[0].toString(), key[1].toString()],
+      registeredAt: this.#now(),
+      revokedAt: null,
+    };
+    await this.repository.insertDevice(device);
+    return device;
+  }
+
+  /** A registered device by id, or `UNKNOWN_DEVICE`. */
+  async device(deviceId: bigint | string): Promise<DeviceRecord> {
+    this.#assertOpen();
+    const id = fieldElement(deviceId, "deviceId").toString();
+    const device = await this.repository.getDevice(id);
+    if (device === undefined) {
+      throw new NotFoundError("UNKNOWN_DEVICE", `Device ${id} is not registered`, { field: "deviceId" });
+    }
+    return device;
+  }
+
+  /** Revokes a device: its captures are refused from now on. Throws `UNKNOWN_DEVICE` or `DEVICE_REVOKED`. */
+  async revokeDevice(deviceId: bigint | string): Promise<DeviceRecord> {
+    const device = await this.device(deviceId);
+    if (device.revokedAt !== null || !(await this.repository.revokeDevice(device.id, this.#now()))) {
+      throw new DeviceStateError("DEVICE_REVOKED", `Device ${device.id} is already revoked`, {
+        field: "deviceId",
+      });
+    }
+    return this.device(device.id);
+  }
+
+  /** Issues a fresh random challenge for one capture, valid for `challengeTtlMs` and usable once. */
+  async issueChallenge(): Promise<{ challenge: bigint; expiresAt: number }> {
+    this.#assertOpen();
+    const now = this.#now();
+    const challenge = randomFieldElement();
+    const expiresAt = now + this.#challengeTtlMs;
+    await this.repository.insertChallenge({
+      value: challenge.toString(),
+      issuedAt: now,
+      expiresAt,
+      usedAt: null,
+    });
+    return { challenge, expiresAt };
+  }
+
+  // ---- groups ----------------------------------------------------------------------------------
+
+  /** Creates an empty group. Throws `INVALID_PARAMETER` or `GROUP_EXISTS`. */
+  async createGroup(request: { id: string; kind: GroupKind }): Promise<GroupInfo> {
+    this.#assertOpen();
+    const r = object(request, "request");
+    const id = identifier(r.id, "id");
+    if (r.kind !== "plain" && r.kind !== "biometric") {
+      throw new InvalidParameterError("kind", "Parameter 'kind' must be 'plain' or 'biometric'");
+    }
+    const kind = r.kind as GroupKind;
+    return this.#mutex.run(async () => {
+      if (this.#groups.has(id))
+        throw new ConflictError("GROUP_EXISTS", `Group '${id}' already exists`, { field: "id" });
+      const now = this.#now();
+      const group = new Group();
+      await this.repository.insertGroup({ id, kind, createdAt: now }, group.root.toString());
+      const root: RootRecord = { groupId: id, root: group.root.toString(), createdAt: now, replacedAt: null };
+      this.#groups.set(id, { kind, group, roots: new Map([[root.root, root]]), identities: new Set() });
+      return this.group(id);
+    });
+  }
+
+  /** Public state of a group; `UNKNOWN_GROUP`. */
+  group(groupId: string): GroupInfo {
+    this.#assertOpen();
+    const state = this.#group(groupId);
+    return {
+      id: groupId,
+      kind: state.kind,
+      root: state.group.root,
+      depth: state.group.depth,
+      size: state.group.size,
+    };
+  }
+
+  /** Ids of every group. */
+  groupIds(): string[] {
+    return [...this.#groups.keys()];
+  }
+
+  /** The leaves of a group in index order (0 for removed members); `UNKNOWN_GROUP`. */
+  members(groupId: string): bigint[] {
+    this.#assertOpen();
+    return this.#group(groupId).group.members;
+  }
+
+  /** Root history of a group, oldest first, from the database; `UNKNOWN_GROUP`. */
+  async rootHistory(groupId: string): Promise<RootRecord[]> {
+    this.#assertOpen();
+    this.#group(groupId);
+    return this.repository.listRoots(groupId);
+  }
+
+  /**
+   * The LeanIMT Merkle proof of a member (what `generateProof` of `@semaphore-protocol/proof` takes).
+   * Throws `UNKNOWN_GROUP`, or `UNKNOWN_MEMBER` for an index out of range or a removed member.
+   */
+  merkleProof(groupId: string, memberIndex: number): MerkleProof {
+    this.#assertOpen();
+    const state = this.#group(groupId);
+    const index = integer(memberIndex, "memberIndex", 0, Number.MAX_SAFE_INTEGER);
+    if (index >= state.group.size || state.group.members[index] === 0n) {
+      throw new NotFoundError("UNKNOWN_MEMBER", `Group '${groupId}' has no member at index ${index}`, {
+        field: "memberIndex",
+      });
+    }
+    return state.group.generateMerkleProof(index);
+  }
+
+  /**
+   * Checks that `root` may be used by a vote in this group at time `now`: the current root, or a
+   * replaced one within `rootExpiryMs`. Throws `UNKNOWN_ROOT` or `STALE_ROOT`.
+   */
+  checkRoot(groupId: string, root: bigint | string, now = this.#now()): RootRecord {
+    const state = this.#group(groupId);
+    const key = fieldElement(root, "proof.merkleTreeRoot").toString();
+    const record = state.roots.get(key);
+    if (record === undefined) {
+      throw new VoteError(
+        "UNKNOWN_ROOT",
+        `Field 'proof.merkleTreeRoot' is not a root of group '${groupId}'`,
+        {
+          field: "proof.merkleTreeRoot",
+        },
+      );
+    }
+    if (record.replacedAt !== null && now - record.replacedAt > this.#rootExpiryMs) {
+      throw new VoteError(
+        "STALE_ROOT",
+        `Field 'proof.merkleTreeRoot' was replaced at ${new Date(record.replacedAt).toISOString()}, more than ${this.#rootExpiryMs} ms ago`,
+        { field: "proof.merkleTreeRoot" },
+      );
+    }
+    return record;
+  }
+
+  #recordRoot(state: GroupState, groupId: string, now: number): bigint {
+    const root = state.group.root;
+    for (const [key, record] of state.roots) {
+      if (record.replacedAt === null) state.roots.set(key, { ...record, replacedAt: now });
+    }
+    state.roots.set(root.toString(), { groupId, root: root.toString(), createdAt: now, replacedAt: null });
+    return root;
+  }
+
+  async #reloadGroup(groupId: string): Promise<void> {
+    const state = this.#group(groupId);
+    const members = await this.repository.listMembers(groupId);
+    const group = new Group();
+    if (members.length > 0) group.leanIMT.insertMany(members.map((m) => BigInt(m.leaf)));
+    state.group = group;
+    state.roots = new Map((await this.repository.listRoots(groupId)).map((r) => [r.root, r]));
+    state.identities = new Set(members.filter((m) => m.removedAt === null).map((m) => m.identityCommitment));
+  }
+
+  // ---- enrolment -------------------------------------------------------------------------------
+
+  /**
+   * Enrols one eye. Checks, in order, and refuses with nothing stored:
+   * parameters (`INVALID_PARAMETER`), group (`UNKNOWN_GROUP`), the packet's form and signatures
+   * (`INVALID_CAPTURE`, naming the packet field), device (`UNKNOWN_DEVICE`, `DEVICE_REVOKED`),
+   * challenge (`UNKNOWN_CHALLENGE`, `CHALLENGE_REPLAYED`, `CHALLENGE_EXPIRED`), quality gates and
+   * usable bits (`QUALITY_GATE`), `templateCommitment(probe, salt)` (`COMMITMENT_MISMATCH`), identity
+   * already in the group (`DUPLICATE_MEMBER`), and the 1:N search over every enrolled code at every
+   * shift (`DuplicateEnrollmentError`, naming the distance only). Then, in one transaction, consumes the
+   * challenge, stores the code and commitment, inserts the leaf and records the new root.
+   */
+  async enrol(request: EnrolmentRequest): Promise<EnrolmentReceipt> {
+    this.#assertOpen();
+    const r = object(request, "request");
+    const groupId = identifier(r.groupId, "groupId");
+    const identityCommitment = fieldElement(r.identityCommitment, "identityCommitment", { nonZero: true });
+    const templateCommitment = fieldElement(r.templateCommitment, "templateCommitment");
+    const salt = fieldElement(r.salt, "salt");
+    checkSalt(salt);
+    if (r.capture === undefined || r.capture === null) {
+      throw new InvalidParameterError("capture", "Parameter 'capture' is missing");
+    }
+    const state = this.#group(groupId);
+    const now = this.#now();
+
+    let capture: ReturnType<typeof verifyCapture>;
+    try {
+      capture = verifyCapture(r.capture as CapturePacketJson | string, {
+        expectedGeometry: this.profile.geometry,
+        now,
+        maxAgeMs: this.#challengeTtlMs,
+      });
+    } catch (error) {
+      wrapCaptureError(error);
+    }
+
+    const device = await this.repository.getDevice(capture.deviceId.toString());
+    if (device === undefined) {
+      throw new DeviceStateError(
+        "UNKNOWN_DEVICE",
+        `Field 'capture.device.publicKey' is not a registered device`,
+        {
+          field: "capture.device.publicKey",
+        },
+      );
+    }
+    if (device.revokedAt !== null) {
+      throw new DeviceStateError(
+        "DEVICE_REVOKED",
+        `Field 'capture.device.publicKey' is a device revoked at ${new Date(device.revokedAt).toISOString()}`,
+        { field: "capture.device.publicKey" },
+      );
+    }
+    const challengeValue = capture.challenge.toString();
+    const early = challengeRefusal(await this.repository.getChallenge(challengeValue), now);
+    if (early !== undefined) throw early;
+
+    for (const [name, min] of this.#qualityGates) {
+      const value = capture.quality[name];
+      if (value === undefined) {
+        throw new CaptureError(
+          "QUALITY_GATE",
+          `Field 'capture.quality.${name}' is missing; the gate needs >= ${min}`,
+          {
+            field: `capture.quality.${name}`,
+          },
+        );
+      }
+      if (value < min) {
+        throw new CaptureError(
+          "QUALITY_GATE",
+          `Field 'capture.quality.${name}' is ${value}, below the gate ${min}`,
+          {
+            field: `capture.quality.${name}`,
+          },
+        );
+      }
+    }
+    const usable = capture.probe.usableBitCount();
+    if (usable < this.#minProbeUsableBits) {
+      throw new CaptureError(
+        "QUALITY_GATE",
+        `Field 'capture.probe.mask' has ${usable} usable bits, below the gate ${this.#minProbeUsableBits}`,
+        { field: "capture.probe.mask" },
+      );
+    }
+    if (computeTemplateCommitment(capture.probe, salt) !== templateCommitment) {
+      throw new CaptureError(
+        "COMMITMENT_MISMATCH",
+        "Field 'templateCommitment' is not templateCommitment(probe, salt) of the captured probe",
+        { field: "templateCommitment" },
+      );
+    }
+
+    return this.#mutex.run(async () => {
+      this.#assertOpen();
+      if (state.identities.has(identityCommitment.toString())) {
+        throw new ConflictError(
+          "DUPLICATE_MEMBER",
+          "Field 'identityCommitment' is already a member of this group",
+          {
+            field: "identityCommitment",
+          },
+        );
+      }
+      const search = await this.#index.search(capture.probe, {
+        thresholdPer10k: this.profile.thresholdPer10k,
+        minUsableBits: this.profile.minUsableBits,
+        maxShift: this.profile.maxShift,
+        limit: 1,
+      });
+      if (search.best !== null) {
+        throw new DuplicateEnrollmentError(search.best.distance, this.profile.thresholdPer10k);
+      }
+      const leaf = leafFor(state.kind, identityCommitment, templateCommitment);
+      const memberIndex = state.group.size;
+      state.group.addMember(leaf);
+      const commitNow = this.#now();
+      let enrolmentId: number;
+      try {
+        enrolmentId = await this.repository.commitEnrolment({
+          challenge: challengeValue,
+          now: commitNow,
+          enrolment: {
+            groupId,
+            memberIndex,
+            identityCommitment: identityCommitment.toString(),
+            templateCommitment: templateCommitment.toString(),
+            deviceId: device.id,
+            code: toBinary(capture.probe),
+            createdAt: commitNow,
+          },
+          leaf: leaf.toString(),
+          root: state.group.root.toString(),
+        });
+      } catch (error) {
+        await this.#reloadGroup(groupId);
+        throw error;
+      }
+      this.#index.add(BigInt(enrolmentId), capture.probe);
+      state.identities.add(identityCommitment.toString());
+      const root = this.#recordRoot(state, groupId, commitNow);
+      return { groupId, memberIndex, leaf, root };
+    });
+  }
+
+  /**
+   * Removes a member: its leaf becomes 0, its enrolment leaves the uniqueness index (the eye may
+   * enrol again), and a new root is recorded. Throws `UNKNOWN_GROUP` or `UNKNOWN_MEMBER`.
+   */
+  async removeMember(groupId: string, memberIndex: number): Promise<bigint> {
+    this.#assertOpen();
+    const state = this.#group(groupId);
+    const index = integer(memberIndex, "memberIndex", 0, Number.MAX_SAFE_INTEGER);
+    return this.#mutex.run(async () => {
+      if (index >= state.group.size || state.group.members[index] === 0n) {
+        throw new NotFoundError("UNKNOWN_MEMBER", `Group '${groupId}' has no member at index ${index}`, {
+          field: "memberIndex",
+        });
+      }
+      const enrolment = await this.repository.getEnrolmentByMember(groupId, index);
+      const members = await this.repository.listMembers(groupId);
+      const identity = members[index]!.identityCommitment;
+      state.group.removeMember(index);
+      const now = this.#now();
+      try {
+        await this.repository.updateMember({
+          groupId,
+          index,
+          leaf: "0",
+          identityCommitment: identity,
+          removed: true,
+          now,
+          root: state.group.root.toString(),
+        });
+      } catch (error) {
+        await this.#reloadGroup(groupId);
+        throw error;
+      }
+      if (enrolment !== undefined) this.#index.remove(BigInt(enrolment.id));
+      state.identities.delete(identity);
+      return this.#recordRoot(state, groupId, now);
+    });
+  }
+
+  // ---- polls -----------------------------------------------------------------------------------
+
+  /** Creates a poll. Throws `INVALID_PARAMETER`, `UNKNOWN_GROUP` or `POLL_EXISTS`. */
+  async createPoll(request: PollRequest): Promise<PollInfo> {
+    this.#assertOpen();
+    const r = object(request, "request");
+    const id = identifier(r.id, "id");
+    const groupId = identifier(r.groupId, "groupId");
+    if (!Array.isArray(r.options) || r.options.length < 2 || r.options.length > 64) {
+      throw new InvalidParameterError("options", "Parameter 'options' must be an array of 2 to 64 labels");
+    }
+    const options = r.options.map((label, i) => {
+      if (typeof label !== "string" || label.length === 0 || label.length > 200) {
+        throw new InvalidParameterError(
+          `options[${i}]`,
+          `Parameter 'options[${i}]' must be a string of 1-200 characters`,
+        );
+      }
+      return label;
+    });
+    const opensAt = integer(r.opensAt, "opensAt", 0, Number.MAX_SAFE_INTEGER);
+    const closesAt = integer(r.closesAt, "closesAt", 0, Number.MAX_SAFE_INTEGER);
+    if (closesAt <= opensAt)
+      throw new InvalidParameterError("closesAt", "Parameter 'closesAt' must be after 'opensAt'");
+    const scope = r.scope === undefined ? defaultPollScope(id) : fieldElement(r.scope, "scope");
+    this.#group(groupId);
+    const poll: PollRecord = {
+      id,
+      groupId,
+      scope: scope.toString(),
+      options,
+      opensAt,
+      closesAt,
+      createdAt: this.#now(),
+    };
+    await this.repository.insertPoll(poll);
+    return poll;
+  }
+
+  /** A poll by id; `UNKNOWN_POLL`. */
+  async poll(pollId: string): Promise<PollInfo> {
+    this.#assertOpen();
+    const id = identifier(pollId, "pollId");
+    const poll = await this.repository.getPoll(id);
+    if (poll === undefined)
+      throw new NotFoundError("UNKNOWN_POLL", `Poll '${id}' does not exist`, { field: "pollId" });
+    return poll;
+  }
+
+  /**
+   * Casts a vote: a Semaphore proof whose message is the option index and whose scope is the poll's.
+   * Refuses, with nothing stored: `UNKNOWN_POLL`, `INVALID_PARAMETER` (malformed proof, naming the
+   * field), `POLL_NOT_OPEN`, `SCOPE_MISMATCH`, `OPTION_OUT_OF_RANGE`, `UNKNOWN_ROOT`, `STALE_ROOT`,
+   * `DUPLICATE_NULLIFIER` (also under concurrent submissions: the database constraint decides) and
+   * `INVALID_PROOF` (verified in the worker pool).
+   */
+  async vote(pollId: string, proof: SemaphoreProof): Promise<VoteReceipt> {
+    const poll = await this.poll(pollId);
+    const p = checkSemaphoreProof(proof);
+    const now = this.#now();
+    if (now < poll.opensAt || now >= poll.closesAt) {
+      throw new VoteError(
+        "POLL_NOT_OPEN",
+        `Poll '${poll.id}' accepts votes from ${new Date(poll.opensAt).toISOString()} until ${new Date(poll.closesAt).toISOString()}`,
+        { field: "pollId" },
+      );
+    }
+    if (p.scope !== poll.scope) {
+      throw new VoteError("SCOPE_MISMATCH", `Field 'proof.scope' is not the scope of poll '${poll.id}'`, {
+        field: "proof.scope",
+      });
+    }
+    const option = BigInt(p.message);
+    if (option >= BigInt(poll.options.length)) {
+      throw new VoteError(
+        "OPTION_OUT_OF_RANGE",
+        `Field 'proof.message' is option ${option}; poll '${poll.id}' has options 0 to ${poll.options.length - 1}`,
+        { field: "proof.message" },
+      );
+    }
+    this.checkRoot(poll.groupId, p.merkleTreeRoot, now);
+    if (await this.repository.hasNullifier(poll.id, p.nullifier)) throw duplicateNullifier();
+    const check = await this.#verifier.verify(p);
+    if (!check.valid) {
+      throw new VoteError(
+        "INVALID_PROOF",
+        `Field 'proof' does not verify${check.error === undefined ? "" : `: ${check.error}`}`,
+        { field: "proof" },
+      );
+    }
+    const acceptedAt = this.#now();
+    const seq = await this.repository.insertVote({
+      pollId: poll.id,
+      nullifier: p.nullifier,
+      option: Number(option),
+      root: p.merkleTreeRoot,
+      proof: p,
+      acceptedAt,
+    });
+    return {
+      seq,
+      pollId: poll.id,
+      option: Number(option),
+      nullifier: p.nullifier,
+      root: p.merkleTreeRoot,
+      acceptedAt,
+    };
+  }
+
+  /** Counts per option; `UNKNOWN_POLL`. */
+  async tally(pollId: string): Promise<Tally> {
+    const poll = await this.poll(pollId);
+    const counted = await this.repository.countVotes(poll.id);
+    const counts = poll.options.map((_, i) => counted.get(i) ?? 0);
+    return { pollId: poll.id, options: poll.options, counts, total: counts.reduce((a, b) => a + b, 0) };
+  }
+
+  /** The public audit log of a poll (see {@link recount}); `UNKNOWN_POLL`. */
+  async auditLog(pollId: string): Promise<AuditLog> {
+    const poll = await this.poll(pollId);
+    return {
+      version: 1,
+      poll,
+      rootExpiryMs: this.#rootExpiryMs,
+      roots: await this.repository.listRoots(poll.groupId),
+      votes: await this.repository.listVotes(poll.id),
+    };
+  }
+
+  /** Releases the search workers, the verifier pool and the database. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#mutex.run(async () => {});
+    await this.#verifier.close();
+    await this.#index.close();
+    await this.repository.close();
+  }
+}
+
+async function openRepository(location: DatabaseLocation): Promise<Repository> {
+  if (typeof location === "string" && location.length > 0) {
+    const repository = new SqliteRepository(location);
+    return repository;
+  }
+  if (typeof location === "object" && location !== null && typeof location.postgres === "string") {
+    return PostgresRepository.open({
+      url: location.postgres,
+      ...(location.schema === undefined ? {} : { schema: location.schema }),
+      ...(location.poolSize === undefined ? {} : { poolSize: location.poolSize }),
+    });
+  }
+  throw new InvalidParameterError(
+    "database",
+    "Parameter 'database' must be a SQLite file path or { postgres: url, schema? }",
+  );
+}

@@ -1,0 +1,277 @@
+import type { SemaphoreProof } from "@semaphore-protocol/proof";
+
+/** A registered capture device. Public key coordinates and id are decimal field elements. */
+export interface DeviceRecord {
+  /** `Poseidon2(Ax, Ay)`, decimal. */
+  readonly id: string;
+  readonly publicKey: readonly [string, string];
+  /** Milliseconds since the Unix epoch. */
+  readonly registeredAt: number;
+  readonly revokedAt: number | null;
+}
+
+/** A challenge issued by this registry for one capture. */
+export interface ChallengeRecord {
+  /** The challenge field element, decimal. */
+  readonly value: string;
+  readonly issuedAt: number;
+  readonly expiresAt: number;
+  readonly usedAt: number | null;
+}
+
+/** `plain`: leaf = identity commitment; `biometric`: leaf = Poseidon2(identityCommitment, templateCommitment). */
+export type GroupKind = "plain" | "biometric";
+
+/** A Semaphore group. */
+export interface GroupRecord {
+  readonly id: string;
+  readonly kind: GroupKind;
+  readonly createdAt: number;
+}
+
+/** One leaf of a group's LeanIMT. A removed member's leaf is `"0"`. */
+export interface MemberRecord {
+  readonly groupId: string;
+  readonly index: number;
+  readonly leaf: string;
+  readonly identityCommitment: string;
+  readonly enrolmentId: number | null;
+  readonly removedAt: number | null;
+}
+
+/** One root of a group's history; `replacedAt` is null for the current root. */
+export interface RootRecord {
+  readonly groupId: string;
+  readonly root: string;
+  readonly createdAt: number;
+  readonly replacedAt: number | null;
+}
+
+/** An enrolled iris: its code (binary wire form), template commitment and group leaf. */
+export interface EnrolmentRecord {
+  readonly id: number;
+  readonly groupId: string;
+  readonly memberIndex: number;
+  readonly identityCommitment: string;
+  readonly templateCommitment: string;
+  readonly deviceId: string;
+  /** `toBinary(code)` of `@zkiris/iris-code`. */
+  readonly code: Uint8Array;
+  readonly createdAt: number;
+  readonly removedAt: number | null;
+}
+
+/** A poll over a group. Times are milliseconds since the Unix epoch; the window is [opensAt, closesAt). */
+export interface PollRecord {
+  readonly id: string;
+  readonly groupId: string;
+  /** Semaphore scope, decimal. */
+  readonly scope: string;
+  readonly options: readonly string[];
+  readonly opensAt: number;
+  readonly closesAt: number;
+  readonly createdAt: number;
+}
+
+/** An accepted vote, as published in the audit log. */
+export interface VoteRecord {
+  /** Order of acceptance within the database. */
+  readonly seq: number;
+  readonly pollId: string;
+  readonly nullifier: string;
+  readonly option: number;
+  readonly root: string;
+  readonly proof: SemaphoreProof;
+  readonly acceptedAt: number;
+}
+
+/** Everything one enrolment writes, committed in one transaction. */
+export interface EnrolmentCommit {
+  readonly challenge: string;
+  readonly now: number;
+  readonly enrolment: Omit<EnrolmentRecord, "id" | "removedAt">;
+  readonly leaf: string;
+  /** The group root after inserting the leaf. */
+  readonly root: string;
+}
+
+/** A change of one leaf (removal or recovery) with the new root, committed in one transaction. */
+export interface MemberUpdate {
+  readonly groupId: string;
+  readonly index: number;
+  readonly leaf: string;
+  readonly identityCommitment: string;
+  /** Set for a removal; the member's enrolment is marked removed too. */
+  readonly removed: boolean;
+  readonly now: number;
+  readonly root: string;
+}
+
+/** One synthetic or imported enrolment for {@link Repository.importEnrolments}. */
+export interface EnrolmentImport {
+  readonly enrolment: Omit<EnrolmentRecord, "id" | "removedAt">;
+  readonly leaf: string;
+}
+
+/**
+ * Storage of the registry. Every method is atomic; the methods that write several rows
+ * ({@link commitEnrolment}, {@link updateMember}, {@link importEnrolments}) run in one transaction, so a
+ * crash leaves all or nothing. Implementations: SQLite (embedded file) and PostgreSQL.
+ */
+export interface Repository {
+  readonly dialect: "sqlite" | "postgres";
+  /** Applies pending migrations; returns the schema version. Throws `SCHEMA_TOO_NEW`. */
+  migrate(): Promise<number>;
+  schemaVersion(): Promise<number>;
+  close(): Promise<void>;
+
+  /** Throws `DEVICE_EXISTS` for a public key already registered. */
+  insertDevice(device: DeviceRecord): Promise<void>;
+  getDevice(id: string): Promise<DeviceRecord | undefined>;
+  /** Marks a device revoked; false if it was unknown or already revoked. */
+  revokeDevice(id: string, at: number): Promise<boolean>;
+
+  insertChallenge(challenge: ChallengeRecord): Promise<void>;
+  getChallenge(value: string): Promise<ChallengeRecord | undefined>;
+
+  /** Inserts a group and its empty-tree root. Throws `GROUP_EXISTS`. */
+  insertGroup(group: GroupRecord, root: string): Promise<void>;
+  listGroups(): Promise<GroupRecord[]>;
+  /** Members of a group by index. */
+  listMembers(groupId: string): Promise<MemberRecord[]>;
+  /** Root history of a group, oldest first. */
+  listRoots(groupId: string): Promise<RootRecord[]>;
+
+  /**
+   * In one transaction: consumes the challenge (only if unused and unexpired at `now`, else
+   * `CHALLENGE_REPLAYED` / `CHALLENGE_EXPIRED` / `UNKNOWN_CHALLENGE`), inserts the enrolment, appends the
+   * leaf at `enrolment.memberIndex`, and records the new root. Returns the enrolment id.
+   */
+  commitEnrolment(commit: EnrolmentCommit): Promise<number>;
+  /** Bulk load (migrations from another system, benchmarks): enrolments, leaves and one final root, in one transaction. */
+  importEnrolments(
+    groupId: string,
+    entries: readonly EnrolmentImport[],
+    root: string,
+    now: number,
+  ): Promise<void>;
+  /** Active (not removed) enrolments, in id order. */
+  listActiveEnrolments(): Promise<EnrolmentRecord[]>;
+  getEnrolmentByMember(groupId: string, index: number): Promise<EnrolmentRecord | undefined>;
+  /** Replaces or removes a leaf and records the new root, in one transaction. */
+  updateMember(update: MemberUpdate): Promise<void>;
+
+  /** Throws `POLL_EXISTS`. */
+  insertPoll(poll: PollRecord): Promise<void>;
+  getPoll(id: string): Promise<PollRecord | undefined>;
+  /** Inserts a vote; the UNIQUE (poll, nullifier) constraint refuses a second one with `DUPLICATE_NULLIFIER`. */
+  insertVote(vote: Omit<VoteRecord, "seq">): Promise<number>;
+  hasNullifier(pollId: string, nullifier: string): Promise<boolean>;
+  listVotes(pollId: string): Promise<VoteRecord[]>;
+  /** Votes per option index (only options with at least one vote appear). */
+  countVotes(pollId: string): Promise<Map<number, number>>;
+}
+
+/** One schema version: the same tables for both dialects. */
+export interface Migration {
+  readonly version: number;
+  readonly description: string;
+  readonly sqlite: string;
+  readonly postgres: string;
+}
+
+function both(sql: string): { sqlite: string; postgres: string } {
+  return {
+    sqlite: sql
+      .replaceAll("BIGINT", "INTEGER")
+      .replaceAll("BYTEA", "BLOB")
+      .replaceAll("BIGSERIAL", "INTEGER"),
+    postgres: sql,
+  };
+}
+
+/** Schema migrations, applied in order and recorded in `schema_migrations`. Never edit a released one. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: "devices, challenges, groups, members, roots, enrolments",
+    ...both(`
+CREATE TABLE devices (
+  id TEXT PRIMARY KEY,
+  public_key_x TEXT NOT NULL,
+  public_key_y TEXT NOT NULL,
+  registered_at BIGINT NOT NULL,
+  revoked_at BIGINT
+);
+CREATE TABLE challenges (
+  value TEXT PRIMARY KEY,
+  issued_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  used_at BIGINT
+);
+CREATE TABLE groups (
+  id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL CHECK (kind IN ('plain', 'biometric')),
+  created_at BIGINT NOT NULL
+);
+CREATE TABLE enrolments (
+  id BIGSERIAL PRIMARY KEY,
+  group_id TEXT NOT NULL REFERENCES groups(id),
+  member_index BIGINT NOT NULL,
+  identity_commitment TEXT NOT NULL,
+  template_commitment TEXT NOT NULL,
+  device_id TEXT NOT NULL REFERENCES devices(id),
+  code BYTEA NOT NULL,
+  created_at BIGINT NOT NULL,
+  removed_at BIGINT,
+  UNIQUE (group_id, member_index)
+);
+CREATE TABLE members (
+  group_id TEXT NOT NULL REFERENCES groups(id),
+  member_index BIGINT NOT NULL,
+  leaf TEXT NOT NULL,
+  identity_commitment TEXT NOT NULL,
+  enrolment_id BIGINT REFERENCES enrolments(id),
+  removed_at BIGINT,
+  PRIMARY KEY (group_id, member_index),
+  UNIQUE (group_id, identity_commitment)
+);
+CREATE TABLE roots (
+  seq BIGSERIAL PRIMARY KEY,
+  group_id TEXT NOT NULL REFERENCES groups(id),
+  root TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  replaced_at BIGINT
+);
+CREATE INDEX roots_by_group ON roots (group_id, seq);
+`),
+  },
+  {
+    version: 2,
+    description: "polls and votes with one nullifier per poll",
+    ...both(`
+CREATE TABLE polls (
+  id TEXT PRIMARY KEY,
+  group_id TEXT NOT NULL REFERENCES groups(id),
+  scope TEXT NOT NULL,
+  options TEXT NOT NULL,
+  opens_at BIGINT NOT NULL,
+  closes_at BIGINT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE TABLE votes (
+  seq BIGSERIAL PRIMARY KEY,
+  poll_id TEXT NOT NULL REFERENCES polls(id),
+  nullifier TEXT NOT NULL,
+  option_index INTEGER NOT NULL,
+  root TEXT NOT NULL,
+  proof TEXT NOT NULL,
+  accepted_at BIGINT NOT NULL,
+  CONSTRAINT votes_one_nullifier_per_poll UNIQUE (poll_id, nullifier)
+);
+`),
+  },
+];
+
+/** Latest schema version this code knows. */
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

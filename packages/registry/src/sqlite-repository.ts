@@ -1,0 +1,496 @@
+import Database from "better-sqlite3";
+import { crashPoint } from "./crash-points.js";
+import { CaptureError, ConflictError, type RegistryError, StorageError, VoteError } from "./errors.js";
+import {
+  type ChallengeRecord,
+  type DeviceRecord,
+  type EnrolmentCommit,
+  type EnrolmentImport,
+  type EnrolmentRecord,
+  type GroupKind,
+  type GroupRecord,
+  type MemberRecord,
+  type MemberUpdate,
+  MIGRATIONS,
+  type PollRecord,
+  type Repository,
+  type RootRecord,
+  SCHEMA_VERSION,
+  type VoteRecord,
+} from "./repository.js";
+
+type Row = Record<string, unknown>;
+
+function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return code === "SQLITE_CONSTRAINT_UNIQUE" || code === "SQLITE_CONSTRAINT_PRIMARYKEY";
+}
+
+function num(value: unknown): number {
+  return typeof value === "bigint" ? Number(value) : (value as number);
+}
+
+function numOrNull(value: unknown): number | null {
+  return value === null || value === undefined ? null : num(value);
+}
+
+export function deviceFromRow(r: Row): DeviceRecord {
+  return {
+    id: r.id as string,
+    publicKey: [r.public_key_x as string, r.public_key_y as string],
+    registeredAt: num(r.registered_at),
+    revokedAt: numOrNull(r.revoked_at),
+  };
+}
+
+export function challengeFromRow(r: Row): ChallengeRecord {
+  return {
+    value: r.value as string,
+    issuedAt: num(r.issued_at),
+    expiresAt: num(r.expires_at),
+    usedAt: numOrNull(r.used_at),
+  };
+}
+
+export function groupFromRow(r: Row): GroupRecord {
+  return { id: r.id as string, kind: r.kind as GroupKind, createdAt: num(r.created_at) };
+}
+
+export function memberFromRow(r: Row): MemberRecord {
+  return {
+    groupId: r.group_id as string,
+    index: num(r.member_index),
+    leaf: r.leaf as string,
+    identityCommitment: r.identity_commitment as string,
+    enrolmentId: numOrNull(r.enrolment_id),
+    removedAt: numOrNull(r.removed_at),
+  };
+}
+
+export function rootFromRow(r: Row): RootRecord {
+  return {
+    groupId: r.group_id as string,
+    root: r.root as string,
+    createdAt: num(r.created_at),
+    replacedAt: numOrNull(r.replaced_at),
+  };
+}
+
+export function enrolmentFromRow(r: Row): EnrolmentRecord {
+  const code = r.code as Uint8Array;
+  return {
+    id: num(r.id),
+    groupId: r.group_id as string,
+    memberIndex: num(r.member_index),
+    identityCommitment: r.identity_commitment as string,
+    templateCommitment: r.template_commitment as string,
+    deviceId: r.device_id as string,
+    code: new Uint8Array(code.buffer, code.byteOffset, code.byteLength),
+    createdAt: num(r.created_at),
+    removedAt: numOrNull(r.removed_at),
+  };
+}
+
+export function pollFromRow(r: Row): PollRecord {
+  return {
+    id: r.id as string,
+    groupId: r.group_id as string,
+    scope: r.scope as string,
+    options: JSON.parse(r.options as string) as string[],
+    opensAt: num(r.opens_at),
+    closesAt: num(r.closes_at),
+    createdAt: num(r.created_at),
+  };
+}
+
+export function voteFromRow(r: Row): VoteRecord {
+  return {
+    seq: num(r.seq),
+    pollId: r.poll_id as string,
+    nullifier: r.nullifier as string,
+    option: num(r.option_index),
+    root: r.root as string,
+    proof: JSON.parse(r.proof as string),
+    acceptedAt: num(r.accepted_at),
+  };
+}
+
+/** Reasons a challenge cannot be consumed at `now`, or undefined if it can. */
+export function challengeRefusal(
+  challenge: ChallengeRecord | undefined,
+  now: number,
+): RegistryError | undefined {
+  if (challenge === undefined) {
+    return new CaptureError(
+      "UNKNOWN_CHALLENGE",
+      "Field 'capture.challenge' was not issued by this registry",
+      {
+        field: "capture.challenge",
+      },
+    );
+  }
+  if (challenge.usedAt !== null) {
+    return new CaptureError(
+      "CHALLENGE_REPLAYED",
+      "Field 'capture.challenge' was already used by an enrolment",
+      {
+        field: "capture.challenge",
+      },
+    );
+  }
+  if (now >= challenge.expiresAt) {
+    return new CaptureError(
+      "CHALLENGE_EXPIRED",
+      `Field 'capture.challenge' expired at ${new Date(challenge.expiresAt).toISOString()}`,
+      { field: "capture.challenge" },
+    );
+  }
+  return undefined;
+}
+
+/**
+ * {@link Repository} on an embedded SQLite file (better-sqlite3, WAL journal, `synchronous=FULL`,
+ * foreign keys on). Writes are transactions taken with `BEGIN IMMEDIATE`, so a process killed at
+ * any point leaves the file at the last committed transaction.
+ */
+export class SqliteRepository implements Repository {
+  readonly dialect = "sqlite" as const;
+  readonly #db: Database.Database;
+
+  /** Opens (creating if needed) the database file; `":memory:"` for a private in-memory database. */
+  constructor(filename: string) {
+    this.#db = new Database(filename);
+    if (filename !== ":memory:") this.#db.pragma("journal_mode = WAL");
+    this.#db.pragma("synchronous = FULL");
+    this.#db.pragma("foreign_keys = ON");
+    this.#db.pragma("busy_timeout = 5000");
+  }
+
+  async migrate(): Promise<number> {
+    const db = this.#db;
+    db.exec(
+      "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
+    );
+    const current = await this.schemaVersion();
+    if (current > SCHEMA_VERSION) {
+      throw new StorageError(
+        "SCHEMA_TOO_NEW",
+        `Database schema version ${current} is newer than this code's ${SCHEMA_VERSION}; upgrade @zkiris/registry`,
+      );
+    }
+    for (const migration of MIGRATIONS) {
+      if (migration.version <= current) continue;
+      db.transaction(() => {
+        db.exec(migration.sqlite);
+        db.prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)").run(
+          migration.version,
+          Date.now(),
+        );
+      }).immediate();
+    }
+    return this.schemaVersion();
+  }
+
+  async schemaVersion(): Promise<number> {
+    const exists = this.#db
+      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")
+      .get();
+    if (exists === undefined) return 0;
+    const row = this.#db.prepare("SELECT MAX(version) AS v FROM schema_migrations").get() as Row;
+    return num(row.v ?? 0);
+  }
+
+  async close(): Promise<void> {
+    if (this.#db.open) this.#db.close();
+  }
+
+  async insertDevice(device: DeviceRecord): Promise<void> {
+    try {
+      this.#db
+        .prepare(
+          "INSERT INTO devices (id, public_key_x, public_key_y, registered_at, revoked_at) VALUES (?, ?, ?, ?, ?)",
+        )
+        .run(device.id, device.publicKey[0], device.publicKey[1], device.registeredAt, device.revokedAt);
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        throw new ConflictError("DEVICE_EXISTS", `Device ${device.id} is already registered`, {
+          field: "publicKey",
+        });
+      }
+      throw error;
+    }
+  }
+
+  async getDevice(id: string): Promise<DeviceRecord | undefined> {
+    const row = this.#db.prepare("SELECT * FROM devices WHERE id = ?").get(id) as Row | undefined;
+    return row === undefined ? undefined : deviceFromRow(row);
+  }
+
+  async revokeDevice(id: string, at: number): Promise<boolean> {
+    return (
+      this.#db.prepare("UPDATE devices SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL").run(at, id)
+        .changes === 1
+    );
+  }
+
+  async insertChallenge(c: ChallengeRecord): Promise<void> {
+    this.#db
+      .prepare("INSERT INTO challenges (value, issued_at, expires_at, used_at) VALUES (?, ?, ?, ?)")
+      .run(c.value, c.issuedAt, c.expiresAt, c.usedAt);
+  }
+
+  async getChallenge(value: string): Promise<ChallengeRecord | undefined> {
+    const row = this.#db.prepare("SELECT * FROM challenges WHERE value = ?").get(value) as Row | undefined;
+    return row === undefined ? undefined : challengeFromRow(row);
+  }
+
+  async insertGroup(group: GroupRecord, root: string): Promise<void> {
+    const db = this.#db;
+    try {
+      db.transaction(() => {
+        db.prepare("INSERT INTO groups (id, kind, created_at) VALUES (?, ?, ?)").run(
+          group.id,
+          group.kind,
+          group.createdAt,
+        );
+        db.prepare("INSERT INTO roots (group_id, root, created_at) VALUES (?, ?, ?)").run(
+          group.id,
+          root,
+          group.createdAt,
+        );
+      }).immediate();
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        throw new ConflictError("GROUP_EXISTS", `Group '${group.id}' already exists`, { field: "id" });
+      }
+      throw error;
+    }
+  }
+
+  async listGroups(): Promise<GroupRecord[]> {
+    return (this.#db.prepare("SELECT * FROM groups ORDER BY created_at, id").all() as Row[]).map(
+      groupFromRow,
+    );
+  }
+
+  async listMembers(groupId: string): Promise<MemberRecord[]> {
+    return (
+      this.#db.prepare("SELECT * FROM members WHERE group_id = ? ORDER BY member_index").all(groupId) as Row[]
+    ).map(memberFromRow);
+  }
+
+  async listRoots(groupId: string): Promise<RootRecord[]> {
+    return (
+      this.#db.prepare("SELECT * FROM roots WHERE group_id = ? ORDER BY seq").all(groupId) as Row[]
+    ).map(rootFromRow);
+  }
+
+  #appendRoot(groupId: string, root: string, now: number): void {
+    this.#db
+      .prepare("UPDATE roots SET replaced_at = ? WHERE group_id = ? AND replaced_at IS NULL")
+      .run(now, groupId);
+    this.#db
+      .prepare("INSERT INTO roots (group_id, root, created_at) VALUES (?, ?, ?)")
+      .run(groupId, root, now);
+  }
+
+  async commitEnrolment(commit: EnrolmentCommit): Promise<number> {
+    const db = this.#db;
+    const e = commit.enrolment;
+    try {
+      return db
+        .transaction(() => {
+          const refusal = challengeRefusal(
+            (() => {
+              const row = db.prepare("SELECT * FROM challenges WHERE value = ?").get(commit.challenge) as
+                | Row
+                | undefined;
+              return row === undefined ? undefined : challengeFromRow(row);
+            })(),
+            commit.now,
+          );
+          if (refusal !== undefined) throw refusal;
+          db.prepare("UPDATE challenges SET used_at = ? WHERE value = ?").run(commit.now, commit.challenge);
+          crashPoint("enrol:after-challenge");
+          const id = num(
+            db
+              .prepare(
+                `INSERT INTO enrolments (group_id, member_index, identity_commitment, template_commitment, device_id, code, created_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?)`,
+              )
+              .run(
+                e.groupId,
+                e.memberIndex,
+                e.identityCommitment,
+                e.templateCommitment,
+                e.deviceId,
+                e.code,
+                e.createdAt,
+              ).lastInsertRowid,
+          );
+          crashPoint("enrol:after-enrolment");
+          db.prepare(
+            "INSERT INTO members (group_id, member_index, leaf, identity_commitment, enrolment_id) VALUES (?, ?, ?, ?, ?)",
+          ).run(e.groupId, e.memberIndex, commit.leaf, e.identityCommitment, id);
+          crashPoint("enrol:after-member");
+          this.#appendRoot(e.groupId, commit.root, commit.now);
+          crashPoint("enrol:before-commit");
+          return id;
+        })
+        .immediate();
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        throw new ConflictError(
+          "DUPLICATE_MEMBER",
+          "Field 'identityCommitment' is already a member of this group",
+          {
+            field: "identityCommitment",
+          },
+        );
+      }
+      throw error;
+    } finally {
+      crashPoint("enrol:after-commit");
+    }
+  }
+
+  async importEnrolments(
+    groupId: string,
+    entries: readonly EnrolmentImport[],
+    root: string,
+    now: number,
+  ): Promise<void> {
+    const db = this.#db;
+    const insertEnrolment = db.prepare(
+      `INSERT INTO enrolments (group_id, member_index, identity_commitment, template_commitment, device_id, code, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const insertMember = db.prepare(
+      "INSERT INTO members (group_id, member_index, leaf, identity_commitment, enrolment_id) VALUES (?, ?, ?, ?, ?)",
+    );
+    db.transaction(() => {
+      for (const { enrolment: e, leaf } of entries) {
+        const id = insertEnrolment.run(
+          groupId,
+          e.memberIndex,
+          e.identityCommitment,
+          e.templateCommitment,
+          e.deviceId,
+          e.code,
+          e.createdAt,
+        ).lastInsertRowid;
+        insertMember.run(groupId, e.memberIndex, leaf, e.identityCommitment, id);
+      }
+      this.#appendRoot(groupId, root, now);
+    }).immediate();
+  }
+
+  async listActiveEnrolments(): Promise<EnrolmentRecord[]> {
+    return (
+      this.#db.prepare("SELECT * FROM enrolments WHERE removed_at IS NULL ORDER BY id").all() as Row[]
+    ).map(enrolmentFromRow);
+  }
+
+  async getEnrolmentByMember(groupId: string, index: number): Promise<EnrolmentRecord | undefined> {
+    const row = this.#db
+      .prepare("SELECT * FROM enrolments WHERE group_id = ? AND member_index = ?")
+      .get(groupId, index) as Row | undefined;
+    return row === undefined ? undefined : enrolmentFromRow(row);
+  }
+
+  async updateMember(u: MemberUpdate): Promise<void> {
+    const db = this.#db;
+    try {
+      db.transaction(() => {
+        db.prepare(
+          "UPDATE members SET leaf = ?, identity_commitment = ?, removed_at = ? WHERE group_id = ? AND member_index = ?",
+        ).run(u.leaf, u.identityCommitment, u.removed ? u.now : null, u.groupId, u.index);
+        if (u.removed) {
+          db.prepare("UPDATE enrolments SET removed_at = ? WHERE group_id = ? AND member_index = ?").run(
+            u.now,
+            u.groupId,
+            u.index,
+          );
+        } else {
+          db.prepare(
+            "UPDATE enrolments SET identity_commitment = ? WHERE group_id = ? AND member_index = ?",
+          ).run(u.identityCommitment, u.groupId, u.index);
+        }
+        this.#appendRoot(u.groupId, u.root, u.now);
+      }).immediate();
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        throw new ConflictError(
+          "DUPLICATE_MEMBER",
+          "Field 'identityCommitment' is already a member of this group",
+          {
+            field: "identityCommitment",
+          },
+        );
+      }
+      throw error;
+    }
+  }
+
+  async insertPoll(p: PollRecord): Promise<void> {
+    try {
+      this.#db
+        .prepare(
+          "INSERT INTO polls (id, group_id, scope, options, opens_at, closes_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .run(p.id, p.groupId, p.scope, JSON.stringify(p.options), p.opensAt, p.closesAt, p.createdAt);
+    } catch (error) {
+      if (isUniqueViolation(error))
+        throw new ConflictError("POLL_EXISTS", `Poll '${p.id}' already exists`, { field: "id" });
+      throw error;
+    }
+  }
+
+  async getPoll(id: string): Promise<PollRecord | undefined> {
+    const row = this.#db.prepare("SELECT * FROM polls WHERE id = ?").get(id) as Row | undefined;
+    return row === undefined ? undefined : pollFromRow(row);
+  }
+
+  async insertVote(v: Omit<VoteRecord, "seq">): Promise<number> {
+    try {
+      return num(
+        this.#db
+          .prepare(
+            "INSERT INTO votes (poll_id, nullifier, option_index, root, proof, accepted_at) VALUES (?, ?, ?, ?, ?, ?)",
+          )
+          .run(v.pollId, v.nullifier, v.option, v.root, JSON.stringify(v.proof), v.acceptedAt)
+          .lastInsertRowid,
+      );
+    } catch (error) {
+      if (isUniqueViolation(error)) throw duplicateNullifier();
+      throw error;
+    }
+  }
+
+  async hasNullifier(pollId: string, nullifier: string): Promise<boolean> {
+    return (
+      this.#db.prepare("SELECT 1 FROM votes WHERE poll_id = ? AND nullifier = ?").get(pollId, nullifier) !==
+      undefined
+    );
+  }
+
+  async listVotes(pollId: string): Promise<VoteRecord[]> {
+    return (this.#db.prepare("SELECT * FROM votes WHERE poll_id = ? ORDER BY seq").all(pollId) as Row[]).map(
+      voteFromRow,
+    );
+  }
+
+  async countVotes(pollId: string): Promise<Map<number, number>> {
+    const rows = this.#db
+      .prepare("SELECT option_index, COUNT(*) AS n FROM votes WHERE poll_id = ? GROUP BY option_index")
+      .all(pollId) as Row[];
+    return new Map(rows.map((r) => [num(r.option_index), num(r.n)]));
+  }
+}
+
+/** The refusal of a second vote with the same nullifier in a poll. */
+export function duplicateNullifier(): RegistryError {
+  return new VoteError("DUPLICATE_NULLIFIER", "Field 'proof.nullifier' has already voted in this poll", {
+    field: "proof.nullifier",
+  });
+}

@@ -1,0 +1,105 @@
+import { createRequire } from "node:module";
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+import type { SemaphoreProof } from "@semaphore-protocol/proof";
+import { InvalidParameterError, RegistryError } from "./errors.js";
+
+// Runs as a CommonJS eval worker: it loads @semaphore-protocol/proof from the path resolved by the
+// parent, so the pool works the same from TypeScript sources, tests and the published build.
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require("node:worker_threads");
+const { verifyProof } = require(workerData.proofModule);
+parentPort.on("message", (task) => {
+  verifyProof(task.proof).then(
+    (valid) => parentPort.postMessage({ id: task.id, valid }),
+    (error) => parentPort.postMessage({ id: task.id, valid: false, error: String((error && error.message) || error) }),
+  );
+});
+`;
+
+interface Task {
+  readonly id: number;
+  readonly resolve: (result: ProofCheck) => void;
+  readonly reject: (error: Error) => void;
+}
+
+/** Outcome of one verification: `valid`, and the verifier's message when the proof was malformed. */
+export interface ProofCheck {
+  readonly valid: boolean;
+  readonly error?: string;
+}
+
+interface Lane {
+  readonly worker: Worker;
+  readonly pending: Map<number, Task>;
+}
+
+/**
+ * A pool of worker threads verifying Semaphore proofs (`verifyProof` of `@semaphore-protocol/proof`,
+ * verification keys bundled with that package, no network). Tasks go to the least busy worker.
+ * `close()` terminates every worker and rejects pending tasks with `CLOSED`.
+ */
+export class ProofVerifierPool {
+  readonly size: number;
+  readonly #lanes: Lane[];
+  #nextId = 0;
+  #closed = false;
+
+  /** Starts `workers` threads (default: available cores, at least 1; at most 64). */
+  constructor(workers = Math.max(1, availableParallelism())) {
+    if (!Number.isInteger(workers) || workers < 1 || workers > 64) {
+      throw new InvalidParameterError(
+        "workers",
+        `Parameter 'workers' must be an integer between 1 and 64, received ${workers}`,
+      );
+    }
+    const proofModule = createRequire(import.meta.url).resolve("@semaphore-protocol/proof");
+    this.size = workers;
+    this.#lanes = [];
+    for (let i = 0; i < workers; i++) {
+      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { proofModule } });
+      const lane: Lane = { worker, pending: new Map() };
+      worker.on("message", (message: { id: number; valid: boolean; error?: string }) => {
+        const task = lane.pending.get(message.id);
+        if (task === undefined) return;
+        lane.pending.delete(message.id);
+        task.resolve(
+          message.error === undefined ? { valid: message.valid } : { valid: false, error: message.error },
+        );
+      });
+      worker.on("error", (error) => this.#failLane(lane, error));
+      worker.on("exit", () =>
+        this.#failLane(lane, new RegistryError("CLOSED", "Proof verifier worker exited")),
+      );
+      worker.unref();
+      this.#lanes.push(lane);
+    }
+  }
+
+  #failLane(lane: Lane, error: Error): void {
+    for (const task of lane.pending.values()) task.reject(error);
+    lane.pending.clear();
+  }
+
+  /** Verifies one proof. Resolves `{ valid: false, error }` for a malformed proof; rejects `CLOSED` after `close()`. */
+  verify(proof: SemaphoreProof): Promise<ProofCheck> {
+    if (this.#closed) return Promise.reject(new RegistryError("CLOSED", "The proof verifier pool is closed"));
+    let lane = this.#lanes[0]!;
+    for (const candidate of this.#lanes) if (candidate.pending.size < lane.pending.size) lane = candidate;
+    const id = this.#nextId++;
+    return new Promise<ProofCheck>((resolve, reject) => {
+      lane.pending.set(id, { id, resolve, reject });
+      lane.worker.ref();
+      lane.worker.postMessage({ id, proof });
+    }).finally(() => {
+      if (lane.pending.size === 0) lane.worker.unref();
+    });
+  }
+
+  /** Terminates the workers. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.all(this.#lanes.map((lane) => lane.worker.terminate()));
+  }
+}
