@@ -135,7 +135,11 @@ export class UniquenessIndex {
     this.#arenaBase = arenaBase;
     this.#capacity = capacity;
     this.#maxPages = maxPages;
-    for (const lane of lanes) this.#watch(lane);
+    for (const lane of lanes) {
+      this.#watch(lane);
+      // Idle workers must not keep the process alive (adding a message listener re-refs them).
+      lane.worker.unref();
+    }
   }
 
   /**
@@ -187,7 +191,7 @@ export class UniquenessIndex {
     } else {
       try {
         for (let i = 0; i < workers; i++) {
-          const worker = new Worker(WORKER_SOURCE, { eval: true });
+          const worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [] });
           lanes.push({ worker, pending: new Map() });
           await new Promise<void>((resolve, reject) => {
             const onMessage = (msg: { type: string }) => {
@@ -214,7 +218,6 @@ export class UniquenessIndex {
               chunk: CHUNK,
             });
           });
-          worker.unref();
         }
       } catch (error) {
         await Promise.all(lanes.map((lane) => lane.worker.terminate()));

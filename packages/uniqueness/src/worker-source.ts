@@ -11,14 +11,13 @@
  * `{ type: "error", id, message }`.
  */
 export const WORKER_SOURCE = `
-"use strict";
-const { parentPort } = require("node:worker_threads");
 let kernel = null;
 let memory = null;
 let probePtr = 0;
 let outPtr = 0;
 let chunk = 0;
-parentPort.on("message", (msg) => {
+// import() works whether the eval'd source is run as CommonJS or as an ES module.
+import("node:worker_threads").then(({ parentPort }) => parentPort.on("message", (msg) => {
   if (msg.type === "init") {
     memory = msg.memory;
     kernel = new WebAssembly.Instance(msg.module, { env: { memory } }).exports;
@@ -58,5 +57,5 @@ parentPort.on("message", (msg) => {
       parentPort.postMessage({ type: "error", id: msg.id, message: String(error && error.stack || error) });
     }
   }
-});
+}));
 `;

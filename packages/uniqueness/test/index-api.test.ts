@@ -1,0 +1,270 @@
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { DEFAULT_PROFILE, type IrisCode, IrisCodeError, OPEN_IRIS_GEOMETRY } from "@zkiris/iris-code";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type EnrolmentId, UniquenessError, UniquenessIndex } from "../src/index.js";
+import { expectSameAsBruteForce, plantedCode, randomCode, rng } from "./helpers.js";
+
+const profile = DEFAULT_PROFILE;
+const g = profile.geometry;
+
+function refusal(code: string, field?: string) {
+  return expect.objectContaining(field === undefined ? { code } : { code, field });
+}
+
+describe("UniquenessIndex.create", () => {
+  it("refuses bad options, naming the field", async () => {
+    await expect(UniquenessIndex.create(null as never)).rejects.toThrowError(
+      refusal("INVALID_PARAMETER", "options"),
+    );
+    for (const workers of [-1, 1.5, "2", 257]) {
+      await expect(UniquenessIndex.create({ profile, workers: workers as number })).rejects.toThrowError(
+        refusal("INVALID_PARAMETER", "options.workers"),
+      );
+    }
+    await expect(UniquenessIndex.create({ profile, initialCapacity: 0 })).rejects.toThrowError(
+      refusal("INVALID_PARAMETER", "options.initialCapacity"),
+    );
+    await expect(UniquenessIndex.create({ profile, maxArenaBytes: 1000 })).rejects.toThrowError(
+      refusal("INVALID_PARAMETER", "options.maxArenaBytes"),
+    );
+    // One 64 KiB page cannot hold the 179,200-byte scratch area of this profile.
+    await expect(UniquenessIndex.create({ profile, workers: 0, maxArenaBytes: 65536 })).rejects.toThrowError(
+      refusal("INVALID_PARAMETER", "options.maxArenaBytes"),
+    );
+  });
+
+  it("refuses a malformed profile with iris-code's error", async () => {
+    const bad = { ...profile, maxShift: 56 };
+    await expect(UniquenessIndex.create({ profile: bad, workers: 0 })).rejects.toThrow(IrisCodeError);
+    await expect(UniquenessIndex.create({ profile: bad, workers: 0 })).rejects.toThrowError(
+      refusal("INVALID_PARAMETER", "profile.maxShift"),
+    );
+  });
+});
+
+describe("UniquenessIndex", () => {
+  let index: UniquenessIndex;
+  const random = rng(3);
+  const a = randomCode(random, g, 1);
+  const b = randomCode(random, g);
+
+  beforeAll(async () => {
+    index = await UniquenessIndex.create({ profile, workers: 2, initialCapacity: 1 });
+  });
+  afterAll(() => index.close());
+
+  it("starts empty and searches to no match", async () => {
+    expect(index.size).toBe(0);
+    expect(index.workerCount).toBe(2);
+    const result = await index.search(a);
+    expect(result).toEqual({
+      matches: [],
+      best: null,
+      matchCount: 0,
+      compared: 0,
+      elapsedMs: result.elapsedMs,
+    });
+    expect(result.elapsedMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it("keeps string and bigint ids apart and refuses duplicates", () => {
+    index.add("1", a);
+    index.add(1n, b);
+    expect(index.size).toBe(2);
+    expect(index.has("1")).toBe(true);
+    expect(index.has(1n)).toBe(true);
+    expect(index.has("2")).toBe(false);
+    expect(() => index.add("1", b)).toThrowError(refusal("DUPLICATE_ID", "id"));
+    expect(() => index.add(1n, a)).toThrowError(refusal("DUPLICATE_ID", "id"));
+    expect(index.size).toBe(2);
+  });
+
+  it("refuses malformed ids and codes on add, leaving the index unchanged", () => {
+    for (const id of ["", 5, null, undefined, {}]) {
+      expect(() => index.add(id as EnrolmentId, a)).toThrowError(refusal("INVALID_ID", "id"));
+      expect(() => index.add(id as EnrolmentId, a)).toThrow(UniquenessError);
+    }
+    expect(() => index.add("x", { geometry: g } as IrisCode)).toThrowError(
+      refusal("INVALID_PARAMETER", "code"),
+    );
+    expect(() => index.add("x", randomCode(random, OPEN_IRIS_GEOMETRY))).toThrowError(
+      refusal("GEOMETRY_MISMATCH", "code.geometry"),
+    );
+    expect(index.size).toBe(2);
+    expect(index.has("x")).toBe(false);
+  });
+
+  it("removes by id once and refuses malformed ids", () => {
+    expect(index.remove("nobody")).toBe(false);
+    expect(() => index.remove("" as EnrolmentId)).toThrowError(refusal("INVALID_ID", "id"));
+    expect(() => index.remove(7 as unknown as EnrolmentId)).toThrowError(refusal("INVALID_ID", "id"));
+    expect(index.remove(1n)).toBe(true);
+    expect(index.remove(1n)).toBe(false);
+    expect(index.size).toBe(1);
+    index.add(1n, b);
+  });
+
+  it("refuses a bad probe or option, naming it", async () => {
+    await expect(index.search({} as IrisCode)).rejects.toThrowError(refusal("INVALID_PARAMETER", "probe"));
+    await expect(index.search(randomCode(random, OPEN_IRIS_GEOMETRY))).rejects.toThrowError(
+      refusal("GEOMETRY_MISMATCH", "probe.geometry"),
+    );
+    await expect(index.search(a, null as never)).rejects.toThrowError(
+      refusal("INVALID_PARAMETER", "options"),
+    );
+    const bad: Array<[string, number]> = [
+      ["thresholdPer10k", -1],
+      ["thresholdPer10k", 10001],
+      ["thresholdPer10k", 0.5],
+      ["minUsableBits", 0],
+      ["minUsableBits", 3585],
+      ["maxShift", -1],
+      ["maxShift", 56],
+      ["maxShift", 2.5],
+      ["limit", -1],
+      ["limit", 1.5],
+    ];
+    for (const [field, value] of bad) {
+      await expect(index.search(a, { [field]: value })).rejects.toThrowError(
+        refusal("INVALID_PARAMETER", `options.${field}`),
+      );
+    }
+  });
+
+  it("returns the closest matches up to the limit, with the full count and the best", async () => {
+    const r = rng(11);
+    const entries: Array<[EnrolmentId, IrisCode]> = [
+      ["1", a],
+      [1n, b],
+    ];
+    for (const [id, d] of [
+      ["near-100", 100],
+      ["near-200", 200],
+      ["near-300", 300],
+    ] as const) {
+      const code = plantedCode(r, a, 2000, d, 1);
+      index.add(id, code);
+      entries.push([id, code]);
+    }
+    const all = await index.search(a);
+    expect(all.matches.map((m) => m.id)).toEqual(["1", "near-100", "near-200", "near-300"]);
+    expect(all.best).toEqual({ id: "1", distance: 0, differingBits: 0, usableBits: 3584, shift: 0 });
+    const two = await index.search(a, { limit: 2 });
+    expect(two.matches).toEqual(all.matches.slice(0, 2));
+    expect(two.matchCount).toBe(4);
+    const none = await index.search(a, { limit: 0 });
+    expect(none.matches).toEqual([]);
+    expect(none.best).toEqual(all.best);
+    expect(none.matchCount).toBe(4);
+    await expectSameAsBruteForce(index, entries, a, profile, { limit: 3 });
+  });
+
+  it("grows its arena as codes arrive", async () => {
+    const before = index.arenaBytes;
+    const r = rng(12);
+    for (let i = 0; i < 3000; i++) index.add(`grow-${i}`, randomCode(r, g));
+    expect(index.capacity).toBeGreaterThanOrEqual(index.size);
+    expect(index.arenaBytes).toBeGreaterThan(before);
+    expect((await index.search(a)).compared).toBe(index.size);
+  });
+});
+
+describe("concurrent searches and mutations", () => {
+  it("answers for the codes present at the call; removals and additions apply to later searches", async () => {
+    const random = rng(21);
+    const probe = randomCode(random, g, 1);
+    const index = await UniquenessIndex.create({ profile, workers: 2 });
+    try {
+      const live = new Map<EnrolmentId, IrisCode>();
+      for (let i = 0; i < 5000; i++) live.set(`p${i}`, randomCode(random, g));
+      live.set("twin", plantedCode(random, probe, 3000, 100, 2));
+      live.set("victim", plantedCode(random, probe, 3000, 200, -1));
+      for (const [id, code] of live) index.add(id, code);
+      const first = index.search(probe);
+      expect(index.remove("twin")).toBe(true);
+      live.delete("twin");
+      const newcomer = plantedCode(random, probe, 3000, 50, 0);
+      index.add("newcomer", newcomer);
+      live.set("newcomer", newcomer);
+      expect(index.size).toBe(5002);
+      const second = index.search(probe);
+      expect((await first).matches.map((m) => m.id)).toEqual(["twin", "victim"]);
+      expect((await first).compared).toBe(5002);
+      const s = await second;
+      expect(s.matches.map((m) => m.id)).toEqual(["newcomer", "victim"]);
+      expect(s.compared).toBe(5002);
+      // The removal's compaction has run: the index equals brute force over the live set.
+      await expectSameAsBruteForce(index, live, probe, profile);
+      expect(index.remove("victim")).toBe(true);
+      live.delete("victim");
+      await expectSameAsBruteForce(index, live, probe, profile);
+    } finally {
+      await index.close();
+    }
+  });
+});
+
+describe("capacity and closing", () => {
+  it("refuses a code beyond the arena's maximum", async () => {
+    // 4 pages minus 179,200 bytes of scratch hold exactly 81 codes of 1,024 bytes.
+    const index = await UniquenessIndex.create({
+      profile,
+      workers: 0,
+      initialCapacity: 1,
+      maxArenaBytes: 4 * 65536,
+    });
+    const random = rng(31);
+    for (let i = 0; i < 81; i++) index.add(i.toString(), randomCode(random, g));
+    expect(() => index.add("81", randomCode(random, g))).toThrowError(refusal("CAPACITY_EXCEEDED", "code"));
+    expect(index.size).toBe(81);
+    expect(index.capacity).toBe(81);
+    expect(index.remove("0")).toBe(true);
+    index.add("81", randomCode(random, g));
+    expect(index.size).toBe(81);
+    await index.close();
+  });
+
+  it("refuses every call after close, and close is idempotent", async () => {
+    const index = await UniquenessIndex.create({ profile, workers: 1 });
+    const code = randomCode(rng(1), g);
+    index.add("a", code);
+    await index.close();
+    await index.close();
+    expect(() => index.add("b", code)).toThrowError(refusal("INDEX_CLOSED"));
+    expect(() => index.remove("a")).toThrowError(refusal("INDEX_CLOSED"));
+    await expect(index.search(code)).rejects.toThrowError(refusal("INDEX_CLOSED"));
+  });
+
+  it("rejects a search that is still running when the index closes", async () => {
+    const index = await UniquenessIndex.create({ profile, workers: 1 });
+    const random = rng(2);
+    for (let i = 0; i < 100; i++) index.add(`c${i}`, randomCode(random, g));
+    const running = expect(index.search(randomCode(random, g))).rejects.toThrowError(refusal("INDEX_CLOSED"));
+    await index.close();
+    await running;
+  });
+
+  it("does not keep a process alive when idle workers were never closed", () => {
+    const script = `
+      import { DEFAULT_PROFILE, IrisCode } from "@zkiris/iris-code";
+      import { UniquenessIndex } from "@zkiris/uniqueness";
+      const index = await UniquenessIndex.create({ profile: DEFAULT_PROFILE, workers: 2 });
+      const code = IrisCode.fullyUsable(DEFAULT_PROFILE.geometry, new Uint8Array(3584));
+      index.add("a", code);
+      const result = await index.search(code);
+      console.log(result.matchCount);
+    `;
+    const cwd = fileURLToPath(new URL("..", import.meta.url));
+    const out = execFileSync(
+      process.execPath,
+      ["--import", "tsx", "--conditions=zkiris-source", "--input-type=module", "-e", script],
+      {
+        cwd,
+        timeout: 30_000,
+        encoding: "utf8",
+      },
+    );
+    expect(out.trim()).toBe("1");
+  });
+});
