@@ -77,9 +77,9 @@ export interface GroundTruth {
   eyelidClosure: number;
   upperEyelid: EyelidCurve;
   lowerEyelid: EyelidCurve;
-  /** Centres and radii of the illuminator reflections. */
+  /** Centres and radii of the illuminator reflections visible on the eye (their centre pixel is not covered by a lid). */
   speculars: Circle[];
-  /** Centres and radii of the larger reflections on the iris. */
+  /** Centres and radii of the visible larger reflections on the iris. */
   irisReflections: Circle[];
   /** Number of eyelashes drawn. */
   eyelashes: number;

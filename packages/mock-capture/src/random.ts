@@ -88,6 +88,13 @@ export class SeededRandom {
     [this.s0, this.s1, this.s2, this.s3] = hashText(text);
   }
 
+  /** A generator with an explicit xoshiro128** state (four 32-bit words, not all zero); for reference vectors. */
+  static fromState(words: readonly [number, number, number, number]): SeededRandom {
+    const rng = new SeededRandom("");
+    [rng.s0, rng.s1, rng.s2, rng.s3] = words.map((w) => w | 0) as [number, number, number, number];
+    return rng;
+  }
+
   /** Next 32-bit unsigned integer. */
   nextUint32(): number {
     const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;

@@ -277,6 +277,7 @@ function render(
     });
   }
   for (const s of speculars) paintSpot(image, labels, width, height, s, 420, 0.8);
+  const visibleSpeculars = speculars.filter((s) => labelAt(labels, width, height, s) === PixelLabel.SPECULAR);
   const reflections: Circle[] = [];
   const reflectionRng = new SeededRandom(`zkiris-mock-reflections\u0000${stream}`);
   for (let k = 0; k < v.irisReflections; k++) {
@@ -285,8 +286,8 @@ function render(
     const dist = rp + rho * (ri - rp);
     const [x, y] = toImage(g, dist * Math.cos(theta), dist * Math.sin(theta));
     const r = ri * reflectionRng.uniform(0.06, 0.13);
-    reflections.push({ x, y, r });
     paintSpot(image, labels, width, height, { x, y, r }, reflectionRng.uniform(70, 140), 0.35 * r);
+    if (labelAt(labels, width, height, { x, y }) === PixelLabel.SPECULAR) reflections.push({ x, y, r });
   }
 
   // Illumination gain and gradient, then defocus, then sensor noise and 8-bit quantisation.
@@ -315,8 +316,8 @@ function render(
   }
   const annulusArea = Math.PI * (ri * ri - g.minor * g.major);
   const [ix, iy] = [cx, cy];
-  const pupilAngleDeg =
-    Math.atan2(-(g.gx * g.sinR + g.gw * g.cosR), g.gx * g.cosR - g.gw * g.sinR) / DEG + 90;
+  // Major axis: across the gaze direction, rotated onto the screen (counter-clockwise degrees).
+  const pupilAngleDeg = Math.atan2(g.gx * g.sinR + g.gw * g.cosR, g.gx * g.cosR - g.gw * g.sinR) / DEG + 90;
   const truth: GroundTruth = {
     subject: subject.seed,
     capture: captureKey,
@@ -334,7 +335,7 @@ function render(
     eyelidClosure: r3(closure),
     upperEyelid: eyelidCurve(g, g.upperApex, g.upperK, -1),
     lowerEyelid: eyelidCurve(g, g.lowerApex, g.lowerK, 1),
-    speculars: speculars.map(roundCircle),
+    speculars: visibleSpeculars.map(roundCircle),
     irisReflections: reflections.map(roundCircle),
     eyelashes: lashCount,
     blurSigma: r3(v.blurSigma),
@@ -352,6 +353,13 @@ function render(
     truth,
     toPng: () => encodeGreyPng(pixels, width, height),
   };
+}
+
+function labelAt(labels: Uint8Array, width: number, height: number, p: Point): number {
+  const x = Math.floor(p.x);
+  const y = Math.floor(p.y);
+  if (x < 0 || y < 0 || x >= width || y >= height) return -1;
+  return labels[y * width + x]!;
 }
 
 /** Eye-frame point (x right, w up, relative to the iris centre) to image pixels. */
@@ -616,7 +624,7 @@ function paintLashes(
   }
 }
 
-/** Adds a bright reflection: saturated core of radius `r`, soft edge `soft` pixels wide. */
+/** Adds a bright reflection over the eye opening: core of radius `r`, soft edge `soft` pixels wide. */
 function paintSpot(
   image: Float32Array,
   labels: Uint8Array,
@@ -643,8 +651,10 @@ function paintSpot(
         a = t * t;
       } else continue;
       const i = y * width + x;
+      // Reflections form on the wet cornea, not on the lids.
+      if (labels[i] === PixelLabel.SKIN) continue;
       image[i] = image[i]! + amplitude * a;
-      if (a >= 0.5 && labels[i] !== PixelLabel.SKIN) labels[i] = PixelLabel.SPECULAR;
+      if (a >= 0.5) labels[i] = PixelLabel.SPECULAR;
     }
   }
 }
@@ -693,11 +703,11 @@ function normaliseDeg(deg: number): number {
 }
 
 function r3(v: number): number {
-  return Math.round(v * 1000) / 1000;
+  return Math.round(v * 1000) / 1000 + 0; // + 0 turns -0 into 0
 }
 
 function r6(v: number): number {
-  return Math.round(v * 1e6) / 1e6;
+  return Math.round(v * 1e6) / 1e6 + 0;
 }
 
 function roundCircle(c: Circle): Circle {

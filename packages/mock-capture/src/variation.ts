@@ -78,7 +78,7 @@ export const HARD_VARIATION: Readonly<CaptureVariation> = Object.freeze({
 /** Variation overrides of each failure mode (applied after the preset and the caller's variation). */
 export const FAILURE_VARIATION: Readonly<Record<CaptureFailure, Readonly<Partial<CaptureVariation>>>> =
   Object.freeze({
-    "closed-eye": Object.freeze({ eyelidClosure: 0.95, eyelidJitter: 0.05 }),
+    "closed-eye": Object.freeze({ eyelidClosure: 0.97, eyelidJitter: 0.03 }),
     "extreme-blur": Object.freeze({ blurSigma: 8 }),
     "out-of-frame": Object.freeze({}),
   });

@@ -1,0 +1,91 @@
+import { describe, expect, it } from "vitest";
+import { DEFAULT_VARIATION, PixelLabel, renderCapture } from "../src/index.js";
+import { countLabel, labelMean } from "./support/image-stats.js";
+
+const captures = Array.from({ length: 24 }, (_, k) => renderCapture(`subject-${k % 8}`, `capture-${k}`));
+
+describe("ground truth", () => {
+  it("keeps every boundary inside the documented ranges", () => {
+    for (const { truth, width, height } of captures) {
+      expect(truth.iris.r).toBeGreaterThanOrEqual(95);
+      expect(truth.iris.r).toBeLessThanOrEqual(125);
+      expect(truth.pupilIrisRatio).toBeGreaterThanOrEqual(0.32 - DEFAULT_VARIATION.pupilDilation);
+      expect(truth.pupilIrisRatio).toBeLessThanOrEqual(0.5 + DEFAULT_VARIATION.pupilDilation);
+      expect(Math.abs(truth.pupil.r - truth.iris.r * truth.pupilIrisRatio)).toBeLessThanOrEqual(
+        0.001 * truth.iris.r,
+      );
+      expect(Math.abs(truth.rotationDeg)).toBeLessThanOrEqual(DEFAULT_VARIATION.rotationDeg);
+      const offset = Math.hypot(truth.iris.x - width / 2, truth.iris.y - height / 2);
+      expect(offset).toBeLessThanOrEqual(DEFAULT_VARIATION.positionOffset * truth.iris.r + 0.01);
+      const gaze = Math.hypot(truth.pupil.x - truth.iris.x, truth.pupil.y - truth.iris.y);
+      expect(gaze).toBeLessThanOrEqual(DEFAULT_VARIATION.gazeOffset * truth.iris.r + 0.01);
+      // The whole pupil lies inside the iris.
+      expect(gaze + truth.pupilEllipse.a).toBeLessThan(truth.iris.r);
+      expect(truth.pupilEllipse.b).toBeLessThanOrEqual(truth.pupilEllipse.a);
+      expect(truth.pupilEllipse.a * truth.pupilEllipse.b).toBeCloseTo(truth.pupil.r * truth.pupil.r, 0);
+      expect(truth.visibleIrisFraction).toBeGreaterThan(0.3);
+      expect(truth.visibleIrisFraction).toBeLessThanOrEqual(truth.irisInFrameFraction);
+      expect(truth.irisInFrameFraction).toBeLessThanOrEqual(1);
+      expect(truth.labels.length).toBe(width * height);
+      expect(truth.upperEyelid.apex.y).toBeLessThan(truth.lowerEyelid.apex.y);
+      expect(truth.speculars.length).toBe(8);
+    }
+  });
+
+  it("keeps a subject's iris radius and moves its iris between captures", () => {
+    const a = renderCapture("bob", 1).truth;
+    const b = renderCapture("bob", 2).truth;
+    expect(b.iris.r).toBe(a.iris.r);
+    expect(b.iris.x === a.iris.x && b.iris.y === a.iris.y).toBe(false);
+    expect(renderCapture("carol", 1).truth.iris.r).not.toBe(a.iris.r);
+  });
+
+  it("labels pixels consistently with the true pupil and iris boundaries", () => {
+    for (const { truth, width } of captures.slice(0, 6)) {
+      const e = truth.pupilEllipse;
+      const c = Math.cos((e.angleDeg * Math.PI) / 180);
+      const s = -Math.sin((e.angleDeg * Math.PI) / 180);
+      for (let i = 0; i < truth.labels.length; i++) {
+        const label = truth.labels[i];
+        if (label !== PixelLabel.PUPIL && label !== PixelLabel.IRIS) continue;
+        const x = (i % width) + 0.5;
+        const y = Math.floor(i / width) + 0.5;
+        const dx = x - e.x;
+        const dy = y - e.y;
+        const along = dx * c + dy * s;
+        const across = -dx * s + dy * c;
+        const inPupil = (along / e.a) ** 2 + (across / e.b) ** 2;
+        if (label === PixelLabel.PUPIL) expect(inPupil).toBeLessThan(1.05);
+        else {
+          expect(inPupil).toBeGreaterThan(0.95);
+          expect(Math.hypot(x - truth.iris.x, y - truth.iris.y)).toBeLessThanOrEqual(truth.iris.r);
+        }
+      }
+    }
+  });
+
+  it("renders a dark pupil, a mid-grey iris, a bright sclera and saturated reflections", () => {
+    for (const capture of captures.slice(0, 6)) {
+      const pupil = labelMean(capture, PixelLabel.PUPIL);
+      const iris = labelMean(capture, PixelLabel.IRIS);
+      const sclera = labelMean(capture, PixelLabel.SCLERA);
+      expect(pupil.mean).toBeLessThan(45);
+      expect(iris.mean).toBeGreaterThan(pupil.mean + 40);
+      expect(sclera.mean).toBeGreaterThan(iris.mean);
+      for (const s of capture.truth.speculars) {
+        expect(capture.pixels[Math.floor(s.y) * capture.width + Math.floor(s.x)]).toBe(255);
+      }
+      expect(countLabel(capture, PixelLabel.SPECULAR)).toBeGreaterThan(8 * 4);
+    }
+  });
+
+  it("scales every length with the output size", () => {
+    const small = renderCapture("dora", 1).truth;
+    const large = renderCapture("dora", 1, { width: 640, height: 560 }).truth;
+    expect(large.iris.r).toBeCloseTo(2 * small.iris.r, 2);
+    expect(large.pupil.r).toBeCloseTo(2 * small.pupil.r, 2);
+    expect(large.iris.x).toBeCloseTo(2 * small.iris.x, 2);
+    expect(large.rotationDeg).toBe(small.rotationDeg);
+    expect(large.labels.length).toBe(640 * 560);
+  });
+});
