@@ -41,7 +41,8 @@ function checkProofShape(proof: unknown): Groth16Proof {
   for (const [i, x] of list(p.pi_a, 3, "proof.pi_a").entries()) checkDecimal(x, `proof.pi_a[${i}]`);
   for (const [i, x] of list(p.pi_c, 3, "proof.pi_c").entries()) checkDecimal(x, `proof.pi_c[${i}]`);
   for (const [i, row] of list(p.pi_b, 3, "proof.pi_b").entries()) {
-    for (const [j, x] of list(row, 2, `proof.pi_b[${i}]`).entries()) checkDecimal(x, `proof.pi_b[${i}][${j}]`);
+    for (const [j, x] of list(row, 2, `proof.pi_b[${i}]`).entries())
+      checkDecimal(x, `proof.pi_b[${i}][${j}]`);
   }
   if (p.protocol !== "groth16" || p.curve !== "bn128") {
     throw new MatchProofError("MALFORMED_PROOF", "Field 'proof' must be a groth16 proof on bn128", {

@@ -1,0 +1,179 @@
+/**
+ * Builds the match circuit for a profile and its development Groth16 setup:
+ *   compile (circom2) -> r1cs + witness wasm -> phase-2 zkey from a powers-of-tau file ->
+ *   one contribution -> beacon -> verification key -> Solidity verifier -> manifest with SHA-256.
+ *
+ *   npx tsx --conditions=zkiris-source circuits/scripts/build.ts \
+ *     [--profile default|test] [--name iris_match] [--ptau /root/ptau/pot16_final.ptau] [--no-components]
+ *
+ * Writes circuits/src/main/<name>.circom, circuits/build/<name>/ (intermediate) and
+ * circuits/artifacts/<name>/ (committed: wasm, zkey, verification_key.json, Verifier.sol, manifest.json).
+ * The setup is single-party: development only (see circuits/README.md for a real ceremony).
+ */
+import { execFileSync } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { copyFileSync, createReadStream, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { basename, join, relative } from "node:path";
+import { bitCount, DEFAULT_PROFILE, type IrisProfile, rowBitCount } from "@zkiris/iris-code";
+import type { MatchManifest } from "../../packages/match-proof/src/artifacts.js";
+import { DEVICE_TREE_DEPTH } from "../../packages/match-proof/src/circuit-inputs.js";
+import { MATCH_PUBLIC_SIGNALS } from "../../packages/match-proof/src/circuit-source.js";
+import {
+  CIRCUITS_DIR,
+  compileMatchCircuit,
+  parseConstraintCount,
+  REPO_DIR,
+  runCircom,
+  TEST_PROFILE,
+} from "./compile.js";
+
+/** Label every locally generated setup carries. */
+export const DEVELOPMENT_LABEL = "development setup (single-party, NOT for production)";
+
+/** Public, fixed beacon of the development setup (a real ceremony uses a future public randomness value). */
+const DEV_BEACON = "5a4b495249532064657620626561636f6e20666f7220746865206d61746368206369726375697420303031";
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
+}
+
+function log(line: string): void {
+  console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
+}
+
+function snarkjs(args: string[]): string {
+  log(`snarkjs ${args.map((a) => (a.startsWith("/") ? relative(REPO_DIR, a) : a)).join(" ")}`);
+  const started = Date.now();
+  const out = execFileSync(join(REPO_DIR, "node_modules", ".bin", "snarkjs"), args, {
+    cwd: REPO_DIR,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+    maxBuffer: 256 << 20,
+  });
+  log(`  done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return out;
+}
+
+async function sha256File(path: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest("hex");
+}
+
+function bitLength(x: number): number {
+  return x === 0 ? 0 : Math.floor(Math.log2(x)) + 1;
+}
+
+/** Compiles each component of the circuit on its own and returns its constraint count. */
+function componentConstraints(profile: IrisProfile, name: string): Record<string, number> {
+  const g = profile.geometry;
+  const L = rowBitCount(g);
+  const KP = profile.maxShift * g.bitsPerCell;
+  const N = bitCount(g);
+  const parts: [string, string, number][] = [
+    [`maskedHamming_${N}bits`, `MaskedHamming(${N})`, 1],
+    [`rotateRow_x${2 * g.rows}`, `RotateRow(${L}, ${KP})`, 2 * g.rows],
+    ["shiftSelector", `ShiftSelector(${profile.maxShift}, ${g.bitsPerCell})`, 1],
+    [`hashRows_x4`, `HashFieldElements(${g.rows})`, 4],
+    ["poseidon3_commitment", "Poseidon(3)", 1],
+    ["poseidon2_x3_probe_message_leaf", "Poseidon(2)", 3],
+    ["eddsaPoseidonVerifier", "EdDSAPoseidonVerifier()", 1],
+    [`deviceTreeInclusion_depth${DEVICE_TREE_DEPTH}`, `DeviceTreeInclusion(${DEVICE_TREE_DEPTH})`, 1],
+    ["usableAtLeastMinimum", `GreaterEqThan(${bitLength(N) + 1})`, 1],
+    ["distanceWithinThreshold", `LessEqThan(${bitLength(N * 10000) + 1})`, 1],
+  ];
+  const dir = join(CIRCUITS_DIR, "build", name, "components");
+  mkdirSync(dir, { recursive: true });
+  const counts: Record<string, number> = {};
+  for (const [label, instance, times] of parts) {
+    const file = join(dir, `${label}.circom`);
+    writeFileSync(
+      file,
+      `pragma circom 2.1.6;\ninclude "lib/iris_match.circom";\ncomponent main = ${instance};\n`,
+    );
+    const count = parseConstraintCount(runCircom(file, join(dir, label)));
+    counts[label] = count * times;
+    log(`  component ${label}: ${count}${times > 1 ? ` x ${times} = ${count * times}` : ""}`);
+  }
+  return counts;
+}
+
+async function main(): Promise<void> {
+  const profileName = arg("profile", "default");
+  const profile = profileName === "test" ? TEST_PROFILE : DEFAULT_PROFILE;
+  const name = arg("name", profileName === "test" ? "iris_match_test" : "iris_match");
+  const ptau = arg("ptau", "/root/ptau/pot16_final.ptau");
+  const power = Number(/pot(\d+)/.exec(basename(ptau))?.[1] ?? "0");
+  log(`profile ${profile.name}, circuit ${name}, ptau ${ptau}`);
+
+  const compiled = compileMatchCircuit(profile, name, log);
+  log(`${compiled.constraints} constraints`);
+  if (power > 0 && compiled.constraints > 2 ** power) {
+    throw new Error(`${compiled.constraints} constraints do not fit a 2^${power} powers-of-tau file`);
+  }
+  const components = process.argv.includes("--no-components")
+    ? undefined
+    : componentConstraints(profile, name);
+
+  const work = join(CIRCUITS_DIR, "build", name);
+  const out = join(CIRCUITS_DIR, "artifacts", name);
+  mkdirSync(out, { recursive: true });
+  const z0 = join(work, `${name}_0000.zkey`);
+  const z1 = join(work, `${name}_0001.zkey`);
+  const zFinal = join(out, `${name}.zkey`);
+  snarkjs(["groth16", "setup", compiled.r1cs, ptau, z0]);
+  snarkjs([
+    "zkey",
+    "contribute",
+    z0,
+    z1,
+    "--name=zkiris development contribution 1",
+    `-e=${randomBytes(32).toString("hex")}`,
+  ]);
+  snarkjs(["zkey", "beacon", z1, zFinal, DEV_BEACON, "10", "--name=zkiris development beacon"]);
+  snarkjs(["zkey", "verify", compiled.r1cs, ptau, zFinal]);
+  const vkey = join(out, "verification_key.json");
+  const verifier = join(out, "Verifier.sol");
+  snarkjs(["zkey", "export", "verificationkey", zFinal, vkey]);
+  snarkjs(["zkey", "export", "solidityverifier", zFinal, verifier]);
+  const wasm = join(out, `${name}.wasm`);
+  copyFileSync(compiled.wasm, wasm);
+
+  const file = async (path: string) => ({
+    path: basename(path),
+    sha256: await sha256File(path),
+    bytes: statSync(path).size,
+  });
+  const pkg = (p: string) =>
+    JSON.parse(readFileSync(join(REPO_DIR, "node_modules", p, "package.json"), "utf8")).version;
+  log("hashing the powers-of-tau file...");
+  const manifest: MatchManifest = {
+    circuit: name,
+    label: DEVELOPMENT_LABEL,
+    profile,
+    deviceTreeDepth: DEVICE_TREE_DEPTH,
+    publicSignals: [...MATCH_PUBLIC_SIGNALS],
+    constraints: components ? { total: compiled.constraints, components } : { total: compiled.constraints },
+    files: {
+      wasm: await file(wasm),
+      zkey: await file(zFinal),
+      verificationKey: await file(vkey),
+      verifier: await file(verifier),
+    },
+    ptau: { file: basename(ptau), power, sha256: await sha256File(ptau) },
+    toolchain: {
+      circom: "circom2 " + pkg("circom2") + " (circom 2.2.x, --O2)",
+      snarkjs: pkg("snarkjs"),
+      circomlib: pkg("circomlib"),
+    },
+    createdAt: new Date().toISOString(),
+  };
+  writeFileSync(join(out, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+  log(`wrote ${relative(REPO_DIR, out)}/manifest.json`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

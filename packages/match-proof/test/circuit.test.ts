@@ -1,0 +1,394 @@
+// Witness-level soundness of the match circuit, on a small profile compiled once per run
+// (4 x 16 x 2 bits, shifts -2..2): every honest case passes and every way to cheat fails at the
+// constraint meant to stop it (checked by the template and source line circom reports).
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { bitCount, IrisCode, rowBitCount, SNARK_FIELD_ORDER } from "@zkiris/iris-code";
+import * as snarkjs from "snarkjs";
+import { beforeAll, describe, expect, it } from "vitest";
+import { CIRCUITS_DIR, compileMatchCircuit, TEST_PROFILE } from "../../../circuits/scripts/compile.js";
+import { type MatchCircuitInputs, matchCircuitInputsAtShift, prepareMatchWitness } from "../src/index.js";
+import {
+  codePair,
+  honestInput,
+  makeDevice,
+  packRawRows,
+  rawTemplateCommitment,
+  signProbe,
+} from "./fixtures.js";
+
+const profile = TEST_PROFILE;
+const g = profile.geometry;
+const L = rowBitCount(g);
+const N = bitCount(g);
+const K = profile.maxShift;
+const P = g.bitsPerCell;
+const MODULUS = (1n << BigInt(L)) - 1n;
+
+let wasm: Uint8Array;
+let r1csPath: string;
+const source = readFileSync(join(CIRCUITS_DIR, "src", "lib", "iris_match.circom"), "utf8").split("\n");
+
+/** 1-based line of the circuit library that contains `text` (exactly once). */
+function lineOf(text: string): number {
+  const lines = source.flatMap((l, i) => (l.includes(text) ? [i + 1] : []));
+  if (lines.length !== 1) throw new Error(`'${text}' occurs ${lines.length} times in iris_match.circom`);
+  return lines[0]!;
+}
+
+async function calculate(inputs: MatchCircuitInputs): Promise<Uint8Array> {
+  const out: { type: "mem"; data?: Uint8Array } = { type: "mem" };
+  await snarkjs.wtns.calculate(inputs, wasm, out);
+  return out.data!;
+}
+
+async function expectPass(inputs: MatchCircuitInputs): Promise<void> {
+  const data = await calculate(inputs);
+  expect(data.length).toBeGreaterThan(0);
+}
+
+/** Fails witness generation at `template` (circom's innermost failing template) and, when given, at the library line containing `constraint`. */
+async function expectFail(inputs: MatchCircuitInputs, template: string, constraint?: string): Promise<void> {
+  const pattern = constraint
+    ? new RegExp(`Assert Failed\\. Error in template ${template}_\\d+ line: ${lineOf(constraint)}\\b`)
+    : new RegExp(`Assert Failed\\. Error in template ${template}_\\d+ line: \\d+`);
+  await expect(calculate(inputs)).rejects.toThrow(pattern);
+}
+
+/**
+ * A quotient outside [0, 2^k - 1]: one that needs more than K*P bits (negative, or 2^(K P)) fails
+ * its bit decomposition; one that fits K*P bits but has a bit at or above k fails the range mask.
+ */
+async function expectQuotientRefused(inputs: MatchCircuitInputs, q: bigint, k: bigint): Promise<void> {
+  if (q >= 1n << BigInt(K * P)) await expectFail(inputs, "Num2Bits", undefined);
+  else {
+    expect(q >= 1n << k).toBe(true);
+    await expectFail(inputs, "RotateRow", "qBits.out[i] * (1 - quotientBitAllowed[i]) === 0;");
+  }
+}
+
+const dec = (v: bigint | number) => v.toString();
+const neg = (v: bigint) => dec((SNARK_FIELD_ORDER + v) % SNARK_FIELD_ORDER);
+
+function pair(shift: number, usable: number, differing: number, seed = 7) {
+  return codePair(profile, { shift, usable, differing, seed });
+}
+
+/** Inputs at a forced shift, bypassing the TypeScript refusals (a cheating prover's view). */
+function inputsAt(
+  template: IrisCode,
+  probe: IrisCode,
+  shift: number,
+  options: Parameters<typeof honestInput>[2] = {},
+) {
+  return matchCircuitInputsAtShift(honestInput(template, probe, options), profile, shift);
+}
+
+beforeAll(() => {
+  const compiled = compileMatchCircuit(profile, "iris_match_test", (line) => console.log(line));
+  wasm = new Uint8Array(readFileSync(compiled.wasm));
+  r1csPath = compiled.r1cs;
+}, 240_000);
+
+describe("match circuit, honest witnesses", () => {
+  it("accepts an honest probe at the best shift and the witness satisfies every R1CS constraint", async () => {
+    const { template, probe } = pair(1, 100, 20);
+    const prepared = prepareMatchWitness(honestInput(template, probe), profile);
+    expect(prepared.comparison.shift).toBe(1);
+    expect(prepared.comparison.usableBits).toBe(100);
+    expect(prepared.comparison.differingBits).toBe(20);
+    const data = await calculate(prepared.inputs);
+    const { mkdtempSync, writeFileSync, rmSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const dir = mkdtempSync(join(tmpdir(), "zkiris-wtns-"));
+    try {
+      writeFileSync(join(dir, "w.wtns"), data);
+      expect(await snarkjs.wtns.check(r1csPath, join(dir, "w.wtns"))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("accepts a distance exactly at the threshold (36 of 100 bits differ at 3600/10000)", async () => {
+    const { template, probe } = pair(0, 100, 36);
+    await expectPass(inputsAt(template, probe, 0));
+  });
+
+  it("rejects one differing bit over the threshold (37 of 100)", async () => {
+    const { template, probe } = pair(0, 100, 37);
+    await expectFail(inputsAt(template, probe, 0), "IrisMatch", "withinThreshold.out === 1;");
+  });
+
+  it("accepts exactly the minimum number of usable bits (40)", async () => {
+    const { template, probe } = pair(2, 40, 0);
+    await expectPass(inputsAt(template, probe, 2));
+  });
+
+  it("rejects one usable bit fewer than the minimum (39)", async () => {
+    const { template, probe } = pair(2, 39, 0);
+    await expectFail(inputsAt(template, probe, 2), "IrisMatch", "enoughUsable.out === 1;");
+  });
+
+  it("accepts the maximal shifts +K and -K", async () => {
+    for (const shift of [K, -K]) {
+      const { template, probe } = pair(shift, 90, 10, 11 + shift);
+      const prepared = prepareMatchWitness(honestInput(template, probe), profile);
+      expect(prepared.comparison.shift).toBe(shift);
+      await expectPass(prepared.inputs);
+    }
+  });
+
+  it("accepts every shift in -K..K for a probe captured at that shift", async () => {
+    for (let shift = -K; shift <= K; shift++) {
+      const { template, probe } = pair(shift, 80, 8, 100 + shift);
+      await expectPass(inputsAt(template, probe, shift));
+    }
+  });
+});
+
+describe("match circuit, cheating provers", () => {
+  const { template, probe } = pair(1, 100, 20);
+
+  it("rejects a non-binary template bit that would cancel a difference", async () => {
+    const inputs = inputsAt(template, probe, 1);
+    const t = (inputs.templateBits as string[]).map(BigInt);
+    const tm = (inputs.templateMask as string[]).map(BigInt);
+    const pb = (inputs.shiftedBits as string[]).map(BigInt);
+    const pm = (inputs.shiftedMask as string[]).map(BigInt);
+    // A differing, jointly usable bit where the probe has 1: t = 2 gives m*(t + p' - 2tp') = -1.
+    const i = t.findIndex((v, j) => tm[j] === 1n && pm[j] === 1n && pb[j] === 1n && v === 0n);
+    expect(i).toBeGreaterThanOrEqual(0);
+    t[i] = 2n;
+    const salt = BigInt(inputs.salt as string);
+    const ct = rawTemplateCommitment(t, tm, salt, g.rows, L);
+    await expectFail(
+      { ...inputs, templateBits: t.map(dec), templateCommitment: dec(ct) },
+      "MaskedHamming",
+      "templateBits[i] * (templateBits[i] - 1) === 0;",
+    );
+  });
+
+  it("rejects a non-binary template mask value that would inflate the usable count", async () => {
+    const inputs = inputsAt(template, probe, 1);
+    const t = (inputs.templateBits as string[]).map(BigInt);
+    const tm = (inputs.templateMask as string[]).map(BigInt);
+    const i = tm.findIndex((v) => v === 1n);
+    tm[i] = 5n;
+    const ct = rawTemplateCommitment(t, tm, BigInt(inputs.salt as string), g.rows, L);
+    await expectFail(
+      { ...inputs, templateMask: tm.map(dec), templateCommitment: dec(ct) },
+      "MaskedHamming",
+      "templateMask[i] * (templateMask[i] - 1) === 0;",
+    );
+  });
+
+  it("rejects a non-binary shifted probe bit that packs to the same row value", async () => {
+    const inputs = inputsAt(template, probe, 1);
+    const pb = (inputs.shiftedBits as string[]).map(BigInt);
+    // bits (.., 1, 0) at (j-1, j) pack like (.., 0, 2): the rotation equation still holds.
+    const j = pb.findIndex((v, x) => x % L !== 0 && v === 0n && pb[x - 1] === 1n);
+    pb[j - 1] = 0n;
+    pb[j] = 2n;
+    expect(packRawRows(pb, g.rows, L)).toEqual(
+      packRawRows((inputs.shiftedBits as string[]).map(BigInt), g.rows, L),
+    );
+    await expectFail(
+      { ...inputs, shiftedBits: pb.map(dec) },
+      "MaskedHamming",
+      "probeBits[i] * (probeBits[i] - 1) === 0;",
+    );
+  });
+
+  it("rejects a non-binary shifted probe mask value that packs to the same row value", async () => {
+    const inputs = inputsAt(template, probe, 1);
+    const pm = (inputs.shiftedMask as string[]).map(BigInt);
+    const j = pm.findIndex((v, x) => x % L !== 0 && v === 0n && pm[x - 1] === 1n);
+    pm[j - 1] = 0n;
+    pm[j] = 2n;
+    await expectFail(
+      { ...inputs, shiftedMask: pm.map(dec) },
+      "MaskedHamming",
+      "probeMask[i] * (probeMask[i] - 1) === 0;",
+    );
+  });
+
+  it("rejects a wrong salt", async () => {
+    const inputs = inputsAt(template, probe, 1);
+    await expectFail(
+      { ...inputs, salt: dec(BigInt(inputs.salt as string) + 1n) },
+      "IrisMatch",
+      "ct.out === templateCommitment;",
+    );
+  });
+
+  it("rejects a template that does not open Ct (one bit flipped)", async () => {
+    const inputs = inputsAt(template, probe, 1);
+    const t = [...(inputs.templateBits as string[])];
+    t[5] = t[5] === "0" ? "1" : "0";
+    await expectFail({ ...inputs, templateBits: t }, "IrisMatch", "ct.out === templateCommitment;");
+  });
+
+  it("rejects a forged signature (S changed)", async () => {
+    const inputs = inputsAt(template, probe, 1);
+    await expectFail(
+      { ...inputs, signatureS: dec(BigInt(inputs.signatureS as string) + 1n) },
+      "ForceEqualIfEnabled",
+    );
+  });
+
+  it("rejects a signature made with another key than the registered device's", async () => {
+    const registered = makeDevice();
+    const forger = makeDevice("someone else's key");
+    const input = honestInput(template, probe, { device: registered });
+    const forged = { ...input, signature: signProbe(forger, probe, input.challenge) };
+    await expectFail(matchCircuitInputsAtShift(forged, profile, 1), "ForceEqualIfEnabled");
+  });
+
+  it("rejects a signature over another probe", async () => {
+    const device = makeDevice();
+    const other = pair(1, 100, 20, 99).probe;
+    const input = honestInput(template, probe, { device });
+    const swapped = { ...input, signature: signProbe(device, other, input.challenge) };
+    await expectFail(matchCircuitInputsAtShift(swapped, profile, 1), "ForceEqualIfEnabled");
+  });
+
+  it("rejects a signature over another challenge (replay)", async () => {
+    const device = makeDevice();
+    const input = honestInput(template, probe, { device, challenge: 1000n });
+    const replayed = { ...input, challenge: 1001n };
+    await expectFail(matchCircuitInputsAtShift(replayed, profile, 1), "ForceEqualIfEnabled");
+  });
+
+  it("rejects a device that is not in the registry", async () => {
+    const outsider = makeDevice("unregistered device");
+    const registered = makeDevice();
+    const input = honestInput(template, probe, { device: outsider });
+    // The outsider reuses a registered device's path to the public root.
+    const forged = { ...input, deviceProof: { ...registered.proof, leaf: outsider.proof.leaf } };
+    await expectFail(matchCircuitInputsAtShift(forged, profile, 1), "IrisMatch", "tree.root === deviceRoot;");
+  });
+
+  it("rejects a wrong public device root", async () => {
+    const inputs = inputsAt(template, probe, 1);
+    await expectFail(
+      { ...inputs, deviceRoot: dec(BigInt(inputs.deviceRoot as string) + 1n) },
+      "IrisMatch",
+      "tree.root === deviceRoot;",
+    );
+  });
+
+  it("rejects a non-binary registry path index", async () => {
+    const inputs = inputsAt(template, probe, 1);
+    const idx = [...(inputs.devicePathIndices as string[])];
+    idx[0] = "2";
+    await expectFail(
+      { ...inputs, devicePathIndices: idx },
+      "DeviceTreeInclusion",
+      "pathIndices[i] * (1 - pathIndices[i]) === 0;",
+    );
+  });
+
+  it("rejects shifts out of range (|s| = K + 1) even with correctly rotated rows", async () => {
+    for (const shift of [K + 1, -(K + 1)]) {
+      const { template: t, probe: p } = pair(shift, 100, 10, 5);
+      const inputs = inputsAt(t, p, shift);
+      expect(inputs.shift).toBe(neg(BigInt(shift)));
+      await expectFail(inputs, "ShiftSelector", "sum === 1;");
+    }
+  });
+
+  it("rejects a shifted row that is not the rotation of the signed row", async () => {
+    const inputs = inputsAt(template, probe, 1);
+    const pb = [...(inputs.shiftedBits as string[])];
+    pb[3] = pb[3] === "0" ? "1" : "0";
+    await expectFail(
+      { ...inputs, shiftedBits: pb },
+      "RotateRow",
+      "(row + swap) * factor === (rotated - swap) + quotient",
+    );
+  });
+
+  it("rejects the all-zeros to all-ones trick: a fully masked row shown as fully usable", async () => {
+    // Probe whose mask row 0 is all zeros; the cheater claims the shifted mask row is all ones.
+    const bits = probe.bitValues();
+    const mask = probe.maskValues();
+    for (let j = 0; j < L; j++) mask[j] = 0;
+    const masked = IrisCode.fromBits(g, bits, mask);
+    for (const shift of [0, 1, -1, -K]) {
+      const inputs = inputsAt(template, masked, shift);
+      const k = BigInt(Math.abs(shift) * P);
+      const pm = [...(inputs.shiftedMask as string[])];
+      for (let j = 0; j < L; j++) pm[j] = "1";
+      const q = [...(inputs.maskQuotients as string[])];
+      // s >= 0: 0 * 2^k = (2^L - 1) + q (2^L - 1) needs q = -1; s < 0: (2^L - 1) 2^k = 0 + q (2^L - 1) needs q = 2^k.
+      q[0] = shift >= 0 ? neg(-1n) : dec(1n << k);
+      const qv = BigInt(q[0]!);
+      const lhs = shift >= 0 ? 0n : MODULUS << k;
+      const rhs = shift >= 0 ? MODULUS + qv * MODULUS : qv * MODULUS;
+      expect((lhs - rhs) % SNARK_FIELD_ORDER).toBe(0n); // the rotation equation alone would accept it
+      await expectQuotientRefused({ ...inputs, shiftedMask: pm, maskQuotients: q }, qv, k);
+    }
+  });
+
+  it("rejects the all-ones to all-zeros trick: a fully usable row shown as fully masked", async () => {
+    const bits = probe.bitValues();
+    const mask = probe.maskValues();
+    for (let j = 0; j < L; j++) mask[j] = 1;
+    const usable = IrisCode.fromBits(g, bits, mask);
+    for (const shift of [0, 1, -1, K]) {
+      const inputs = inputsAt(template, usable, shift);
+      const k = BigInt(Math.abs(shift) * P);
+      const pm = [...(inputs.shiftedMask as string[])];
+      for (let j = 0; j < L; j++) pm[j] = "0";
+      const q = [...(inputs.maskQuotients as string[])];
+      // s >= 0: (2^L - 1) 2^k = 0 + q (2^L - 1) needs q = 2^k; s < 0: 0 = (2^L - 1) + q (2^L - 1) needs q = -1.
+      q[0] = shift >= 0 ? dec(1n << k) : neg(-1n);
+      await expectQuotientRefused({ ...inputs, shiftedMask: pm, maskQuotients: q }, BigInt(q[0]!), k);
+    }
+  });
+
+  it("rejects a quotient with a bit above 2^(|s| P) even when the equation could be rebalanced", async () => {
+    const inputs = inputsAt(template, probe, 1);
+    const q = [...(inputs.bitQuotients as string[])];
+    q[1] = dec(BigInt(q[1]!) + (1n << BigInt(P)));
+    await expectFail({ ...inputs, bitQuotients: q }, "RotateRow");
+  });
+
+  it("rejects too few usable bits", async () => {
+    const { template: t, probe: p } = pair(0, 20, 0);
+    await expectFail(inputsAt(t, p, 0), "IrisMatch", "enoughUsable.out === 1;");
+  });
+
+  it("rejects a distance over the threshold", async () => {
+    const { template: t, probe: p } = pair(0, 100, 60);
+    await expectFail(inputsAt(t, p, 0), "IrisMatch", "withinThreshold.out === 1;");
+  });
+
+  it("rejects malformed public inputs: Ct, challenge or root off by one, or missing", async () => {
+    const inputs = inputsAt(template, probe, 1);
+    await expectFail(
+      { ...inputs, templateCommitment: dec(BigInt(inputs.templateCommitment as string) + 1n) },
+      "IrisMatch",
+      "ct.out === templateCommitment;",
+    );
+    await expectFail(
+      { ...inputs, challenge: dec(BigInt(inputs.challenge as string) + 1n) },
+      "ForceEqualIfEnabled",
+    );
+    const { deviceRoot: _omitted, ...missing } = inputs;
+    await expect(calculate(missing)).rejects.toThrow(/deviceRoot|Not all inputs have been set/);
+    await expect(calculate({ ...inputs, challenge: ["1", "2"] })).rejects.toThrow();
+  });
+
+  it("checks that the probe rows are the signed ones (a different probe under the same signature fails)", async () => {
+    const inputs = inputsAt(template, probe, 1);
+    const rows = [...(inputs.probeBitRows as string[])];
+    rows[0] = dec(BigInt(rows[0]!) ^ 1n);
+    await expectFail({ ...inputs, probeBitRows: rows }, "ForceEqualIfEnabled");
+  });
+
+  it("uses N = rows x cols x bitsPerCell bits", () => {
+    expect(N).toBe(128);
+    expect((inputsAt(template, probe, 0).templateBits as string[]).length).toBe(N);
+  });
+});
