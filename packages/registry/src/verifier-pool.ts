@@ -6,16 +6,36 @@ import { InvalidParameterError, RegistryError } from "./errors.js";
 
 // Runs as a CommonJS eval worker: it loads @semaphore-protocol/proof from the path resolved by the
 // parent, so the pool works the same from TypeScript sources, tests and the published build.
+// snarkjs builds a multi-threaded curve through the "web-worker" package, which cannot start nested
+// workers from a worker thread (and rewrites the worker's global scope when loaded there). The pool is
+// the parallelism, so each worker stubs that module out and installs a single-threaded curve that
+// snarkjs then reuses from its global cache.
 const WORKER_SOURCE = `
+const Module = require("node:module");
 const { parentPort, workerData } = require("node:worker_threads");
+const stub = new Module(workerData.webWorkerModule);
+stub.filename = workerData.webWorkerModule;
+stub.loaded = true;
+stub.exports = function Worker() { throw new Error("nested workers are disabled in the proof verifier pool"); };
+require.cache[workerData.webWorkerModule] = stub;
 const { verifyProof } = require(workerData.proofModule);
+const ready = require(workerData.ffjavascriptModule).buildBn128(true).then((curve) => { globalThis.curve_bn128 = curve; });
 parentPort.on("message", (task) => {
-  verifyProof(task.proof).then(
+  ready.then(() => verifyProof(task.proof)).then(
     (valid) => parentPort.postMessage({ id: task.id, valid }),
     (error) => parentPort.postMessage({ id: task.id, valid: false, error: String((error && error.message) || error) }),
   );
 });
 `;
+
+/** Module paths the verifier workers load, resolved the way `require` resolves them. */
+function workerModules(): { proofModule: string; ffjavascriptModule: string; webWorkerModule: string } {
+  const proofModule = createRequire(import.meta.url).resolve("@semaphore-protocol/proof");
+  const snarkjs = createRequire(proofModule).resolve("snarkjs");
+  const ffjavascriptModule = createRequire(snarkjs).resolve("ffjavascript");
+  const webWorkerModule = createRequire(ffjavascriptModule).resolve("web-worker");
+  return { proofModule, ffjavascriptModule, webWorkerModule };
+}
 
 interface Task {
   readonly id: number;
@@ -53,11 +73,11 @@ export class ProofVerifierPool {
         `Parameter 'workers' must be an integer between 1 and 64, received ${workers}`,
       );
     }
-    const proofModule = createRequire(import.meta.url).resolve("@semaphore-protocol/proof");
+    const modules = workerModules();
     this.size = workers;
     this.#lanes = [];
     for (let i = 0; i < workers; i++) {
-      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { proofModule } });
+      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: modules });
       const lane: Lane = { worker, pending: new Map() };
       worker.on("message", (message: { id: number; valid: boolean; error?: string }) => {
         const task = lane.pending.get(message.id);

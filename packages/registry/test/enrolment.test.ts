@@ -1,0 +1,318 @@
+import { Group } from "@semaphore-protocol/group";
+import { DeviceKey, signCapture } from "@zkiris/device";
+import { poseidon, templateCommitment } from "@zkiris/iris-code";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { Registry, type RegistryOptions } from "../src/index.js";
+import {
+  BACKENDS,
+  enrolmentRequest,
+  GOOD_QUALITY,
+  randomCode,
+  recapture,
+  sparseCode,
+  type TestDatabase,
+} from "./helpers.js";
+
+const T0 = 1_760_000_000_000;
+
+for (const backend of BACKENDS) {
+  describe.skipIf(backend.skip)(`enrolment on ${backend.name}`, () => {
+    let db: TestDatabase;
+    let registry: Registry;
+    let now: number;
+    const key = DeviceKey.fromSeed("registry-test-device");
+    const open = (extra: Partial<RegistryOptions> = {}) =>
+      Registry.open({
+        database: db.location,
+        searchWorkers: 1,
+        verifierWorkers: 1,
+        challengeTtlMs: 60_000,
+        qualityGates: { focus: 0.5 },
+        now: () => now,
+        ...extra,
+      });
+
+    beforeEach(async () => {
+      now = T0;
+      db = backend.create();
+      registry = await open();
+      await registry.registerDevice(key.publicKey);
+      await registry.createGroup({ id: "citizens", kind: "plain" });
+    });
+
+    afterEach(async () => {
+      await registry.close();
+      await db.drop();
+    });
+
+    const request = (probe = randomCode(1), identity = 1001n, options = {}) =>
+      enrolmentRequest(registry, key, probe, identity, { timestamp: now, ...options });
+
+    async function expectNothingStored(rootBefore: bigint, sizeBefore: number) {
+      expect(registry.group("citizens").root).toBe(rootBefore);
+      expect(registry.group("citizens").size).toBe(sizeBefore);
+      expect((await registry.repository.listMembers("citizens")).length).toBe(sizeBefore);
+      expect((await registry.repository.listActiveEnrolments()).length).toBe(sizeBefore);
+    }
+
+    it("enrols an eye into a plain group with the identity commitment as leaf", async () => {
+      const req = await request();
+      const receipt = await registry.enrol(req);
+      const expected = new Group([1001n]);
+      expect(receipt).toEqual({ groupId: "citizens", memberIndex: 0, leaf: 1001n, root: expected.root });
+      expect(registry.group("citizens")).toEqual({
+        id: "citizens",
+        kind: "plain",
+        root: expected.root,
+        depth: 0,
+        size: 1,
+      });
+      expect(registry.members("citizens")).toEqual([1001n]);
+      const [stored] = await registry.repository.listActiveEnrolments();
+      expect(stored).toMatchObject({
+        memberIndex: 0,
+        identityCommitment: "1001",
+        templateCommitment: String(req.templateCommitment),
+      });
+      expect((await registry.repository.getChallenge(String(req.capture.challenge)))?.usedAt).toBe(T0);
+      expect((await registry.rootHistory("citizens")).map((r) => r.root)).toEqual([
+        "0",
+        String(expected.root),
+      ]);
+    });
+
+    it("binds the template commitment into the leaf of a biometric group", async () => {
+      await registry.createGroup({ id: "bio", kind: "biometric" });
+      const req = await request(randomCode(2), 2002n, { groupId: "bio" });
+      const receipt = await registry.enrol(req);
+      const leaf = poseidon([2002n, req.templateCommitment]);
+      expect(receipt).toEqual({ groupId: "bio", memberIndex: 0, leaf, root: new Group([leaf]).root });
+    });
+
+    it("refuses a second enrolment of the same eye, naming the distance and storing nothing", async () => {
+      const code = randomCode(3);
+      await registry.enrol(await request(code, 1001n));
+      const root = registry.group("citizens").root;
+      const again = await request(recapture(code, 99, 0.05, 3), 1002n);
+      const error = await registry.enrol(again).catch((e) => e);
+      expect(error.name).toBe("DuplicateEnrollmentError");
+      expect(error.code).toBe("DUPLICATE_ENROLLMENT");
+      expect(error.field).toBe("capture");
+      expect(error.distance).toBeGreaterThan(0.03);
+      expect(error.distance).toBeLessThan(0.08);
+      expect(error.message).toBe(
+        `Field 'capture' matches an enrolled iris: distance ${error.distance.toFixed(4)} is within the uniqueness threshold 0.3600`,
+      );
+      await expectNothingStored(root, 1);
+      expect((await registry.repository.getChallenge(String(again.capture.challenge)))?.usedAt).toBeNull();
+    });
+
+    it("accepts different eyes", async () => {
+      for (let i = 0; i < 4; i++) await registry.enrol(await request(randomCode(10 + i), 3000n + BigInt(i)));
+      expect(registry.group("citizens").size).toBe(4);
+    });
+
+    it("lets only one of two concurrent enrolments of the same eye land", async () => {
+      const code = randomCode(4);
+      const a = await request(code, 4001n);
+      const b = await request(recapture(code, 5, 0.02), 4002n);
+      const results = await Promise.allSettled([registry.enrol(a), registry.enrol(b)]);
+      expect(results.filter((r) => r.status === "fulfilled").length).toBe(1);
+      const refused = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
+      expect(refused.reason.code).toBe("DUPLICATE_ENROLLMENT");
+      expect((await registry.repository.listActiveEnrolments()).length).toBe(1);
+    });
+
+    it("refuses a forged signature and a probe altered after signing", async () => {
+      const req = await request();
+      const forged = { ...req.capture, signature: { ...req.capture.signature, S: "12345" } };
+      await expect(registry.enrol({ ...req, capture: forged })).rejects.toMatchObject({
+        code: "INVALID_CAPTURE",
+        field: "capture.signature",
+      });
+      const other = signCapture(key, randomCode(50), BigInt(req.capture.challenge), GOOD_QUALITY, now);
+      const swapped = { ...req.capture, probe: other.probe };
+      await expect(registry.enrol({ ...req, capture: swapped })).rejects.toMatchObject({
+        code: "INVALID_CAPTURE",
+      });
+      await expect(registry.enrol({ ...req, capture: "{not json" })).rejects.toMatchObject({
+        code: "INVALID_CAPTURE",
+      });
+      await expectNothingStored(0n, 0);
+    });
+
+    it("refuses captures from unregistered and revoked devices", async () => {
+      const stranger = DeviceKey.fromSeed("stranger");
+      const req = await enrolmentRequest(registry, stranger, randomCode(1), 1001n, { timestamp: now });
+      await expect(registry.enrol(req)).rejects.toMatchObject({
+        code: "UNKNOWN_DEVICE",
+        field: "capture.device.publicKey",
+      });
+      await registry.revokeDevice(key.deviceId);
+      await expect(registry.enrol(await request())).rejects.toMatchObject({ code: "DEVICE_REVOKED" });
+      await expectNothingStored(0n, 0);
+    });
+
+    it("refuses unknown, replayed and expired challenges", async () => {
+      const code = randomCode(6);
+      const foreign = signCapture(key, code, 424242n, GOOD_QUALITY, now);
+      const salt = 77n;
+      const base = {
+        groupId: "citizens",
+        identityCommitment: 1n,
+        templateCommitment: templateCommitment(code, salt),
+        salt,
+      };
+      await expect(registry.enrol({ ...base, capture: foreign })).rejects.toMatchObject({
+        code: "UNKNOWN_CHALLENGE",
+        field: "capture.challenge",
+      });
+      const first = await request(code, 6001n);
+      await registry.enrol(first);
+      await registry.removeMember("citizens", 0);
+      await expect(registry.enrol({ ...first, identityCommitment: 6002n })).rejects.toMatchObject({
+        code: "CHALLENGE_REPLAYED",
+      });
+      const late = await request(randomCode(7), 7001n);
+      now += 60_000;
+      await expect(registry.enrol(late)).rejects.toMatchObject({ code: "CHALLENGE_EXPIRED" });
+      expect(registry.group("citizens").size).toBe(1);
+    });
+
+    it("applies the quality gates and the usable-bit floor", async () => {
+      await expect(
+        registry.enrol(await request(randomCode(1), 1n, { quality: { focus: 0.2 } })),
+      ).rejects.toMatchObject({
+        code: "QUALITY_GATE",
+        field: "capture.quality.focus",
+        message: "Field 'capture.quality.focus' is 0.2, below the gate 0.5",
+      });
+      await expect(
+        registry.enrol(await request(randomCode(1), 1n, { quality: { sharpness: 1 } })),
+      ).rejects.toMatchObject({
+        code: "QUALITY_GATE",
+        field: "capture.quality.focus",
+      });
+      await expect(registry.enrol(await request(sparseCode(8, 1199), 1n))).rejects.toMatchObject({
+        code: "QUALITY_GATE",
+        field: "capture.probe.mask",
+        message: "Field 'capture.probe.mask' has 1199 usable bits, below the gate 1200",
+      });
+      await expectNothingStored(0n, 0);
+    });
+
+    it("refuses a template commitment that is not the captured probe's", async () => {
+      const req = await request(randomCode(9), 9001n);
+      await expect(
+        registry.enrol({ ...req, templateCommitment: templateCommitment(randomCode(10), req.salt) }),
+      ).rejects.toMatchObject({
+        code: "COMMITMENT_MISMATCH",
+        field: "templateCommitment",
+      });
+      await expect(registry.enrol({ ...req, salt: req.salt + 1n })).rejects.toMatchObject({
+        code: "COMMITMENT_MISMATCH",
+      });
+      await expectNothingStored(0n, 0);
+    });
+
+    it("refuses an identity already in the group and malformed parameters", async () => {
+      await registry.enrol(await request(randomCode(11), 1111n));
+      await expect(registry.enrol(await request(randomCode(12), 1111n))).rejects.toMatchObject({
+        code: "DUPLICATE_MEMBER",
+        field: "identityCommitment",
+      });
+      const req = await request(randomCode(13), 1300n);
+      await expect(registry.enrol({ ...req, groupId: "nobody" })).rejects.toMatchObject({
+        code: "UNKNOWN_GROUP",
+        field: "groupId",
+      });
+      await expect(registry.enrol({ ...req, identityCommitment: "abc" })).rejects.toMatchObject({
+        code: "INVALID_PARAMETER",
+        field: "identityCommitment",
+      });
+      await expect(registry.enrol({ ...req, identityCommitment: 0n })).rejects.toMatchObject({
+        code: "INVALID_PARAMETER",
+        field: "identityCommitment",
+      });
+      await expect(registry.enrol({ ...req, salt: -1n })).rejects.toMatchObject({
+        code: "INVALID_PARAMETER",
+        field: "salt",
+      });
+      expect(registry.group("citizens").size).toBe(1);
+    });
+
+    it("rebuilds groups and the uniqueness index when reopened", async () => {
+      const code = randomCode(14);
+      await registry.enrol(await request(code, 1401n));
+      await registry.enrol(await request(randomCode(15), 1402n));
+      const before = registry.group("citizens");
+      await registry.close();
+      registry = await open();
+      expect(registry.group("citizens")).toEqual(before);
+      await expect(registry.enrol(await request(recapture(code, 3, 0.03), 1403n))).rejects.toMatchObject({
+        code: "DUPLICATE_ENROLLMENT",
+      });
+    });
+
+    it("serves Merkle proofs, removes members and lets a removed eye enrol again", async () => {
+      const code = randomCode(16);
+      await registry.enrol(await request(code, 1601n));
+      await registry.enrol(await request(randomCode(17), 1602n));
+      const proof = registry.merkleProof("citizens", 1);
+      expect(proof.leaf).toBe(1602n);
+      expect(proof.root).toBe(registry.group("citizens").root);
+      const root = await registry.removeMember("citizens", 0);
+      expect(root).toBe(registry.group("citizens").root);
+      expect(registry.members("citizens")).toEqual([0n, 1602n]);
+      expect(() => registry.merkleProof("citizens", 0)).toThrow(
+        expect.objectContaining({ code: "UNKNOWN_MEMBER" }),
+      );
+      expect(() => registry.merkleProof("citizens", 5)).toThrow(
+        expect.objectContaining({ code: "UNKNOWN_MEMBER" }),
+      );
+      await expect(registry.removeMember("citizens", 0)).rejects.toMatchObject({ code: "UNKNOWN_MEMBER" });
+      const receipt = await registry.enrol(await request(recapture(code, 4, 0.03), 1603n));
+      expect(receipt.memberIndex).toBe(2);
+      await registry.close();
+      registry = await open();
+      expect(registry.members("citizens")).toEqual([0n, 1602n, 1603n]);
+    });
+
+    it("registers, looks up and revokes devices with typed refusals", async () => {
+      const other = DeviceKey.fromSeed("other");
+      const record = await registry.registerDevice(other.publicKey);
+      expect(record).toEqual({
+        id: other.deviceId.toString(),
+        publicKey: [other.publicKey[0].toString(), other.publicKey[1].toString()],
+        registeredAt: T0,
+        revokedAt: null,
+      });
+      await expect(registry.registerDevice(other.publicKey)).rejects.toMatchObject({ code: "DEVICE_EXISTS" });
+      await expect(registry.registerDevice([1n, 2n])).rejects.toMatchObject({
+        code: "INVALID_PARAMETER",
+        field: "publicKey",
+      });
+      now += 5;
+      expect((await registry.revokeDevice(other.deviceId)).revokedAt).toBe(T0 + 5);
+      await expect(registry.revokeDevice(other.deviceId)).rejects.toMatchObject({ code: "DEVICE_REVOKED" });
+      await expect(registry.revokeDevice(123n)).rejects.toMatchObject({
+        code: "UNKNOWN_DEVICE",
+        field: "deviceId",
+      });
+    });
+
+    it("refuses a second group with the same id and an unknown group kind", async () => {
+      await expect(registry.createGroup({ id: "citizens", kind: "plain" })).rejects.toMatchObject({
+        code: "GROUP_EXISTS",
+      });
+      await expect(registry.createGroup({ id: "x", kind: "other" as never })).rejects.toMatchObject({
+        code: "INVALID_PARAMETER",
+        field: "kind",
+      });
+      await expect(registry.createGroup({ id: "bad id!", kind: "plain" })).rejects.toMatchObject({
+        field: "id",
+      });
+      expect(() => registry.group("nobody")).toThrow(expect.objectContaining({ code: "UNKNOWN_GROUP" }));
+    });
+  });
+}
