@@ -82,7 +82,12 @@ function isTrusted(deviceId: bigint, trusted: Iterable<DevicePublicKey | bigint>
   for (const entry of trusted) {
     if (typeof entry === "bigint") {
       if (entry === deviceId) return true;
-    } else if (Array.isArray(entry) && entry.length === 2) {
+    } else if (
+      Array.isArray(entry) &&
+      entry.length === 2 &&
+      typeof entry[0] === "bigint" &&
+      typeof entry[1] === "bigint"
+    ) {
       if (deviceIdOf(entry) === deviceId) return true;
     } else {
       throw new DeviceError(

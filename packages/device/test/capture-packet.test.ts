@@ -362,6 +362,11 @@ describe("verifyCapture", () => {
     expectRefusal(() => verifyCapture(packet, { maxClockSkewMs: -5 }), "INVALID_PARAMETER", "maxClockSkewMs");
     expectRefusal(() => verifyCapture(packet, { now: Number.POSITIVE_INFINITY }), "INVALID_PARAMETER", "now");
     expectRefusal(
+      () => verifyCapture(packet, { trustedDevices: [["1", "2"] as never] }),
+      "INVALID_PARAMETER",
+      "trustedDevices",
+    );
+    expectRefusal(
       () => verifyCapture(packet, { trustedDevices: ["1" as never] }),
       "INVALID_PARAMETER",
       "trustedDevices",
