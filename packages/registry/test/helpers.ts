@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type DeviceKey, signCapture } from "@zkiris/device";
+import { type CapturePacketJson, type DeviceKey, signCapture } from "@zkiris/device";
 import { DEFAULT_PROFILE, IrisCode, templateCommitment } from "@zkiris/iris-code";
 import pg from "pg";
 import type { DatabaseLocation, EnrolmentRequest, Registry } from "../src/index.js";
@@ -125,7 +125,9 @@ export async function enrolmentRequest(
   probe: IrisCode,
   identityCommitment: bigint,
   options: { groupId?: string; salt?: bigint; quality?: Record<string, number>; timestamp?: number } = {},
-): Promise<EnrolmentRequest & { salt: bigint; templateCommitment: bigint }> {
+): Promise<
+  Omit<EnrolmentRequest, "capture"> & { salt: bigint; templateCommitment: bigint; capture: CapturePacketJson }
+> {
   const { challenge } = await registry.issueChallenge();
   const salt = options.salt ?? 1234567890123456789n + identityCommitment;
   const capture = signCapture(key, probe, challenge, options.quality ?? GOOD_QUALITY, options.timestamp);
