@@ -30,6 +30,7 @@ const OP = {
   i32Store: 0x36,
   i32Const: 0x41,
   i64Const: 0x42,
+  i32LtU: 0x49,
   i32GeU: 0x4f,
   i64Eqz: 0x50,
   i64LtU: 0x54,
@@ -91,6 +92,13 @@ function name(text: string): number[] {
   return [...uleb(bytes.length), ...bytes];
 }
 
+/** Unroll factor of the word loop: all of it up to 64 words, else the largest divisor up to 32. */
+export function defaultUnroll(halfWords: number): number {
+  if (halfWords <= 64) return halfWords;
+  for (let u = 32; u > 1; u--) if (halfWords % u === 0) return u;
+  return 1;
+}
+
 /** Largest number of 64-bit words per code half the emitter accepts (memarg offsets stay small). */
 export const MAX_KERNEL_WORDS = 1 << 16;
 
@@ -102,12 +110,20 @@ export function emitKernelModule(
   halfWords: number,
   minPages: number,
   maxPages: number,
+  unroll = defaultUnroll(halfWords),
 ): Uint8Array<ArrayBuffer> {
   if (!Number.isInteger(halfWords) || halfWords < 1 || halfWords > MAX_KERNEL_WORDS) {
     throw new UniquenessError(
       "INVALID_PARAMETER",
       `Parameter 'halfWords' must be an integer between 1 and ${MAX_KERNEL_WORDS}, received ${halfWords}`,
       { field: "halfWords" },
+    );
+  }
+  if (!Number.isInteger(unroll) || unroll < 1 || halfWords % unroll !== 0) {
+    throw new UniquenessError(
+      "INVALID_PARAMETER",
+      `Parameter 'unroll' must be a positive divisor of halfWords (${halfWords}), received ${unroll}`,
+      { field: "unroll" },
     );
   }
   const codeBytes = halfWords * 16;
@@ -135,6 +151,10 @@ export function emitKernelModule(
   const L_M = 16;
   const L_MINU64 = 17;
   const L_THR64 = 18;
+  // i32 locals of the blocked word loop
+  const L_CW = 19;
+  const L_PW = 20;
+  const L_CEND = 21;
 
   const get = (l: number) => [OP.localGet, ...uleb(l)];
   const set = (l: number) => [OP.localSet, ...uleb(l)];
@@ -142,12 +162,15 @@ export function emitKernelModule(
   const i64c = (v: number) => [OP.i64Const, ...sleb(v)];
   const i32c = (v: number) => [OP.i32Const, ...sleb(v)];
 
-  const wordsBody: number[] = [];
-  for (let w = 0; w < halfWords; w++) {
+  const blocked = unroll < halfWords;
+  const cBase = blocked ? L_CW : P_CODES;
+  const pBase = blocked ? L_PW : L_PP;
+  const block: number[] = [];
+  for (let w = 0; w < unroll; w++) {
     // m = tm & pm
-    wordsBody.push(
-      ...load64(P_CODES, maskOffset + w * 8),
-      ...load64(L_PP, maskOffset + w * 8),
+    block.push(
+      ...load64(cBase, maskOffset + w * 8),
+      ...load64(pBase, maskOffset + w * 8),
       OP.i64And,
       OP.localTee,
       ...uleb(L_M),
@@ -156,8 +179,8 @@ export function emitKernelModule(
       OP.i64Add,
       ...set(L_U),
       // d += popcnt((t ^ p) & m)
-      ...load64(P_CODES, w * 8),
-      ...load64(L_PP, w * 8),
+      ...load64(cBase, w * 8),
+      ...load64(pBase, w * 8),
       OP.i64Xor,
       ...get(L_M),
       OP.i64And,
@@ -167,6 +190,37 @@ export function emitKernelModule(
       ...set(L_D),
     );
   }
+  // Fully unrolled for small codes; for large ones a loop over blocks of `unroll` words (V8's
+  // optimising tier handles a very long straight-line body worse than a loop).
+  const wordsBody: number[] = blocked
+    ? [
+        ...get(P_CODES),
+        ...set(L_CW),
+        ...get(L_PP),
+        ...set(L_PW),
+        ...get(P_CODES),
+        ...i32c(maskOffset),
+        OP.i32Add,
+        ...set(L_CEND),
+        OP.loop,
+        VOID,
+        ...block,
+        ...get(L_CW),
+        ...i32c(unroll * 8),
+        OP.i32Add,
+        OP.localTee,
+        ...uleb(L_CW),
+        ...get(L_PW),
+        ...i32c(unroll * 8),
+        OP.i32Add,
+        ...set(L_PW),
+        ...get(L_CEND),
+        OP.i32LtU,
+        OP.brIf,
+        0,
+        OP.end,
+      ]
+    : block;
 
   const scanBody: number[] = [
     ...get(P_MINU),
@@ -310,6 +364,7 @@ export function emitKernelModule(
     ...vector([
       [...uleb(5), I32],
       [...uleb(7), I64],
+      [...uleb(3), I32],
     ]),
     ...scanBody,
   ];

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   codeLayout,
   codeWords,
+  defaultUnroll,
   emitKernelModule,
   MAX_KERNEL_WORDS,
   prepareProbeWords,
@@ -24,9 +25,13 @@ interface Kernel {
   readSweep(ptr: number, bytes: number): number;
 }
 
-function instantiate(halfWords: number, pages: number): { kernel: Kernel; memory: WebAssembly.Memory } {
+function instantiate(
+  halfWords: number,
+  pages: number,
+  unroll?: number,
+): { kernel: Kernel; memory: WebAssembly.Memory } {
   const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
-  const module = new WebAssembly.Module(emitKernelModule(halfWords, pages, pages));
+  const module = new WebAssembly.Module(emitKernelModule(halfWords, pages, pages, unroll));
   const kernel = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as Kernel;
   return { kernel, memory };
 }
@@ -54,59 +59,74 @@ describe("WebAssembly kernel", () => {
     }
   });
 
+  it("refuses an unroll factor that does not divide the word count", () => {
+    for (const bad of [0, 3, 1.5, 128]) {
+      expect(() => emitKernelModule(64, 1, 1, bad)).toThrowError(
+        expect.objectContaining({ code: "INVALID_PARAMETER", field: "unroll" }),
+      );
+    }
+    expect(defaultUnroll(64)).toBe(64);
+    expect(defaultUnroll(256)).toBe(32);
+    expect(defaultUnroll(3 * 67)).toBe(3);
+    expect(defaultUnroll(131)).toBe(1);
+  });
+
   for (const c of CASES) {
-    it(`agrees with iris-code and the JS kernel on ${c.name} codes, every threshold`, () => {
-      const random = rng(c.g.cols * 31 + c.g.rows);
-      const layout = codeLayout(c.g);
-      const probe = randomCode(random, c.g, 0.9);
-      const codes: IrisCode[] = [];
-      for (let i = 0; i < 60; i++) codes.push(randomCode(random, c.g, 0.3 + 0.6 * random()));
-      codes.push(allMasked(random, c.g));
-      codes.push(plantedCode(random, probe, c.minUsable + 3, 1, c.maxShift));
-      codes.push(plantedCode(random, probe, c.minUsable, 0, -c.maxShift));
-      codes.push(plantedCode(random, probe, c.minUsable - 1, 0, 1));
-      const nShifts = 2 * c.maxShift + 1;
-      const probeWords = prepareProbeWords(layout, probe, c.maxShift);
-      const codesPtr = probeWords.length * 4;
-      const outPtr = codesPtr + codes.length * layout.codeBytes;
-      const pages = Math.ceil((outPtr + codes.length * 16) / 65536);
-      const { kernel, memory } = instantiate(layout.halfWords, pages);
-      const words = new Uint32Array(memory.buffer);
-      words.set(probeWords, 0);
-      for (const [i, code] of codes.entries())
-        words.set(codeWords(layout, code), codesPtr / 4 + i * layout.codeWords32);
-      const prepared = new PreparedProbe(probe, c.maxShift);
-      const expected = codes.map((code) => prepared.compare(code, { minUsableBits: c.minUsable }));
-      for (const thr of [0, 1, 2500, 3600, 4800, 5000, 5200, 10000]) {
-        const found = kernel.scan(0, nShifts, codesPtr, codes.length, c.minUsable, thr, outPtr);
-        const records = [...new Int32Array(memory.buffer, outPtr, found * 4)];
-        const want: number[] = [];
-        expected.forEach((r, i) => {
-          if (r.comparable && r.differingBits * 10000 <= thr * r.usableBits) {
-            want.push(i, prepared.shifts.indexOf(r.shift), r.differingBits, r.usableBits);
-          }
-        });
-        expect(records).toEqual(want);
-        const js: number[] = [];
-        expect(scanJs(layout, words, 0, nShifts, codesPtr / 4, codes.length, c.minUsable, thr, js)).toBe(
-          found,
-        );
-        expect(js).toEqual(want);
-      }
-      // The planted codes: shift +K at one differing bit, -K at zero, and one with too few usable
-      // bits (in the 81-bit geometry other shifts can tie by chance, so only the large ones).
-      if (c.g.cols < 100) return;
-      const all = kernel.scan(0, nShifts, codesPtr, codes.length, c.minUsable, 10000, outPtr);
-      const rec = [...new Int32Array(memory.buffer, outPtr, all * 4)];
-      const slot = (i: number) => {
-        for (let j = 0; j < rec.length; j += 4) if (rec[j] === i) return rec.slice(j, j + 4);
-        return undefined;
-      };
-      expect(slot(60)).toBeUndefined();
-      expect(slot(61)).toEqual([61, prepared.shifts.indexOf(c.maxShift), 1, c.minUsable + 3]);
-      expect(slot(62)).toEqual([62, prepared.shifts.indexOf(-c.maxShift), 0, c.minUsable]);
-      expect(slot(63)).toBeUndefined();
-    });
+    const half = codeLayout(c.g).halfWords;
+    for (const unroll of [...new Set([defaultUnroll(half), 1, half])]) {
+      it(`agrees with iris-code and the JS kernel on ${c.name} codes, unrolled ${unroll}x, every threshold`, () => {
+        const random = rng(c.g.cols * 31 + c.g.rows);
+        const layout = codeLayout(c.g);
+        const probe = randomCode(random, c.g, 0.9);
+        const codes: IrisCode[] = [];
+        for (let i = 0; i < 60; i++) codes.push(randomCode(random, c.g, 0.3 + 0.6 * random()));
+        codes.push(allMasked(random, c.g));
+        codes.push(plantedCode(random, probe, c.minUsable + 3, 1, c.maxShift));
+        codes.push(plantedCode(random, probe, c.minUsable, 0, -c.maxShift));
+        codes.push(plantedCode(random, probe, c.minUsable - 1, 0, 1));
+        const nShifts = 2 * c.maxShift + 1;
+        const probeWords = prepareProbeWords(layout, probe, c.maxShift);
+        const codesPtr = probeWords.length * 4;
+        const outPtr = codesPtr + codes.length * layout.codeBytes;
+        const pages = Math.ceil((outPtr + codes.length * 16) / 65536);
+        const { kernel, memory } = instantiate(layout.halfWords, pages, unroll);
+        const words = new Uint32Array(memory.buffer);
+        words.set(probeWords, 0);
+        for (const [i, code] of codes.entries())
+          words.set(codeWords(layout, code), codesPtr / 4 + i * layout.codeWords32);
+        const prepared = new PreparedProbe(probe, c.maxShift);
+        const expected = codes.map((code) => prepared.compare(code, { minUsableBits: c.minUsable }));
+        for (const thr of [0, 1, 2500, 3600, 4800, 5000, 5200, 10000]) {
+          const found = kernel.scan(0, nShifts, codesPtr, codes.length, c.minUsable, thr, outPtr);
+          const records = [...new Int32Array(memory.buffer, outPtr, found * 4)];
+          const want: number[] = [];
+          expected.forEach((r, i) => {
+            if (r.comparable && r.differingBits * 10000 <= thr * r.usableBits) {
+              want.push(i, prepared.shifts.indexOf(r.shift), r.differingBits, r.usableBits);
+            }
+          });
+          expect(records).toEqual(want);
+          const js: number[] = [];
+          expect(scanJs(layout, words, 0, nShifts, codesPtr / 4, codes.length, c.minUsable, thr, js)).toBe(
+            found,
+          );
+          expect(js).toEqual(want);
+        }
+        // The planted codes: shift +K at one differing bit, -K at zero, and one with too few usable
+        // bits (in the 81-bit geometry other shifts can tie by chance, so only the large ones).
+        if (c.g.cols < 100) return;
+        const all = kernel.scan(0, nShifts, codesPtr, codes.length, c.minUsable, 10000, outPtr);
+        const rec = [...new Int32Array(memory.buffer, outPtr, all * 4)];
+        const slot = (i: number) => {
+          for (let j = 0; j < rec.length; j += 4) if (rec[j] === i) return rec.slice(j, j + 4);
+          return undefined;
+        };
+        expect(slot(60)).toBeUndefined();
+        expect(slot(61)).toEqual([61, prepared.shifts.indexOf(c.maxShift), 1, c.minUsable + 3]);
+        expect(slot(62)).toEqual([62, prepared.shifts.indexOf(-c.maxShift), 0, c.minUsable]);
+        expect(slot(63)).toBeUndefined();
+      });
+    }
   }
 
   it("reads memory sequentially in readSweep", () => {
