@@ -1,0 +1,229 @@
+import { type IrisCode, type IrisProfile, PreparedProbe, rowWords } from "@zkiris/iris-code";
+import { EncoderError } from "./errors.js";
+
+/** Mean, standard deviation and count of a distance distribution. */
+export interface DistributionSummary {
+  readonly count: number;
+  readonly mean: number;
+  readonly std: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+/** False non-match rate at a false match rate target. */
+export interface OperatingPoint {
+  /** Target false match rate. */
+  readonly fmr: number;
+  /** Measured false match rate at the threshold (at most the target). */
+  readonly measuredFmr: number;
+  readonly fnmr: number;
+  /** Largest threshold (parts per 10,000; match when `distance * 10000 <= threshold`) meeting the target. */
+  readonly thresholdPer10k: number;
+  /** False when there are too few impostor comparisons to estimate this rate (fewer than 1/fmr). */
+  readonly resolved: boolean;
+}
+
+/** Accuracy of a set of comparisons. */
+export interface AccuracyReport {
+  /** Images that could not be enrolled (refused) over images attempted; 0 when not given. */
+  readonly failureToEnrol: number;
+  readonly attempted: number;
+  readonly enrolled: number;
+  readonly genuine: DistributionSummary;
+  readonly impostor: DistributionSummary;
+  /** Decidability `|mu_i - mu_g| / sqrt((s_i^2 + s_g^2) / 2)`. */
+  readonly dPrime: number;
+  /** Equal error rate (mean of FMR and FNMR where they cross). */
+  readonly eer: number;
+  /** Threshold (distance) at the equal error rate. */
+  readonly eerThreshold: number;
+  readonly operatingPoints: readonly OperatingPoint[];
+}
+
+/** Input of {@link computeAccuracy}: distances, or codes grouped by eye. */
+export type AccuracyInput =
+  | {
+      readonly genuine: ArrayLike<number>;
+      readonly impostor: ArrayLike<number>;
+      readonly attempted?: number;
+      readonly enrolled?: number;
+    }
+  | {
+      /** Codes per eye id; codes of one eye form genuine pairs, of different eyes impostor pairs. */
+      readonly codesByEye: ReadonlyMap<string, readonly IrisCode[]>;
+      readonly profile: IrisProfile;
+      readonly attempted?: number;
+    };
+
+/** Genuine and impostor distances of every pair. */
+export interface PairDistances {
+  readonly genuine: Float64Array;
+  readonly impostor: Float64Array;
+}
+
+/**
+ * All pairwise distances (each unordered pair once), minimised over the profile's shifts; pairs
+ * with fewer than `minUsableBits` jointly usable bits at every shift count as distance 1 (never a
+ * match). `onProgress(done, total)` is called as rows complete.
+ */
+export function pairDistances(
+  codesByEye: ReadonlyMap<string, readonly IrisCode[]>,
+  profile: IrisProfile,
+  onProgress?: (done: number, total: number) => void,
+): PairDistances {
+  const flat: { eye: string; code: IrisCode; bits: Uint32Array; mask: Uint32Array }[] = [];
+  for (const [eye, codes] of codesByEye) {
+    for (const code of codes) {
+      if (
+        code.geometry.rows !== profile.geometry.rows ||
+        code.geometry.cols !== profile.geometry.cols ||
+        code.geometry.bitsPerCell !== profile.geometry.bitsPerCell
+      ) {
+        throw new EncoderError(
+          "INVALID_PARAMETER",
+          `A code of eye '${eye}' does not have the profile's geometry`,
+          {
+            field: "codesByEye",
+          },
+        );
+      }
+      flat.push({
+        eye,
+        code,
+        bits: rowWords(code.packedBitsView() as Uint8Array, code.geometry),
+        mask: rowWords(code.packedMaskView() as Uint8Array, code.geometry),
+      });
+    }
+  }
+  const genuine: number[] = [];
+  const impostor: number[] = [];
+  const opts = { minUsableBits: profile.minUsableBits };
+  for (let i = 0; i < flat.length; i++) {
+    const probe = new PreparedProbe(flat[i]!.code, profile.maxShift);
+    for (let j = i + 1; j < flat.length; j++) {
+      const r = probe.compareWords(flat[j]!.bits, flat[j]!.mask, opts);
+      const d = r.comparable ? r.rawDistance : 1;
+      (flat[i]!.eye === flat[j]!.eye ? genuine : impostor).push(d);
+    }
+    onProgress?.(i + 1, flat.length);
+  }
+  return { genuine: Float64Array.from(genuine), impostor: Float64Array.from(impostor) };
+}
+
+function summary(values: Float64Array): DistributionSummary {
+  const n = values.length;
+  if (n === 0) return { count: 0, mean: Number.NaN, std: Number.NaN, min: Number.NaN, max: Number.NaN };
+  let s = 0;
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (const v of values) {
+    s += v;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  const mean = s / n;
+  let q = 0;
+  for (const v of values) q += (v - mean) ** 2;
+  return { count: n, mean, std: Math.sqrt(q / n), min, max };
+}
+
+/** Fraction of `sorted` values `<= t` (binary search). */
+function fractionAtMost(sorted: Float64Array, t: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]! <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  return sorted.length ? lo / sorted.length : 0;
+}
+
+/**
+ * Failure-to-enrol, genuine/impostor mean and std, decidability d', EER with its threshold, and
+ * FNMR at FMR 1e-3 and 1e-4 (plus `fmrTargets`). A comparison matches when `distance <= t`.
+ * Throws `INVALID_PARAMETER` when either distribution is empty or holds a value outside [0, 1].
+ */
+export function computeAccuracy(
+  input: AccuracyInput,
+  fmrTargets: readonly number[] = [1e-3, 1e-4],
+): AccuracyReport {
+  let distances: PairDistances;
+  let attempted: number;
+  let enrolled: number;
+  if ("codesByEye" in input) {
+    distances = pairDistances(input.codesByEye, input.profile);
+    enrolled = [...input.codesByEye.values()].reduce((a, c) => a + c.length, 0);
+    attempted = input.attempted ?? enrolled;
+  } else {
+    distances = { genuine: Float64Array.from(input.genuine), impostor: Float64Array.from(input.impostor) };
+    enrolled = input.enrolled ?? 0;
+    attempted = input.attempted ?? enrolled;
+  }
+  for (const [name, arr] of [
+    ["genuine", distances.genuine],
+    ["impostor", distances.impostor],
+  ] as const) {
+    if (arr.length === 0) {
+      throw new EncoderError("INVALID_PARAMETER", `Parameter '${name}' has no distances`, { field: name });
+    }
+    for (let i = 0; i < arr.length; i++) {
+      const v = arr[i]!;
+      if (!(v >= 0 && v <= 1)) {
+        throw new EncoderError(
+          "INVALID_PARAMETER",
+          `Parameter '${name}[${i}]' is ${v}; distances lie in [0, 1]`,
+          {
+            field: `${name}[${i}]`,
+          },
+        );
+      }
+    }
+  }
+  const g = Float64Array.from(distances.genuine).sort();
+  const im = Float64Array.from(distances.impostor).sort();
+  const gs = summary(g);
+  const is = summary(im);
+  // EER: scan candidate thresholds (every distinct value) for the FMR/FNMR crossing.
+  const candidates = Float64Array.from(new Set([...g, ...im, 0, 1])).sort();
+  let eer = 1;
+  let eerThreshold = 0;
+  let bestGap = Number.POSITIVE_INFINITY;
+  for (const t of candidates) {
+    const fmr = fractionAtMost(im, t);
+    const fnmr = 1 - fractionAtMost(g, t);
+    const gap = Math.abs(fmr - fnmr);
+    if (gap < bestGap) {
+      bestGap = gap;
+      eer = (fmr + fnmr) / 2;
+      eerThreshold = t;
+    }
+  }
+  const operatingPoints = fmrTargets.map((target): OperatingPoint => {
+    const allowed = Math.floor(target * im.length);
+    // Largest per-10k threshold with at most `allowed` impostors at or under it.
+    const limit = allowed < im.length ? im[allowed]! : 1.0001;
+    let thr = Math.ceil(limit * 10_000) - 1;
+    while (thr >= 0 && fractionAtMost(im, thr / 10_000) * im.length > allowed) thr--;
+    thr = Math.max(thr, 0);
+    const t = thr / 10_000;
+    return {
+      fmr: target,
+      measuredFmr: fractionAtMost(im, t),
+      fnmr: 1 - fractionAtMost(g, t),
+      thresholdPer10k: thr,
+      resolved: im.length >= 1 / target,
+    };
+  });
+  return {
+    failureToEnrol: attempted > 0 ? (attempted - enrolled) / attempted : 0,
+    attempted,
+    enrolled,
+    genuine: gs,
+    impostor: is,
+    dPrime: Math.abs(is.mean - gs.mean) / Math.sqrt((is.std ** 2 + gs.std ** 2) / 2),
+    eer,
+    eerThreshold,
+    operatingPoints,
+  };
+}

@@ -1,0 +1,163 @@
+/**
+ * Small image kernels on float images (row-major `Float32Array`, `width * height`). Internal to
+ * the encoder; no allocation beyond the returned arrays.
+ */
+
+/** A float image. */
+export interface FloatImage {
+  readonly width: number;
+  readonly height: number;
+  readonly data: Float32Array;
+}
+
+/** Grey bytes to floats. */
+export function toFloat(width: number, height: number, data: Uint8Array): FloatImage {
+  return { width, height, data: Float32Array.from(data) };
+}
+
+/** Separable square minimum (erode) or maximum (dilate) filter of radius `r`. */
+export function rankFilter(img: FloatImage, r: number, max: boolean): FloatImage {
+  const { width: w, height: h, data } = img;
+  const tmp = new Float32Array(w * h);
+  const out = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) {
+    const row = y * w;
+    for (let x = 0; x < w; x++) {
+      let v = data[row + x]!;
+      const x0 = x - r < 0 ? 0 : x - r;
+      const x1 = x + r >= w ? w - 1 : x + r;
+      for (let k = x0; k <= x1; k++) {
+        const u = data[row + k]!;
+        if (max ? u > v : u < v) v = u;
+      }
+      tmp[row + x] = v;
+    }
+  }
+  for (let y = 0; y < h; y++) {
+    const y0 = y - r < 0 ? 0 : y - r;
+    const y1 = y + r >= h ? h - 1 : y + r;
+    for (let x = 0; x < w; x++) {
+      let v = tmp[y * w + x]!;
+      for (let k = y0; k <= y1; k++) {
+        const u = tmp[k * w + x]!;
+        if (max ? u > v : u < v) v = u;
+      }
+      out[y * w + x] = v;
+    }
+  }
+  return { width: w, height: h, data: out };
+}
+
+/** Box blur of radius `r` (window `2r+1`), clamped at the borders, via running sums. */
+export function boxBlur(img: FloatImage, r: number): FloatImage {
+  const { width: w, height: h, data } = img;
+  const tmp = new Float32Array(w * h);
+  const out = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) {
+    const row = y * w;
+    let sum = 0;
+    for (let k = -r; k <= r; k++) sum += data[row + clamp(k, w)]!;
+    for (let x = 0; x < w; x++) {
+      tmp[row + x] = sum / (2 * r + 1);
+      sum += data[row + clamp(x + r + 1, w)]! - data[row + clamp(x - r, w)]!;
+    }
+  }
+  for (let x = 0; x < w; x++) {
+    let sum = 0;
+    for (let k = -r; k <= r; k++) sum += tmp[clamp(k, h) * w + x]!;
+    for (let y = 0; y < h; y++) {
+      out[y * w + x] = sum / (2 * r + 1);
+      sum += tmp[clamp(y + r + 1, h) * w + x]! - tmp[clamp(y - r, h) * w + x]!;
+    }
+  }
+  return { width: w, height: h, data: out };
+}
+
+function clamp(i: number, n: number): number {
+  return i < 0 ? 0 : i >= n ? n - 1 : i;
+}
+
+/** Bilinear sample with border clamping. */
+export function sampleBilinear(img: FloatImage, x: number, y: number): number {
+  const { width: w, height: h, data } = img;
+  const xc = x < 0 ? 0 : x > w - 1 ? w - 1 : x;
+  const yc = y < 0 ? 0 : y > h - 1 ? h - 1 : y;
+  const x0 = xc | 0;
+  const y0 = yc | 0;
+  const x1 = x0 + 1 < w ? x0 + 1 : x0;
+  const y1 = y0 + 1 < h ? y0 + 1 : y0;
+  const fx = xc - x0;
+  const fy = yc - y0;
+  const a = data[y0 * w + x0]!;
+  const b = data[y0 * w + x1]!;
+  const c = data[y1 * w + x0]!;
+  const d = data[y1 * w + x1]!;
+  return a + (b - a) * fx + (c - a) * fy + (a - b - c + d) * fx * fy;
+}
+
+/** Halves an image by 2x2 averaging (odd last row/column dropped). */
+export function downsample2(img: FloatImage): FloatImage {
+  const w = img.width >> 1;
+  const h = img.height >> 1;
+  const out = new Float32Array(w * h);
+  const s = img.data;
+  const W = img.width;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = 2 * y * W + 2 * x;
+      out[y * w + x] = (s[i]! + s[i + 1]! + s[i + W]! + s[i + W + 1]!) / 4;
+    }
+  }
+  return { width: w, height: h, data: out };
+}
+
+/** Median of a numeric array (copies). NaN for an empty array. */
+export function median(values: ArrayLike<number>): number {
+  if (values.length === 0) return Number.NaN;
+  const a = Float64Array.from(values as ArrayLike<number>).sort();
+  const m = a.length >> 1;
+  return a.length % 2 ? a[m]! : (a[m - 1]! + a[m]!) / 2;
+}
+
+/** Least-squares circle through points (Kasa fit). Undefined when degenerate. */
+export function fitCircle(
+  xs: ArrayLike<number>,
+  ys: ArrayLike<number>,
+): { cx: number; cy: number; r: number } | undefined {
+  const n = xs.length;
+  if (n < 3) return undefined;
+  let mx = 0;
+  let my = 0;
+  for (let i = 0; i < n; i++) {
+    mx += xs[i]!;
+    my += ys[i]!;
+  }
+  mx /= n;
+  my /= n;
+  let suu = 0;
+  let svv = 0;
+  let suv = 0;
+  let suuu = 0;
+  let svvv = 0;
+  let suvv = 0;
+  let svuu = 0;
+  for (let i = 0; i < n; i++) {
+    const u = xs[i]! - mx;
+    const v = ys[i]! - my;
+    suu += u * u;
+    svv += v * v;
+    suv += u * v;
+    suuu += u * u * u;
+    svvv += v * v * v;
+    suvv += u * v * v;
+    svuu += v * u * u;
+  }
+  const det = suu * svv - suv * suv;
+  if (Math.abs(det) < 1e-9) return undefined;
+  const b1 = (suuu + suvv) / 2;
+  const b2 = (svvv + svuu) / 2;
+  const uc = (b1 * svv - b2 * suv) / det;
+  const vc = (suu * b2 - suv * b1) / det;
+  const r = Math.sqrt(uc * uc + vc * vc + (suu + svv) / n);
+  return { cx: uc + mx, cy: vc + my, r };
+}

@@ -1,0 +1,68 @@
+export {
+  type AccuracyInput,
+  type AccuracyReport,
+  computeAccuracy,
+  type DistributionSummary,
+  type OperatingPoint,
+  type PairDistances,
+  pairDistances,
+} from "./accuracy.js";
+export {
+  type BackendName,
+  type BackendPreference,
+  loadTensorflow,
+  type TensorflowRuntime,
+} from "./backend.js";
+export {
+  type DecodeLimits,
+  decodeImage,
+  detectImageFormat,
+  encodeGreyPng,
+  type GreyImage,
+  type ImageFormat,
+  type ImageInput,
+  type RawGreyFrame,
+} from "./decode.js";
+export { defaultModelDir, type EncodeResult, IrisEncoder, type IrisEncoderOptions } from "./encoder.js";
+export {
+  EncoderError,
+  type EncoderErrorCode,
+  ImageDecodeError,
+  type ImageDecodeErrorCode,
+  type QualityGate,
+  QualityGateError,
+} from "./errors.js";
+export {
+  buildGaborModel,
+  ENCODER_SPEC_FILE,
+  type EncoderModelSpec,
+  type GaborDesign,
+  type GaborFilter,
+  gaborKernel,
+  gaborModelSpec,
+  type LoadedEncoderModel,
+  loadEncoderModel,
+  saveEncoderModel,
+} from "./model.js";
+export { type NormalisationConfig, type NormalisedIris, normaliseIris } from "./normalise.js";
+export {
+  DEFAULT_PIPELINE_CONFIG,
+  type PipelineConfig,
+  type PreparedIris,
+  prepareIris,
+  resolvePipelineConfig,
+  stripFor,
+} from "./pipeline.js";
+export { checkQuality, DEFAULT_QUALITY_LIMITS, type QualityLimits, type QualityReport } from "./quality.js";
+export {
+  type Circle,
+  DEFAULT_SEGMENTATION_CONFIG,
+  fillSpecularities,
+  pupilRadiusAt,
+  type Segmentation,
+  type SegmentationConfig,
+  SegmentationFailure,
+  type SegmentationMeasurements,
+  segmentIris,
+} from "./segmentation.js";
+export { cellMask, modelInput, responsesToCode } from "./strip-code.js";

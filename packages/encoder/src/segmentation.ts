@@ -1,0 +1,664 @@
+import type { GreyImage } from "./decode.js";
+import {
+  boxBlur,
+  downsample2,
+  type FloatImage,
+  fitCircle,
+  median,
+  rankFilter,
+  sampleBilinear,
+  toFloat,
+} from "./image-ops.js";
+
+/** A circle in image pixels (x to the right, y downwards). */
+export interface Circle {
+  readonly cx: number;
+  readonly cy: number;
+  readonly r: number;
+}
+
+/** Settings of {@link segmentIris}. */
+export interface SegmentationConfig {
+  /** Number of rays used to trace the pupil boundary. Default 64. */
+  pupilRays: number;
+  /** Largest iris centre offset from the pupil centre searched, as a fraction of the pupil radius (at least 4 px). Default 0.3. */
+  irisCentreSearch: number;
+  /** Half-width in degrees of the left and right arcs used to find the limbus (eyelids avoided). Default 35. */
+  limbusArcDegrees: number;
+  /** Bright-outlier limit over the iris median, in robust standard deviations. Default 3.5. */
+  brightSigmas: number;
+  /** Dark-outlier (eyelash) limit under the iris median, in robust standard deviations. Default 3.5. */
+  darkSigmas: number;
+}
+
+/** Default segmentation settings. */
+export const DEFAULT_SEGMENTATION_CONFIG: Readonly<SegmentationConfig> = Object.freeze({
+  pupilRays: 64,
+  irisCentreSearch: 0.2,
+  limbusArcDegrees: 35,
+  brightSigmas: 3.5,
+  darkSigmas: 3.5,
+});
+
+/**
+ * Result of {@link segmentIris}: boundaries, the noise mask and measurements for the quality
+ * gates. `pupilRadii[k]` is the traced pupil boundary distance from `pupil.cx, pupil.cy` at angle
+ * `2πk / pupilRadii.length` (smoothed, outliers replaced by the circle fit), so a non-circular or
+ * off-gaze pupil is followed exactly.
+ */
+export interface Segmentation {
+  readonly width: number;
+  readonly height: number;
+  readonly pupil: Circle;
+  readonly pupilRadii: Float32Array;
+  readonly iris: Circle;
+  /** 1 where the pixel is not usable iris: eyelid, eyelash, reflection, or outside the frame. Image-sized. */
+  readonly noiseMask: Uint8Array;
+  /** The image with specular reflections filled in (what the normaliser samples). */
+  readonly filled: FloatImage;
+  readonly measurements: SegmentationMeasurements;
+}
+
+/** Numbers the quality gates check. */
+export interface SegmentationMeasurements {
+  /** Fraction of pupil rays whose edge agreed with the fitted circle (0..1). */
+  pupilEdgeSupport: number;
+  /** Mean grey level inside the pupil. */
+  pupilMean: number;
+  /** Median grey level of unoccluded iris. */
+  irisMedian: number;
+  /** Mean step in grey levels across the limbus on the lateral arcs. */
+  limbusContrast: number;
+  /** Pupil edge sharpness: the steepest grey-level slope across the pupil edge per pixel, divided by the pupil-iris contrast. */
+  sharpness: number;
+  /** Fraction of the iris annulus (between pupil and limbus) that is usable. */
+  usableFraction: number;
+  /** Fraction of the iris disc that falls outside the image. */
+  outOfFrameFraction: number;
+  /** Distance between pupil and iris centres divided by the iris radius. */
+  centreOffset: number;
+  /** Ratio of the longest to the shortest traced pupil radius. */
+  pupilElongation: number;
+}
+
+/** Why segmentation could not even produce boundaries. */
+export class SegmentationFailure {
+  constructor(
+    readonly reason: string,
+    readonly measured: number,
+    readonly limit: number,
+  ) {}
+}
+
+interface Component {
+  area: number;
+  sx: number;
+  sy: number;
+  minX: number;
+  maxX: number;
+  minY: number;
+  maxY: number;
+  sum: number;
+  touchesBorder: boolean;
+}
+
+/**
+ * Removes small bright specular spots (the LED ring in the pupil, glints on the cornea): a grey
+ * opening with radius `r` estimates the image without them, and pixels well above it are
+ * replaced by it. Returns the filled image and the mask of replaced pixels.
+ */
+export function fillSpecularities(
+  img: FloatImage,
+  r = 6,
+  excess = 30,
+  minBrightness = 150,
+): { filled: FloatImage; specular: Uint8Array; opened: FloatImage } {
+  const opened = rankFilter(rankFilter(img, r, false), r, true);
+  const n = img.width * img.height;
+  const raw = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = img.data[i]!;
+    raw[i] = v - opened.data[i]! > excess && v > minBrightness ? 1 : 0;
+  }
+  // Grow by one pixel: the halo of a spot is also brighter than the surface under it.
+  const specular = new Uint8Array(n);
+  const w = img.width;
+  const h = img.height;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      if (!raw[y * w + x]) continue;
+      for (let dy = -1; dy <= 1; dy++) {
+        const yy = y + dy;
+        if (yy < 0 || yy >= h) continue;
+        for (let dx = -1; dx <= 1; dx++) {
+          const xx = x + dx;
+          if (xx >= 0 && xx < w) specular[yy * w + xx] = 1;
+        }
+      }
+    }
+  }
+  const out = Float32Array.from(img.data);
+  for (let i = 0; i < n; i++) if (specular[i]) out[i] = opened.data[i]!;
+  return { filled: { width: w, height: h, data: out }, specular, opened };
+}
+
+function labelDark(img: FloatImage, threshold: number, labels: Int32Array, stack: Int32Array): Component[] {
+  const { width: w, height: h, data } = img;
+  labels.fill(0);
+  const comps: Component[] = [];
+  for (let start = 0; start < w * h; start++) {
+    if (labels[start] !== 0 || data[start]! >= threshold) continue;
+    const id = comps.length + 1;
+    const c: Component = {
+      area: 0,
+      sx: 0,
+      sy: 0,
+      minX: w,
+      maxX: 0,
+      minY: h,
+      maxY: 0,
+      sum: 0,
+      touchesBorder: false,
+    };
+    let sp = 0;
+    stack[sp++] = start;
+    labels[start] = id;
+    while (sp > 0) {
+      const p = stack[--sp]!;
+      const x = p % w;
+      const y = (p - x) / w;
+      c.area++;
+      c.sx += x;
+      c.sy += y;
+      c.sum += data[p]!;
+      if (x < c.minX) c.minX = x;
+      if (x > c.maxX) c.maxX = x;
+      if (y < c.minY) c.minY = y;
+      if (y > c.maxY) c.maxY = y;
+      if (x === 0 || y === 0 || x === w - 1 || y === h - 1) c.touchesBorder = true;
+      if (x > 0 && labels[p - 1] === 0 && data[p - 1]! < threshold) {
+        labels[p - 1] = id;
+        stack[sp++] = p - 1;
+      }
+      if (x < w - 1 && labels[p + 1] === 0 && data[p + 1]! < threshold) {
+        labels[p + 1] = id;
+        stack[sp++] = p + 1;
+      }
+      if (y > 0 && labels[p - w] === 0 && data[p - w]! < threshold) {
+        labels[p - w] = id;
+        stack[sp++] = p - w;
+      }
+      if (y < h - 1 && labels[p + w] === 0 && data[p + w]! < threshold) {
+        labels[p + w] = id;
+        stack[sp++] = p + w;
+      }
+    }
+    comps.push(c);
+  }
+  return comps;
+}
+
+/**
+ * Coarse pupil: the largest round dark blob over a sweep of thresholds on a half-resolution,
+ * reflection-free image. Searches the whole frame (no central window) and every size above 3 px.
+ */
+export function coarsePupils(dark: FloatImage): Circle[] {
+  const small = boxBlur(downsample2(dark), 1);
+  const n = small.width * small.height;
+  let lo = 255;
+  for (let i = 0; i < n; i++) if (small.data[i]! < lo) lo = small.data[i]!;
+  const labels = new Int32Array(n);
+  const stack = new Int32Array(n);
+  const found: { score: number; circle: Circle }[] = [];
+  for (let t = lo + 4; t <= lo + 110; t += 5) {
+    for (const c of labelDark(small, t, labels, stack)) {
+      if (c.area < 12 || c.touchesBorder) continue;
+      const bw = c.maxX - c.minX + 1;
+      const bh = c.maxY - c.minY + 1;
+      const aspect = Math.min(bw, bh) / Math.max(bw, bh);
+      const fill = c.area / ((Math.PI / 4) * bw * bh);
+      if (aspect < 0.7 || fill < 0.8 || fill > 1.15) continue;
+      found.push({
+        score: c.area * fill * fill * aspect,
+        circle: {
+          cx: (c.sx / c.area) * 2 + 0.5,
+          cy: (c.sy / c.area) * 2 + 0.5,
+          r: Math.sqrt(c.area / Math.PI) * 2,
+        },
+      });
+    }
+  }
+  found.sort((a, b) => b.score - a.score);
+  const kept: Circle[] = [];
+  for (const f of found) {
+    const c = f.circle;
+    const dup = kept.some(
+      (k) =>
+        Math.hypot(k.cx - c.cx, k.cy - c.cy) < 0.3 * Math.max(k.r, c.r) &&
+        Math.max(k.r, c.r) / Math.min(k.r, c.r) < 1.25,
+    );
+    if (!dup) kept.push(c);
+    if (kept.length >= 4) break;
+  }
+  return kept;
+}
+
+function smoothCircular(values: Float32Array, radius: number): Float32Array {
+  const n = values.length;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let k = -radius; k <= radius; k++) s += values[(i + k + n) % n]!;
+    out[i] = s / (2 * radius + 1);
+  }
+  return out;
+}
+
+/** A limbus candidate must rise at least this fraction of the strongest rise on its arcs. */
+const LIMBUS_RELATIVE = 0.6;
+
+/** A pupil edge on a ray is the first rise of at least this fraction of the ray's strongest. */
+const PUPIL_RELATIVE = 0.4;
+
+/**
+ * First strong outward rise along a ray: the innermost local maximum of the radial derivative
+ * reaching `PUPIL_RELATIVE` of the ray's strongest (the pupil is the darkest region, so its edge
+ * is the first rise met from inside; eyelid and lash edges further out can be stronger).
+ */
+function firstRise(
+  smooth: FloatImage,
+  cx: number,
+  cy: number,
+  ca: number,
+  sa: number,
+  rMin: number,
+  rMax: number,
+  buf: Float32Array,
+): { r: number; d: number } {
+  let n = 0;
+  let dmax = 0;
+  for (let r = rMin; r <= rMax && n < buf.length; r += 0.5) {
+    const d =
+      sampleBilinear(smooth, cx + (r + 1.5) * ca, cy + (r + 1.5) * sa) -
+      sampleBilinear(smooth, cx + (r - 1.5) * ca, cy + (r - 1.5) * sa);
+    buf[n++] = d;
+    if (d > dmax) dmax = d;
+  }
+  if (dmax <= 0) return { r: -1, d: 0 };
+  for (let i = 0; i < n; i++) {
+    const d = buf[i]!;
+    if (d >= PUPIL_RELATIVE * dmax && (i === 0 || d >= buf[i - 1]!) && (i === n - 1 || d >= buf[i + 1]!)) {
+      return { r: rMin + 0.5 * i, d };
+    }
+  }
+  return { r: -1, d: 0 };
+}
+
+/** Traces the pupil edge on rays from the coarse centre and fits a circle, rejecting outliers. */
+function refinePupil(
+  smooth: FloatImage,
+  coarse: Circle,
+  rays: number,
+): { pupil: Circle; radii: Float32Array; support: number; slope: number } | SegmentationFailure {
+  let centre = coarse;
+  const buf = new Float32Array(4096);
+  let xs: number[] = [];
+  let ys: number[] = [];
+  let slopes: number[] = [];
+  for (let pass = 0; pass < 2; pass++) {
+    xs = [];
+    ys = [];
+    slopes = [];
+    const rMin = Math.max(1.5, centre.r * (pass === 0 ? 0.5 : 0.7));
+    const rMax = pass === 0 ? centre.r * 1.5 + 3 : centre.r * 1.3 + 3;
+    for (let k = 0; k < rays; k++) {
+      const a = (2 * Math.PI * k) / rays;
+      const ca = Math.cos(a);
+      const sa = Math.sin(a);
+      const { r: bestR, d: bestD } = firstRise(smooth, centre.cx, centre.cy, ca, sa, rMin, rMax, buf);
+      if (bestR > 0) {
+        xs.push(centre.cx + bestR * ca);
+        ys.push(centre.cy + bestR * sa);
+        slopes.push(bestD / 3);
+      }
+    }
+    const fit = robustCircle(xs, ys);
+    if (fit === undefined)
+      return new SegmentationFailure("pupil edge could not be traced", xs.length, rays / 2);
+    centre = fit.circle;
+  }
+  // Final per-angle radii relative to the fitted centre, outliers replaced by the circle.
+  const radii = new Float32Array(rays);
+  let inliers = 0;
+  const slopeIn: number[] = [];
+  for (let k = 0; k < rays; k++) {
+    const a = (2 * Math.PI * k) / rays;
+    const ca = Math.cos(a);
+    const sa = Math.sin(a);
+    const { r: bestR, d: bestD } = firstRise(
+      smooth,
+      centre.cx,
+      centre.cy,
+      ca,
+      sa,
+      Math.max(1.5, centre.r * 0.75),
+      centre.r * 1.25 + 2,
+      buf,
+    );
+    if (bestR > 0 && Math.abs(bestR - centre.r) <= Math.max(2, 0.08 * centre.r)) {
+      radii[k] = bestR;
+      inliers++;
+      slopeIn.push(bestD / 3);
+    } else radii[k] = centre.r;
+  }
+  return {
+    pupil: centre,
+    radii: smoothCircular(radii, 2),
+    support: inliers / rays,
+    slope: slopeIn.length ? median(slopeIn) : 0,
+  };
+}
+
+function robustCircle(xs: number[], ys: number[]): { circle: Circle } | undefined {
+  let fx = xs;
+  let fy = ys;
+  let circle = fitCircle(fx, fy);
+  for (let it = 0; it < 3 && circle; it++) {
+    const c: Circle = circle;
+    const res = fx.map((x, i) => Math.abs(Math.hypot(x - c.cx, fy[i]! - c.cy) - c.r));
+    const tol = Math.max(1.5, 2.5 * median(res));
+    const keepX: number[] = [];
+    const keepY: number[] = [];
+    for (let i = 0; i < fx.length; i++) {
+      if (res[i]! <= tol) {
+        keepX.push(fx[i]!);
+        keepY.push(fy[i]!);
+      }
+    }
+    if (keepX.length < 8) return undefined;
+    fx = keepX;
+    fy = keepY;
+    circle = fitCircle(fx, fy);
+  }
+  return circle ? { circle } : undefined;
+}
+
+/**
+ * Limbus: maximises the outward grey-level step of mean intensities on left and right arcs
+ * (the eyelids cover top and bottom) over centres near the pupil centre and radii from just
+ * outside the pupil to the frame.
+ */
+function findLimbus(
+  smooth: FloatImage,
+  pupil: Circle,
+  cfg: SegmentationConfig,
+): { iris: Circle; contrast: number } | SegmentationFailure {
+  const rMin = Math.max(pupil.r / 0.8, pupil.r + 8);
+  const rMax = Math.min(pupil.r * 6, Math.max(smooth.width, smooth.height) * 0.6);
+  if (rMax <= rMin + 4)
+    return new SegmentationFailure("no room for an iris around the pupil", rMax, rMin + 4);
+  const arc = (cfg.limbusArcDegrees * Math.PI) / 180;
+  const nA = 16;
+  const angles: number[] = [];
+  for (let i = 0; i < nA; i++) {
+    const a = -arc + (2 * arc * (i + 0.5)) / nA;
+    angles.push(a, Math.PI - a);
+  }
+  const cos = angles.map(Math.cos);
+  const sin = angles.map(Math.sin);
+  const STEP = 6;
+  const nR = Math.floor(rMax - rMin) + 2 * STEP + 1;
+  const profile = new Float32Array(nR);
+  const deriv = new Float32Array(nR);
+  const search = Math.max(4, cfg.irisCentreSearch * pupil.r);
+  const pupilGuard2 = (pupil.r * 1.2 + 3) ** 2;
+  let best = { score: Number.NEGATIVE_INFINITY, cx: pupil.cx, cy: pupil.cy, r: rMin };
+  const evalCentre = (cx: number, cy: number): void => {
+    for (let j = 0; j < nR; j++) {
+      const r = rMin - STEP + j;
+      let s = 0;
+      let n = 0;
+      for (let k = 0; k < angles.length; k++) {
+        const x = cx + r * cos[k]!;
+        const y = cy + r * sin[k]!;
+        // Samples near the pupil edge would reward the pupil boundary itself.
+        if ((x - pupil.cx) ** 2 + (y - pupil.cy) ** 2 < pupilGuard2) continue;
+        s += sampleBilinear(smooth, x, y);
+        n++;
+      }
+      profile[j] = n > angles.length / 4 ? s / n : Number.NaN;
+    }
+    let dmax = 0;
+    for (let j = STEP; j < nR - STEP; j++) {
+      let d = 0;
+      for (let k = 1; k <= STEP; k++) d += profile[j + k]! - profile[j - k]!;
+      d /= STEP;
+      deriv[j] = Number.isNaN(d) ? 0 : d;
+      if (deriv[j]! > dmax) dmax = deriv[j]!;
+    }
+    // The limbus is the outermost strong rise: inner rings (collarette) can be as steep.
+    for (let j = nR - STEP - 1; j >= STEP; j--) {
+      const d = deriv[j]!;
+      if (d >= LIMBUS_RELATIVE * dmax && d >= deriv[j - 1]! && d >= deriv[j + 1]!) {
+        if (d > best.score) best = { score: d, cx, cy, r: rMin - STEP + j };
+        break;
+      }
+    }
+  };
+  const step = Math.max(1, Math.round(search / 4));
+  for (let dy = -search; dy <= search + 1e-9; dy += step) {
+    for (let dx = -search; dx <= search + 1e-9; dx += step) evalCentre(pupil.cx + dx, pupil.cy + dy);
+  }
+  const coarse = best;
+  for (let dy = -step; dy <= step; dy += 1) {
+    for (let dx = -step; dx <= step; dx += 1) evalCentre(coarse.cx + dx, coarse.cy + dy);
+  }
+  return { iris: { cx: best.cx, cy: best.cy, r: best.r }, contrast: best.score };
+}
+
+/** Pupil boundary radius at an angle (radians), interpolated from the traced radii. */
+export function pupilRadiusAt(radii: Float32Array, angle: number): number {
+  const n = radii.length;
+  let t = (angle / (2 * Math.PI)) * n;
+  t = ((t % n) + n) % n;
+  const i = Math.floor(t);
+  const f = t - i;
+  return radii[i]! * (1 - f) + radii[(i + 1) % n]! * f;
+}
+
+/**
+ * Finds pupil and iris boundaries and the noise mask (eyelids, eyelashes, reflections) of a grey
+ * eye image. Returns a {@link SegmentationFailure} (never throws) when no plausible boundary
+ * exists; the quality gates turn that into a refusal.
+ */
+export function segmentIris(
+  image: GreyImage,
+  config: Partial<SegmentationConfig> = {},
+): Segmentation | SegmentationFailure {
+  const cfg = { ...DEFAULT_SEGMENTATION_CONFIG, ...config };
+  const { width: w, height: h } = image;
+  const src = toFloat(w, h, image.data);
+  const { filled, specular, opened } = fillSpecularities(src);
+  const candidates = coarsePupils(opened);
+  if (candidates.length === 0)
+    return new SegmentationFailure("no round dark pupil found at any threshold", 0, 1);
+  const smooth = boxBlur(opened, 1);
+  let refined: Exclude<ReturnType<typeof refinePupil>, SegmentationFailure> | undefined;
+  let refinedScore = Number.NEGATIVE_INFINITY;
+  let lastFailure: SegmentationFailure | undefined;
+  for (const coarse of candidates) {
+    const r = refinePupil(smooth, coarse, cfg.pupilRays);
+    if (r instanceof SegmentationFailure) {
+      lastFailure = r;
+      continue;
+    }
+    const score = r.support * r.slope;
+    if (score > refinedScore) {
+      refinedScore = score;
+      refined = r;
+    }
+  }
+  if (refined === undefined)
+    return lastFailure ?? new SegmentationFailure("pupil edge could not be traced", 0, 1);
+  const { pupil, radii } = refined;
+  const limbus = findLimbus(boxBlur(filled, 3), pupil, cfg);
+  if (limbus instanceof SegmentationFailure) return limbus;
+  const { iris } = limbus;
+
+  // Pupil darkness and iris statistics from the lateral middle band of the annulus.
+  let pupilSum = 0;
+  let pupilN = 0;
+  const lateral: number[] = [];
+  const pr = pupil.r * 0.8;
+  for (let y = Math.max(0, Math.floor(pupil.cy - pr)); y <= Math.min(h - 1, Math.ceil(pupil.cy + pr)); y++) {
+    for (
+      let x = Math.max(0, Math.floor(pupil.cx - pr));
+      x <= Math.min(w - 1, Math.ceil(pupil.cx + pr));
+      x++
+    ) {
+      if ((x - pupil.cx) ** 2 + (y - pupil.cy) ** 2 <= pr * pr) {
+        pupilSum += filled.data[y * w + x]!;
+        pupilN++;
+      }
+    }
+  }
+  const pupilMean = pupilN ? pupilSum / pupilN : 0;
+  for (let i = 0; i < 24; i++) {
+    const a0 = (((i % 12) - 5.5) / 12) * ((2 * cfg.limbusArcDegrees * Math.PI) / 180);
+    const a = i < 12 ? a0 : Math.PI - a0;
+    for (let t = 0.25; t <= 0.75; t += 0.05) {
+      const pr0 = pupilRadiusAt(radii, a);
+      const x = pupil.cx + pr0 * Math.cos(a);
+      const y = pupil.cy + pr0 * Math.sin(a);
+      const xi = iris.cx + iris.r * Math.cos(a);
+      const yi = iris.cy + iris.r * Math.sin(a);
+      const sx = x + (xi - x) * t;
+      const sy = y + (yi - y) * t;
+      if (sx >= 0 && sy >= 0 && sx <= w - 1 && sy <= h - 1) lateral.push(sampleBilinear(filled, sx, sy));
+    }
+  }
+  const irisMedian = median(lateral);
+  const mad = median(lateral.map((v) => Math.abs(v - irisMedian))) * 1.4826;
+  const spread = Math.max(mad, 4);
+  const brightLimit = irisMedian + Math.max(cfg.brightSigmas * spread, 25);
+  // Eyelashes: thin dark structures (a grey closing removes them) or very dark masses.
+  const darkLimit = pupilMean + 0.35 * (irisMedian - pupilMean);
+  const closed = rankFilter(rankFilter(filled, 2, true), 2, false);
+  const lashStep = Math.max(cfg.darkSigmas * spread, 0.4 * (irisMedian - pupilMean));
+
+  // Noise mask over the iris disc bounding box; everything outside the annulus is noise anyway.
+  const noise = new Uint8Array(w * h).fill(1);
+  let annulus = 0;
+  let usable = 0;
+  let outside = 0;
+  const x0 = Math.floor(iris.cx - iris.r);
+  const x1 = Math.ceil(iris.cx + iris.r);
+  const y0 = Math.floor(iris.cy - iris.r);
+  const y1 = Math.ceil(iris.cy + iris.r);
+  const r2 = iris.r * iris.r;
+  for (let y = y0; y <= y1; y++) {
+    for (let x = x0; x <= x1; x++) {
+      if ((x - iris.cx) ** 2 + (y - iris.cy) ** 2 > r2) continue;
+      const a = Math.atan2(y - pupil.cy, x - pupil.cx);
+      if (Math.hypot(x - pupil.cx, y - pupil.cy) <= pupilRadiusAt(radii, a)) continue;
+      annulus++;
+      if (x < 0 || y < 0 || x >= w || y >= h) {
+        outside++;
+        continue;
+      }
+      const i = y * w + x;
+      const v = filled.data[i]!;
+      if (specular[i] || v > brightLimit || v < darkLimit || closed.data[i]! - v > lashStep) continue;
+      noise[i] = 0;
+    }
+  }
+  maskEyelids(noise, w, h, pupil, iris);
+  for (let y = Math.max(0, y0); y <= Math.min(h - 1, y1); y++) {
+    for (let x = Math.max(0, x0); x <= Math.min(w - 1, x1); x++) if (!noise[y * w + x]) usable++;
+  }
+
+  let rmin = Number.POSITIVE_INFINITY;
+  let rmax = 0;
+  for (const r of radii) {
+    if (r < rmin) rmin = r;
+    if (r > rmax) rmax = r;
+  }
+  return {
+    width: w,
+    height: h,
+    pupil,
+    pupilRadii: radii,
+    iris,
+    noiseMask: noise,
+    filled,
+    measurements: {
+      pupilEdgeSupport: refined.support,
+      pupilMean,
+      irisMedian,
+      limbusContrast: limbus.contrast,
+      sharpness: irisMedian > pupilMean ? refined.slope / (irisMedian - pupilMean) : 0,
+      usableFraction: annulus ? usable / annulus : 0,
+      outOfFrameFraction: annulus ? outside / annulus : 1,
+      centreOffset: Math.hypot(pupil.cx - iris.cx, pupil.cy - iris.cy) / iris.r,
+      pupilElongation: rmin > 0 ? rmax / rmin : Number.POSITIVE_INFINITY,
+    },
+  };
+}
+
+/**
+ * Eyelids: walking from the pupil towards the top (bottom) of the iris in each column, the lid
+ * starts where most pixels of a short window are noise (skin is brighter, lashes darker than the
+ * iris). The boundary is median-filtered across columns and everything beyond it is masked.
+ */
+function maskEyelids(noise: Uint8Array, w: number, h: number, pupil: Circle, iris: Circle): void {
+  const xs0 = Math.max(0, Math.ceil(iris.cx - iris.r));
+  const xs1 = Math.min(w - 1, Math.floor(iris.cx + iris.r));
+  const cols = xs1 - xs0 + 1;
+  if (cols <= 0) return;
+  for (const dir of [-1, 1]) {
+    const boundary = new Float32Array(cols);
+    for (let x = xs0; x <= xs1; x++) {
+      const half = Math.sqrt(Math.max(0, iris.r * iris.r - (x - iris.cx) ** 2));
+      const yEdge = iris.cy + dir * half;
+      const dxp = x - pupil.cx;
+      const inPupil = Math.abs(dxp) < pupil.r ? Math.sqrt(pupil.r * pupil.r - dxp * dxp) : 0;
+      const start = inPupil + 0.45 * Math.max(0, half - inPupil);
+      let y = Math.round(pupil.cy + dir * start);
+      let found = yEdge;
+      const win = 6;
+      for (; dir < 0 ? y >= yEdge : y <= yEdge; y += dir) {
+        let bad = 0;
+        let tot = 0;
+        for (let k = 0; k < win; k++) {
+          const yy = y + dir * k;
+          for (let dx = -2; dx <= 2; dx++) {
+            const xx = x + dx;
+            tot++;
+            if (yy < 0 || yy >= h || xx < 0 || xx >= w || noise[yy * w + xx]) bad++;
+          }
+        }
+        if (bad >= 0.8 * tot) {
+          found = y;
+          break;
+        }
+      }
+      boundary[x - xs0] = found;
+    }
+    const filtered = new Float32Array(cols);
+    const rad = 10;
+    for (let i = 0; i < cols; i++) {
+      const vals: number[] = [];
+      for (let k = Math.max(0, i - rad); k <= Math.min(cols - 1, i + rad); k++) vals.push(boundary[k]!);
+      filtered[i] = median(vals);
+    }
+    for (let x = xs0; x <= xs1; x++) {
+      const b = filtered[x - xs0]!;
+      if (dir < 0)
+        for (let y = Math.max(0, Math.floor(b)); y >= 0 && y >= iris.cy - iris.r - 1; y--)
+          noise[y * w + x] = 1;
+      else
+        for (let y = Math.min(h - 1, Math.ceil(b)); y < h && y <= iris.cy + iris.r + 1; y++)
+          noise[y * w + x] = 1;
+    }
+  }
+}
