@@ -30,7 +30,13 @@ export type RegistryErrorCode =
   | "SCHEMA_TOO_NEW"
   | "DATABASE_LOCKED"
   | "CORRUPT_STATE"
-  | "CLOSED";
+  | "CLOSED"
+  | "MALFORMED_JSON"
+  | "UNAUTHORIZED"
+  | "NOT_FOUND"
+  | "METHOD_NOT_ALLOWED"
+  | "PAYLOAD_TOO_LARGE"
+  | "UNSUPPORTED_MEDIA_TYPE";
 
 /**
  * Base class of every refusal of the registry. `code` is stable; `field` names the offending
@@ -89,3 +95,6 @@ export class ArtifactIntegrityError extends RegistryError {}
 
 /** The database cannot be used: a newer schema, or another writer holds it. */
 export class StorageError extends RegistryError {}
+
+/** An HTTP request is refused before it reaches the registry: body, media type, route, method or token. */
+export class HttpError extends RegistryError {}

@@ -5,6 +5,7 @@ export {
   ConflictError,
   DeviceStateError,
   DuplicateEnrollmentError,
+  HttpError,
   InvalidParameterError,
   NotFoundError,
   RegistryError,
@@ -12,6 +13,15 @@ export {
   StorageError,
   VoteError,
 } from "./errors.js";
+export {
+  httpStatusOf,
+  openApiDocument,
+  type RegistryServer,
+  type RegistryServerOptions,
+  ROUTES,
+  type RouteSpec,
+  startRegistryServer,
+} from "./http-server.js";
 export { type PostgresOptions, PostgresRepository } from "./postgres-repository.js";
 export { type RecountRejection, type RecountResult, recount } from "./recount.js";
 export {

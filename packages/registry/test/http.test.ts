@@ -1,0 +1,259 @@
+import { Group } from "@semaphore-protocol/group";
+import { Identity } from "@semaphore-protocol/identity";
+import { generateProof } from "@semaphore-protocol/proof";
+import { DeviceKey, signCapture } from "@zkiris/device";
+import { templateCommitment } from "@zkiris/iris-code";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type AuditLog,
+  Registry,
+  type RegistryServer,
+  ROUTES,
+  recount,
+  semaphoreArtifacts,
+  startRegistryServer,
+} from "../src/index.js";
+import { randomCode, recapture, sqliteDatabase, type TestDatabase } from "./helpers.js";
+
+const TOKEN = "test-admin-token";
+const key = DeviceKey.fromSeed("http-test-device");
+const alice = new Identity("http-alice");
+const bob = new Identity("http-bob");
+
+describe("HTTP API", () => {
+  let db: TestDatabase;
+  let registry: Registry;
+  let api: RegistryServer;
+
+  const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const response = await fetch(`${api.url}${path}`, {
+      method,
+      headers: {
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+        authorization: `Bearer ${TOKEN}`,
+        ...headers,
+      },
+      ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, any> };
+  };
+
+  async function enrolmentBody(seed: number, identity: Identity, code = randomCode(seed)) {
+    const { body } = await call("POST", "/challenges");
+    const salt = 5000n + BigInt(seed);
+    return {
+      groupId: "voters",
+      capture: signCapture(key, code, BigInt(body.challenge), { focus: 1 }),
+      identityCommitment: identity.commitment.toString(),
+      templateCommitment: templateCommitment(code, salt).toString(),
+      salt: salt.toString(),
+    };
+  }
+
+  beforeAll(async () => {
+    db = sqliteDatabase();
+    registry = await Registry.open({ database: db.location, searchWorkers: 1, verifierWorkers: 1 });
+    api = await startRegistryServer(registry, { port: 0, adminToken: TOKEN, bodyLimitBytes: 64 * 1024 });
+  });
+
+  afterAll(async () => {
+    await api?.close();
+    await registry?.close();
+    await db?.drop();
+  });
+
+  it("serves an OpenAPI 3.1 document listing every route", async () => {
+    const { status, body } = await call("GET", "/openapi.json");
+    expect(status).toBe(200);
+    expect(body.openapi).toBe("3.1.0");
+    const documented = Object.entries(body.paths as Record<string, Record<string, unknown>>).flatMap(
+      ([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
+    );
+    const expected = [
+      "POST /devices",
+      "GET /devices/{deviceId}",
+      "POST /devices/{deviceId}/revoke",
+      "POST /challenges",
+      "POST /enrolments",
+      "POST /groups",
+      "GET /groups/{groupId}",
+      "GET /groups/{groupId}/members",
+      "GET /groups/{groupId}/members/{index}/proof",
+      "DELETE /groups/{groupId}/members/{index}",
+      "GET /groups/{groupId}/roots",
+      "POST /polls",
+      "GET /polls/{pollId}",
+      "POST /polls/{pollId}/votes",
+      "GET /polls/{pollId}/tally",
+      "GET /polls/{pollId}/audit-log",
+      "GET /openapi.json",
+    ];
+    expect(documented.sort()).toEqual(expected.sort());
+    expect(ROUTES.map((r) => `${r.method} ${r.path}`).sort()).toEqual(
+      expected.filter((e) => e !== "GET /openapi.json").sort(),
+    );
+    for (const route of ROUTES) {
+      const op = body.paths[route.path][route.method.toLowerCase()];
+      expect(op.responses["4XX"]).toBeDefined();
+      expect(op.security !== undefined).toBe(route.admin);
+    }
+  });
+
+  it("registers a device, creates a group and enrols over HTTP", async () => {
+    const device = await call("POST", "/devices", { publicKey: key.publicKey.map(String) });
+    expect(device).toEqual({
+      status: 201,
+      body: {
+        id: key.deviceId.toString(),
+        publicKey: key.publicKey.map(String),
+        registeredAt: expect.any(Number),
+        revokedAt: null,
+      },
+    });
+    expect((await call("GET", `/devices/${key.deviceId}`)).body.id).toBe(key.deviceId.toString());
+    expect(await call("POST", "/groups", { id: "voters", kind: "plain" })).toEqual({
+      status: 201,
+      body: { id: "voters", kind: "plain", root: "0", depth: 0, size: 0 },
+    });
+    const first = await call("POST", "/enrolments", await enrolmentBody(1, alice));
+    expect(first.status).toBe(201);
+    expect(first.body).toEqual({
+      groupId: "voters",
+      memberIndex: 0,
+      leaf: alice.commitment.toString(),
+      root: new Group([alice.commitment]).root.toString(),
+    });
+    expect((await call("POST", "/enrolments", await enrolmentBody(2, bob))).status).toBe(201);
+    const root = new Group([alice.commitment, bob.commitment]).root.toString();
+    expect((await call("GET", "/groups/voters")).body).toEqual({
+      id: "voters",
+      kind: "plain",
+      root,
+      depth: 1,
+      size: 2,
+    });
+    expect((await call("GET", "/groups/voters/members")).body).toEqual({
+      members: [alice.commitment.toString(), bob.commitment.toString()],
+    });
+    const proof = await call("GET", "/groups/voters/members/1/proof");
+    expect(proof.body).toEqual({
+      root,
+      leaf: bob.commitment.toString(),
+      index: 1,
+      siblings: [alice.commitment.toString()],
+    });
+    expect(
+      (await call("GET", "/groups/voters/roots")).body.roots.map((r: { root: string }) => r.root).at(-1),
+    ).toBe(root);
+  });
+
+  it("answers enrolment refusals with 4xx and the error code", async () => {
+    const duplicate = await call(
+      "POST",
+      "/enrolments",
+      await enrolmentBody(3, new Identity("x"), recapture(randomCode(1), 7, 0.04)),
+    );
+    expect(duplicate.status).toBe(409);
+    expect(duplicate.body.error).toMatchObject({ code: "DUPLICATE_ENROLLMENT", field: "capture" });
+    const body = await enrolmentBody(4, new Identity("y"));
+    const forged = await call("POST", "/enrolments", {
+      ...body,
+      capture: { ...body.capture, challenge: "1" },
+    });
+    expect(forged.status).toBe(422);
+    expect(forged.body.error.code).toBe("INVALID_CAPTURE");
+    const extra = await call("POST", "/enrolments", { ...body, note: "hi" });
+    expect(extra).toEqual({
+      status: 400,
+      body: { error: expect.objectContaining({ code: "INVALID_PARAMETER", field: "note" }) },
+    });
+    const missing = await call("POST", "/enrolments", { ...body, salt: undefined });
+    expect(missing.body.error).toMatchObject({ code: "INVALID_PARAMETER", field: "salt" });
+    expect((await call("GET", "/groups/voters")).body.size).toBe(2);
+  });
+
+  it("runs a poll: vote, duplicate, tally, audit log and offline recount", async () => {
+    const poll = await call("POST", "/polls", {
+      id: "lunch",
+      groupId: "voters",
+      options: ["pizza", "salad"],
+      opensAt: Date.now() - 1000,
+      closesAt: Date.now() + 3_600_000,
+    });
+    expect(poll.status).toBe(201);
+    const group = new Group([alice.commitment, bob.commitment]);
+    const proof = await generateProof(
+      alice,
+      group,
+      1,
+      BigInt(poll.body.scope),
+      1,
+      await semaphoreArtifacts(1),
+    );
+    const vote = await call("POST", "/polls/lunch/votes", { proof });
+    expect(vote.status).toBe(201);
+    expect(vote.body).toMatchObject({ pollId: "lunch", option: 1, nullifier: proof.nullifier });
+    const again = await call("POST", "/polls/lunch/votes", { proof });
+    expect(again).toEqual({
+      status: 409,
+      body: { error: expect.objectContaining({ code: "DUPLICATE_NULLIFIER", field: "proof.nullifier" }) },
+    });
+    const bad = await call("POST", "/polls/lunch/votes", { proof: { ...proof, message: "9" } });
+    expect(bad.status).toBe(422);
+    expect(bad.body.error.code).toBe("OPTION_OUT_OF_RANGE");
+    expect((await call("GET", "/polls/lunch/tally")).body).toEqual({
+      pollId: "lunch",
+      options: ["pizza", "salad"],
+      counts: [0, 1],
+      total: 1,
+    });
+    const log = (await call("GET", "/polls/lunch/audit-log")).body as AuditLog;
+    expect(log.votes.length).toBe(1);
+    expect(await recount(log, { workers: 1 })).toEqual({
+      pollId: "lunch",
+      counts: [0, 1],
+      total: 1,
+      rejected: [],
+    });
+    expect((await call("GET", "/polls/nope/tally")).status).toBe(404);
+  });
+
+  it("refuses admin routes without the token, unknown routes, wrong methods, media types and bad JSON", async () => {
+    const noToken = await call(
+      "POST",
+      "/groups",
+      { id: "g2", kind: "plain" },
+      { authorization: "Bearer wrong" },
+    );
+    expect(noToken).toEqual({
+      status: 401,
+      body: { error: { code: "UNAUTHORIZED", message: expect.any(String) } },
+    });
+    expect((await call("GET", "/nowhere")).body.error.code).toBe("NOT_FOUND");
+    const wrongMethod = await call("PUT", "/groups/voters");
+    expect([wrongMethod.status, wrongMethod.body.error.code]).toEqual([405, "METHOD_NOT_ALLOWED"]);
+    const text = await call("POST", "/groups", "id=x", { "content-type": "text/plain" });
+    expect([text.status, text.body.error.code]).toEqual([415, "UNSUPPORTED_MEDIA_TYPE"]);
+    const broken = await call("POST", "/groups", "{oops");
+    expect([broken.status, broken.body.error.code]).toEqual([400, "MALFORMED_JSON"]);
+    const index = await call("GET", "/groups/voters/members/-1/proof");
+    expect([index.status, index.body.error.field]).toEqual([400, "memberIndex"]);
+    expect((await call("GET", "/groups/voters/members/9/proof")).body.error.code).toBe("UNKNOWN_MEMBER");
+  });
+
+  it("refuses a body over the size limit with 413", async () => {
+    const big = await call("POST", "/groups", { id: "g3", kind: "plain", pad: "x".repeat(70 * 1024) });
+    expect([big.status, big.body.error.code]).toEqual([413, "PAYLOAD_TOO_LARGE"]);
+    expect((await call("GET", "/groups/g3")).status).toBe(404);
+  });
+
+  it("revokes a device over HTTP and then refuses its captures", async () => {
+    expect((await call("POST", `/devices/${key.deviceId}/revoke`)).body.revokedAt).toEqual(
+      expect.any(Number),
+    );
+    const refused = await call("POST", "/enrolments", await enrolmentBody(20, new Identity("z")));
+    expect([refused.status, refused.body.error.code]).toEqual([422, "DEVICE_REVOKED"]);
+    const removed = await call("DELETE", "/groups/voters/members/0");
+    expect(removed.body.root).toBe((await call("GET", "/groups/voters")).body.root);
+  });
+});
