@@ -35,6 +35,7 @@ describe("HTTP API", () => {
       },
       ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
     });
+    // biome-ignore lint/suspicious/noExplicitAny: response bodies are JSON checked by the assertions
     return { status: response.status, body: (await response.json()) as Record<string, any> };
   };
 
