@@ -5,13 +5,7 @@ import {
   describeType,
   type IrisCode,
 } from "@zkiris/iris-code";
-import {
-  type CapturePacket,
-  type CapturePacketJson,
-  captureSigningMessage,
-  envelopeSigningMessage,
-  parseCapturePacket,
-} from "./capture-packet.js";
+import { captureSigningMessage, envelopeSigningMessage, parseCapturePacket } from "./capture-packet.js";
 import { DeviceError } from "./errors.js";
 import { checkFieldElement } from "./field.js";
 import { BABYJUBJUB_SUBGROUP_ORDER, type DevicePublicKey, deviceIdOf } from "./public-key.js";
@@ -101,8 +95,8 @@ function isTrusted(deviceId: bigint, trusted: Iterable<DevicePublicKey | bigint>
 }
 
 /**
- * Parses and verifies a capture packet (JSON text, UTF-8 bytes, the wire object, or a parsed
- * packet). Checks, in this order, and throws at the first failure:
+ * Parses and verifies a capture packet: JSON text, UTF-8 bytes, a `CapturePacketJson` wire object
+ * (for example from `JSON.parse` of a request body), or a `CapturePacket` from `parseCapturePacket`. Checks, in this order, and throws at the first failure:
  *
  * 1. form (see `parseCapturePacket`): `MALFORMED_PACKET`, `UNSUPPORTED_VERSION`,
  *    `INVALID_PUBLIC_KEY`, or `IrisCodeError` for a malformed probe; `GEOMETRY_MISMATCH`
@@ -118,10 +112,7 @@ function isTrusted(deviceId: bigint, trusted: Iterable<DevicePublicKey | bigint>
  *
  * Bad options throw `INVALID_PARAMETER`.
  */
-export function verifyCapture(
-  packet: CapturePacketJson | CapturePacket | string | Uint8Array | unknown,
-  options: VerifyCaptureOptions = {},
-): VerifiedCapture {
+export function verifyCapture(packet: unknown, options: VerifyCaptureOptions = {}): VerifiedCapture {
   const expectedChallenge =
     options.expectedChallenge === undefined
       ? undefined
