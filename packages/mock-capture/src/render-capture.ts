@@ -290,20 +290,20 @@ function render(
     if (labelAt(labels, width, height, { x, y }) === PixelLabel.SPECULAR) reflections.push({ x, y, r });
   }
 
-  // Illumination gain and gradient, then defocus, then sensor noise and 8-bit quantisation.
-  for (let y = 0; y < height; y++) {
-    const gy = gradY * (y + 0.5 - height / 2);
-    for (let x = 0; x < width; x++) {
-      const i = y * width + x;
-      image[i] = image[i]! * gain * (1 + gradX * (x + 0.5 - width / 2) + gy);
-    }
-  }
+  // Defocus, then illumination gain and gradient (both linear, so their order only matters for
+  // rounding), then sensor noise and 8-bit quantisation.
   if (v.blurSigma > 0) gaussianBlur(image, width, height, v.blurSigma);
   const noise = new SeededRandom(`zkiris-mock-noise\u0000${stream}`);
   const pixels = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    const value = Math.round(image[i]! + v.noiseSigma * noise.normal());
-    pixels[i] = value < 0 ? 0 : Math.min(value, 255);
+  const sigma = v.noiseSigma;
+  const stepGain = gain * gradX;
+  for (let y = 0; y < height; y++) {
+    let pixelGain = gain * (1 + gradY * (y + 0.5 - height / 2)) + stepGain * (0.5 - width / 2);
+    for (let x = 0, i = y * width; x < width; x++, i++) {
+      const value = Math.round(image[i]! * pixelGain + sigma * noise.normalFast());
+      pixels[i] = value < 0 ? 0 : Math.min(value, 255);
+      pixelGain += stepGain;
+    }
   }
 
   let inFrame = 0;
@@ -413,7 +413,7 @@ function paintEye(
   const dw0 = -g.pw;
   const dd = dx0 * dx0 + dw0 * dw0;
   const invRi = 1 / ri;
-  const edgeLimbus = 1.2 + 0.8 * (ri / 110);
+  const edgeLimbus = 1.5 + 1.5 * (ri / 110); // the limbus is a soft edge in NIR
   const margin = 0.05 * ri;
   const crease = 0.45 * ri;
   const lidShadow = 0.12 * ri;
@@ -500,7 +500,7 @@ function markAnnulus(
  * Inverts the rubber sheet model at eye-frame point (ex, ew): returns ρ (negative inside the
  * pupil, above 1 outside the limbus) and leaves θ and the pupil radius along θ in side outputs.
  * Solves |w - ρ·d| = (1-ρ)·rp(θ) + ρ·ri for ρ, with w the point and d the iris centre relative to
- * the pupil centre, refining θ twice because the elliptical pupil radius depends on it. When `out`
+ * the pupil centre, refining θ once because the elliptical pupil radius depends on it. When `out`
  * has two slots it receives θ (radians, counter-clockwise in the eye frame) and the pupil radius along θ.
  */
 function rubberSheetRadius(
@@ -520,7 +520,7 @@ function rubberSheetRadius(
   let cw = ww;
   let rho = 0;
   let rp = g.minor;
-  for (let iter = 0; iter < 3; iter++) {
+  for (let iter = 0; iter < 2; iter++) {
     const len = Math.sqrt(cx * cx + cw * cw);
     const ux = len > 0 ? cx / len : 1;
     const uw = len > 0 ? cw / len : 0;
@@ -564,11 +564,11 @@ function paintLashes(
   for (let k = 0; k < count + lowerCount; k++) {
     const upperLash = k < count;
     const xr = rng.uniform(-1.7, 1.7); // root position along the lid, iris radii from the apex
-    const hanging = rng.next() < 0.45; // hangs over the eye rather than curling away from it
+    const hanging = rng.next() < 0.35; // hangs over the eye rather than curling away from it
     const lengthFactor = rng.uniform(0.5, 1.3);
     const spread = rng.uniform(-0.5, 0.5);
     const curl = rng.uniform(0.15, 0.5);
-    const thick = rng.uniform(0.45, 0.9) * Math.max(0.6, ri / 110);
+    const thick = rng.uniform(0.5, 1.0) * Math.max(0.6, ri / 110);
     const level = rng.uniform(20, 50);
     const apex = upperLash ? g.upperApex : g.lowerApex;
     const k2 = upperLash ? -g.upperK : g.lowerK;
@@ -670,27 +670,32 @@ function gaussianBlur(image: Float32Array, width: number, height: number, sigma:
     sum += v;
   }
   for (let k = 0; k < kernel.length; k++) kernel[k] = kernel[k]! / sum;
+  // Pad each line by `radius` copies of its end samples (clamped edges), then convolve.
   const tmp = new Float32Array(image.length);
+  const line = new Float64Array(Math.max(width, height) + 2 * radius);
+  const taps = kernel.length;
   for (let y = 0; y < height; y++) {
     const row = y * width;
+    for (let k = 0; k < radius; k++) {
+      line[k] = image[row]!;
+      line[radius + width + k] = image[row + width - 1]!;
+    }
+    for (let x = 0; x < width; x++) line[radius + x] = image[row + x]!;
     for (let x = 0; x < width; x++) {
       let acc = 0;
-      for (let k = -radius; k <= radius; k++) {
-        let xx = x + k;
-        xx = xx < 0 ? 0 : xx >= width ? width - 1 : xx;
-        acc += kernel[k + radius]! * image[row + xx]!;
-      }
+      for (let k = 0; k < taps; k++) acc += kernel[k]! * line[x + k]!;
       tmp[row + x] = acc;
     }
   }
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
+  for (let x = 0; x < width; x++) {
+    for (let k = 0; k < radius; k++) {
+      line[k] = tmp[x]!;
+      line[radius + height + k] = tmp[(height - 1) * width + x]!;
+    }
+    for (let y = 0; y < height; y++) line[radius + y] = tmp[y * width + x]!;
+    for (let y = 0; y < height; y++) {
       let acc = 0;
-      for (let k = -radius; k <= radius; k++) {
-        let yy = y + k;
-        yy = yy < 0 ? 0 : yy >= height ? height - 1 : yy;
-        acc += kernel[k + radius]! * tmp[yy * width + x]!;
-      }
+      for (let k = 0; k < taps; k++) acc += kernel[k]! * line[y + k]!;
       image[y * width + x] = acc;
     }
   }

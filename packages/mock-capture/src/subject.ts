@@ -51,18 +51,18 @@ export function createSubject(seed: string): SubjectModel {
   const rng = new SeededRandom(`zkiris-mock-subject\u0000${seed}`);
   const irisRadius = rng.uniform(95, 125);
   const pupilRatio = rng.uniform(0.32, 0.5);
-  const irisLevel = rng.uniform(95, 160);
-  const textureContrast = rng.uniform(0.16, 0.24);
+  const irisLevel = rng.uniform(105, 180);
+  const textureContrast = rng.uniform(0.13, 0.2);
   const pupilLevel = rng.uniform(14, 32);
-  const scleraLevel = rng.uniform(165, 205);
+  const scleraLevel = rng.uniform(175, 220);
   const skinLevel = rng.uniform(185, 230);
   const upperLidHeight = rng.uniform(0.7, 1.0);
   const upperLidCurvature = rng.uniform(0.18, 0.3);
   const lowerLidHeight = rng.uniform(0.85, 1.1);
   const lowerLidCurvature = rng.uniform(0.1, 0.2);
   const lidApexShift = rng.uniform(-0.2, 0.2);
-  const lashCount = rng.int(60, 130);
-  const lashLength = rng.uniform(0.15, 0.32);
+  const lashCount = rng.int(90, 190);
+  const lashLength = rng.uniform(0.2, 0.38);
   const texture = irisTexture(rng);
   return Object.freeze({
     seed,
@@ -111,7 +111,7 @@ function irisTexture(rng: SeededRandom): Float32Array {
     const up = Math.max(0, r - 1) * nt;
     const down = Math.min(nr - 1, r + 1) * nt;
     for (let t = 0; t < nt; t++)
-      tex[r * nt + t] = 0.5 * (0.25 * tmp[up + t]! + 0.5 * tmp[r * nt + t]! + 0.25 * tmp[down + t]!);
+      tex[r * nt + t] = 0.8 * (0.25 * tmp[up + t]! + 0.5 * tmp[r * nt + t]! + 0.25 * tmp[down + t]!);
   }
 
   // Collarette radius as a function of angle: a wavy ring.
@@ -146,8 +146,8 @@ function irisTexture(rng: SeededRandom): Float32Array {
     const theta0 = rng.uniform(0, nt);
     const start = rng.uniform(0.02, 0.45);
     const end = Math.min(1, start + rng.uniform(0.2, 0.7));
-    const width = rng.uniform(0.8, 2.6);
-    const amp = (rng.next() < 0.7 ? 1 : -1) * rng.uniform(0.3, 1.1);
+    const width = rng.uniform(1, 3);
+    const amp = (rng.next() < 0.6 ? 1 : -1) * rng.uniform(0.2, 0.75);
     const curl = rng.uniform(-12, 12);
     const waveAmp = rng.uniform(0, 3);
     const waveFreq = rng.uniform(4, 14);

@@ -45,22 +45,29 @@ describe("ground truth", () => {
       const e = truth.pupilEllipse;
       const c = Math.cos((e.angleDeg * Math.PI) / 180);
       const s = -Math.sin((e.angleDeg * Math.PI) / 180);
+      let maxPupil = 0; // largest ellipse level of a PUPIL pixel (1 = on the boundary)
+      let minIris = Number.POSITIVE_INFINITY; // smallest ellipse level of an IRIS pixel
+      let maxIrisRadius = 0; // largest distance of an IRIS pixel from the iris centre
       for (let i = 0; i < truth.labels.length; i++) {
         const label = truth.labels[i];
         if (label !== PixelLabel.PUPIL && label !== PixelLabel.IRIS) continue;
         const x = (i % width) + 0.5;
         const y = Math.floor(i / width) + 0.5;
-        const dx = x - e.x;
-        const dy = y - e.y;
-        const along = dx * c + dy * s;
-        const across = -dx * s + dy * c;
-        const inPupil = (along / e.a) ** 2 + (across / e.b) ** 2;
-        if (label === PixelLabel.PUPIL) expect(inPupil).toBeLessThan(1.05);
+        const along = (x - e.x) * c + (y - e.y) * s;
+        const across = -(x - e.x) * s + (y - e.y) * c;
+        const level = (along / e.a) ** 2 + (across / e.b) ** 2;
+        if (label === PixelLabel.PUPIL) maxPupil = Math.max(maxPupil, level);
         else {
-          expect(inPupil).toBeGreaterThan(0.95);
-          expect(Math.hypot(x - truth.iris.x, y - truth.iris.y)).toBeLessThanOrEqual(truth.iris.r);
+          minIris = Math.min(minIris, level);
+          maxIrisRadius = Math.max(maxIrisRadius, Math.hypot(x - truth.iris.x, y - truth.iris.y));
         }
       }
+      expect(maxPupil).toBeLessThan(1.05);
+      expect(maxPupil).toBeGreaterThan(0.9);
+      expect(minIris).toBeGreaterThan(0.95);
+      expect(minIris).toBeLessThan(1.1);
+      expect(maxIrisRadius).toBeLessThanOrEqual(truth.iris.r);
+      expect(maxIrisRadius).toBeGreaterThan(truth.iris.r - 1.5);
     }
   });
 
