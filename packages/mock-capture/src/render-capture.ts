@@ -39,8 +39,9 @@ export interface MockCapture {
   toPng(): Uint8Array;
 }
 
-/** Width and height of the reference frame all subject lengths are given in. */
+/** Width of the reference frame all subject lengths are given in, pixels. */
 export const REFERENCE_WIDTH = 320;
+/** Height of the reference frame all subject lengths are given in, pixels. */
 export const REFERENCE_HEIGHT = 280;
 const MIN_SIZE = 64;
 const MAX_SIZE = 4096;

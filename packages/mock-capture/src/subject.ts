@@ -51,11 +51,12 @@ export function createSubject(seed: string): SubjectModel {
   const rng = new SeededRandom(`zkiris-mock-subject\u0000${seed}`);
   const irisRadius = rng.uniform(95, 125);
   const pupilRatio = rng.uniform(0.32, 0.5);
-  const irisLevel = rng.uniform(105, 180);
+  const irisLevel = rng.uniform(110, 185);
   const textureContrast = rng.uniform(0.13, 0.2);
-  const pupilLevel = rng.uniform(14, 32);
-  const scleraLevel = rng.uniform(175, 220);
-  const skinLevel = rng.uniform(185, 230);
+  const pupilLevel = rng.uniform(20, 55);
+  const scleraLevel = rng.uniform(185, 230);
+  // Skin is often overexposed under NIR illuminators: levels above 255 clip.
+  const skinLevel = rng.uniform(205, 265);
   const upperLidHeight = rng.uniform(0.7, 1.0);
   const upperLidCurvature = rng.uniform(0.18, 0.3);
   const lowerLidHeight = rng.uniform(0.85, 1.1);
@@ -147,7 +148,7 @@ function irisTexture(rng: SeededRandom): Float32Array {
     const start = rng.uniform(0.02, 0.45);
     const end = Math.min(1, start + rng.uniform(0.2, 0.7));
     const width = rng.uniform(1, 3);
-    const amp = (rng.next() < 0.6 ? 1 : -1) * rng.uniform(0.2, 0.75);
+    const amp = (rng.next() < 0.6 ? 1 : -1) * rng.uniform(0.15, 0.6);
     const curl = rng.uniform(-12, 12);
     const waveAmp = rng.uniform(0, 3);
     const waveFreq = rng.uniform(4, 14);
@@ -195,6 +196,13 @@ function irisTexture(rng: SeededRandom): Float32Array {
         if (d * d < 1) tex[r * nt + t] = tex[r * nt + t]! - depth * taper * (1 - d * d);
       }
     }
+  }
+
+  // Stroma mottling: many small soft light and dark patches between the fibres.
+  const patches = rng.int(250, 450);
+  for (let k = 0; k < patches; k++) {
+    const hr = rng.uniform(0.015, 0.045);
+    blob(tex, rng.uniform(0.03, 0.97), rng.uniform(0, nt), hr, rng.uniform(2, 8), rng.uniform(-0.7, 0.6), 0);
   }
 
   // Pigment spots (freckles): small dark or bright round marks.

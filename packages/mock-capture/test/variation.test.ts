@@ -26,8 +26,10 @@ describe("capture variation", () => {
     expect(upright.truth.rotationDeg).toBe(0);
     expect(Math.abs(tilted.truth.rotationDeg)).toBeGreaterThan(3);
     const result = hammingDistance(polarCode(upright), polarCode(tilted), { maxShift: 8, minUsableBits: 1 });
+    // Counter-clockwise rotation moves texture from angle θ to θ + rotation: the probe's column
+    // c + rotation/step matches the template's column c, i.e. a shift of +rotation/step.
     const columns = tilted.truth.rotationDeg / (360 / 112);
-    expect(Math.abs(Math.abs(result.shift) - Math.abs(columns))).toBeLessThanOrEqual(1);
+    expect(Math.abs(result.shift - columns)).toBeLessThanOrEqual(1);
     expect(result.distance).toBeLessThan(0.25);
   });
 
@@ -140,7 +142,7 @@ describe("capture variation", () => {
     const none = renderCapture("ned", 1, { variation: { specularCount: 0 } });
     expect(none.truth.speculars).toEqual([]);
     expect(countLabel(none, PixelLabel.SPECULAR)).toBe(0);
-    expect(labelMean(none, PixelLabel.PUPIL).mean).toBeLessThan(40);
+    expect(labelMean(none, PixelLabel.PUPIL).mean).toBeLessThan(70);
     const four = renderCapture("ned", 1, { variation: { specularCount: 4 } });
     expect(four.truth.speculars.length).toBe(4);
     for (const s of four.truth.speculars) {
