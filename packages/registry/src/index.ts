@@ -23,6 +23,7 @@ export {
   startRegistryServer,
 } from "./http-server.js";
 export { type PostgresOptions, PostgresRepository } from "./postgres-repository.js";
+export { releaseProverThreads } from "./prover-threads.js";
 export { type RecountRejection, type RecountResult, recount } from "./recount.js";
 export {
   type AuditLog,
