@@ -78,7 +78,7 @@ export function codePair(
   const n = g.rows * g.cols * g.bitsPerCell;
   const random = rng(options.seed ?? 1);
   const order = Array.from({ length: n }, (_, i) => i).sort(() => random() - 0.5);
-  const t = Array.from({ length: n }, () => (random() < 0.5 ? 1 : 0));
+  const t: number[] = Array.from({ length: n }, () => (random() < 0.5 ? 1 : 0));
   const mt = new Array<number>(n).fill(0);
   const shiftedBits = t.slice();
   const shiftedMask = new Array<number>(n).fill(0);
