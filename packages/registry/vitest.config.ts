@@ -1,3 +1,4 @@
+import { defineConfig } from "vitest/config";
 import { packageTestConfig } from "../../vitest.shared";
 
 // Vitest hands its resolve conditions to Node as --conditions; with "import" among them Node resolves
@@ -5,8 +6,8 @@ import { packageTestConfig } from "../../vitest.shared";
 const conditions = ["zkiris-source", "node", "default"];
 const base = packageTestConfig({ testTimeout: 120_000 });
 
-export default {
+export default defineConfig({
   ...base,
   resolve: { ...base.resolve, conditions },
   ssr: { ...base.ssr, resolve: { ...base.ssr?.resolve, conditions } },
-};
+});
