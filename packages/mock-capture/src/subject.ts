@@ -51,9 +51,9 @@ export function createSubject(seed: string): SubjectModel {
   const rng = new SeededRandom(`zkiris-mock-subject\u0000${seed}`);
   const irisRadius = rng.uniform(95, 125);
   const pupilRatio = rng.uniform(0.32, 0.5);
-  const irisLevel = rng.uniform(110, 185);
+  const irisLevel = rng.uniform(125, 190);
   const textureContrast = rng.uniform(0.13, 0.2);
-  const pupilLevel = rng.uniform(20, 55);
+  const pupilLevel = rng.uniform(28, 70);
   const scleraLevel = rng.uniform(185, 230);
   // Skin is often overexposed under NIR illuminators: levels above 255 clip.
   const skinLevel = rng.uniform(205, 265);

@@ -73,5 +73,5 @@ describe("renderCapture determinism", () => {
   });
 });
 
-const REFERENCE_PIXELS_SHA256 = "f7606abc909d9e974816b76cf62238ac25aff1af2121223f001d871e660d0275";
-const REFERENCE_PNG_SHA256 = "f4bf25da3c86ac65e499b6abf1522fbaf38d70d458e5ad7a756dbe92410a77a9";
+const REFERENCE_PIXELS_SHA256 = "77288a988a6ec6c41dde9da48aaf6a6efdba6a8b34076141a6c41a23a60d56e7";
+const REFERENCE_PNG_SHA256 = "0f2fff98c2fae8ec8a8bcdbc2c2a33ce488b07189a7acdfc91df8b79b8d87756";

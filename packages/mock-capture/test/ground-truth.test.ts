@@ -77,7 +77,7 @@ describe("ground truth", () => {
       const iris = labelMean(capture, PixelLabel.IRIS);
       const sclera = labelMean(capture, PixelLabel.SCLERA);
       expect(pupil.mean).toBeLessThan(70);
-      expect(iris.mean).toBeGreaterThan(pupil.mean + 40);
+      expect(iris.mean).toBeGreaterThan(pupil.mean + 30);
       expect(sclera.mean).toBeGreaterThan(iris.mean);
       for (const s of capture.truth.speculars) {
         expect(capture.pixels[Math.floor(s.y) * capture.width + Math.floor(s.x)]).toBe(255);

@@ -25,7 +25,7 @@ describe("README example", () => {
       expect(Math.abs(rotationDeg)).toBeLessThanOrEqual(10);
       expect(closed.truth.visibleIrisFraction).toBeLessThan(0.03);
       expect(blurred.truth.blurSigma).toBe(4);
-      expect(careless.truth.noiseSigma).toBe(6);
+      expect(careless.truth.noiseSigma).toBe(4);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
