@@ -316,7 +316,6 @@ function render(
     }
   }
   const annulusArea = Math.PI * (ri * ri - g.minor * g.major);
-  const [ix, iy] = [cx, cy];
   // Major axis: across the gaze direction, rotated onto the screen (counter-clockwise degrees).
   const pupilAngleDeg = Math.atan2(g.gx * g.sinR + g.gw * g.cosR, g.gx * g.cosR - g.gw * g.sinR) / DEG + 90;
   const truth: GroundTruth = {
@@ -330,7 +329,7 @@ function render(
       b: r3(g.minor),
       angleDeg: r3(normaliseDeg(pupilAngleDeg)),
     },
-    iris: roundCircle({ x: ix, y: iy, r: ri }),
+    iris: roundCircle({ x: cx, y: cy, r: ri }),
     rotationDeg: r3(rotationDeg),
     pupilIrisRatio: r3(ratio),
     eyelidClosure: r3(closure),
@@ -579,13 +578,10 @@ function paintLashes(
     // Direction in the eye frame: down over the eye (hanging upper lashes) or away from the eye,
     // fanning outwards towards the corners.
     const out = 0.5 * xr + spread;
-    let dirW: number;
-    if (upperLash) dirW = hanging ? -1 : 1;
-    else dirW = -1;
-    const dirX = out;
-    const norm = Math.sqrt(dirX * dirX + 1);
-    const ux = dirX / norm;
-    const uw = dirW / norm;
+    const down = !upperLash || hanging;
+    const norm = Math.sqrt(out * out + 1);
+    const ux = out / norm;
+    const uw = (down ? -1 : 1) / norm;
     // Quadratic Bézier: root, control, tip; the tip curls upwards (lashes curve away from the lid).
     const cxp = x0 + ux * len * 0.5;
     const cwp = w0 + uw * len * 0.5;

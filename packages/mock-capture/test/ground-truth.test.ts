@@ -86,6 +86,31 @@ describe("ground truth", () => {
     }
   });
 
+  it("describes the eyelid margins where the labels change from skin to eye", () => {
+    for (const capture of captures.slice(0, 8)) {
+      const { truth, width, height } = capture;
+      for (const lid of [truth.upperEyelid, truth.lowerEyelid]) {
+        for (const t of [-60, -20, 0, 30]) {
+          const k = lid.curvature * t * t;
+          const x = lid.apex.x + t * lid.axis.x + k * lid.normal.x;
+          const y = lid.apex.y + t * lid.axis.y + k * lid.normal.y;
+          const at = (d: number) => {
+            const px = Math.floor(x + d * lid.normal.x);
+            const py = Math.floor(y + d * lid.normal.y);
+            if (px < 0 || py < 0 || px >= width || py >= height) return undefined;
+            return truth.labels[py * width + px];
+          };
+          // Outside the opening (against the normal) is skin; inside (along it) is eye, unless the
+          // other lid is closer than 4 pixels.
+          const outside = at(-4);
+          if (outside !== undefined) expect(outside).toBe(PixelLabel.SKIN);
+          const inside = at(4);
+          if (inside !== undefined && at(8) !== PixelLabel.SKIN) expect(inside).not.toBe(PixelLabel.SKIN);
+        }
+      }
+    }
+  });
+
   it("scales every length with the output size", () => {
     const small = renderCapture("dora", 1).truth;
     const large = renderCapture("dora", 1, { width: 640, height: 560 }).truth;
