@@ -163,6 +163,26 @@ describe("capture variation", () => {
     expect(shiny.truth.visibleIrisFraction).toBeLessThan(plain.truth.visibleIrisFraction);
   });
 
+  it("keeps the rest of the capture unchanged when one option changes", () => {
+    // Without blur, so that lashes do not spread into neighbouring pixels.
+    const base = renderCapture("rae", 5, { variation: { blurSigma: 0 } });
+    const lashless = renderCapture("rae", 5, { variation: { blurSigma: 0, eyelashes: 0 } });
+    const { labels: _a, eyelashes: _b, visibleIrisFraction: _c, ...rest } = base.truth;
+    const { labels: _d, eyelashes: _e, visibleIrisFraction: _f, ...restLashless } = lashless.truth;
+    expect(restLashless).toEqual(rest);
+    // Iris pixels not covered by a lash are identical, apart from faint lash edges.
+    let same = 0;
+    let compared = 0;
+    for (let i = 0; i < base.pixels.length; i++) {
+      if (base.truth.labels[i] === PixelLabel.IRIS && lashless.truth.labels[i] === PixelLabel.IRIS) {
+        compared++;
+        if (base.pixels[i] === lashless.pixels[i]) same++;
+      }
+    }
+    expect(compared).toBeGreaterThan(10_000);
+    expect(same / compared).toBeGreaterThan(0.95);
+  });
+
   it("varies more under the hard preset", () => {
     const spread = (preset: "default" | "hard") => {
       const rotations = Array.from(
