@@ -43,7 +43,11 @@ function log(line: string): void {
 }
 
 function snarkjs(args: string[]): string {
-  log(`snarkjs ${args.map((a) => (a.startsWith("/") ? relative(REPO_DIR, a) : a)).join(" ")}`);
+  // The contribution entropy is toxic waste: never log it.
+  const shown = args.map((a) =>
+    a.startsWith("-e=") ? "-e=<entropy>" : a.startsWith("/") ? relative(REPO_DIR, a) : a,
+  );
+  log(`snarkjs ${shown.join(" ")}`);
   const started = Date.now();
   const out = execFileSync(join(REPO_DIR, "node_modules", ".bin", "snarkjs"), args, {
     cwd: REPO_DIR,
