@@ -1,4 +1,6 @@
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
+import { fileURLToPath } from "node:url";
 import { hammingDistance } from "@zkiris/iris-code";
 import { describe, expect, it } from "vitest";
 import { renderCapture } from "../src/index.js";
@@ -26,6 +28,26 @@ describe("renderCapture determinism", () => {
     const capture = renderCapture("reference-subject", "reference-capture");
     expect(sha256(capture.pixels)).toBe(REFERENCE_PIXELS_SHA256);
     expect(sha256(capture.toPng())).toBe(REFERENCE_PNG_SHA256);
+  });
+
+  it("renders the same bytes in a separate process with the JIT compiler disabled", () => {
+    // Floating-point results must not depend on which V8 tier ran the code.
+    const script = fileURLToPath(new URL("./support/render-hash.ts", import.meta.url));
+    const output = execFileSync(
+      process.execPath,
+      [
+        "--jitless",
+        "--import",
+        "tsx",
+        "--conditions=zkiris-source",
+        script,
+        "reference-subject",
+        "jit",
+        "hard",
+      ],
+      { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] },
+    );
+    expect(output.trim()).toBe(sha256(renderCapture("reference-subject", "jit", { preset: "hard" }).pixels));
   });
 
   it("renders a different image for a different capture seed", () => {
