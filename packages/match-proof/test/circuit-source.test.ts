@@ -1,0 +1,110 @@
+import {
+  DEFAULT_PROFILE,
+  IrisCode,
+  packFieldElements,
+  SNARK_FIELD_ORDER,
+  shiftColumns,
+} from "@zkiris/iris-code";
+import { describe, expect, it } from "vitest";
+import {
+  checkCircuitProfile,
+  MatchProofError,
+  matchCircuitMain,
+  rotationQuotient,
+  shiftFieldElement,
+  verifyDeviceSignature,
+} from "../src/index.js";
+import { makeDevice, rng } from "./fixtures.js";
+
+function refusal(fn: () => unknown): { code: string; field: string | undefined } {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(MatchProofError);
+    return { code: (e as MatchProofError).code, field: (e as MatchProofError).field };
+  }
+  throw new Error("expected a refusal");
+}
+
+describe("matchCircuitMain", () => {
+  it("writes the main component of the default profile with its parameters compiled in", () => {
+    const main = matchCircuitMain(DEFAULT_PROFILE);
+    expect(main).toContain('include "lib/iris_match.circom";');
+    expect(main).toContain(
+      "component main {public [templateCommitment, challenge, deviceRoot]} = IrisMatch(16, 112, 2, 8, 3600, 1200, 10);",
+    );
+  });
+
+  it("refuses profiles the circuit cannot represent, naming the field", () => {
+    const base = DEFAULT_PROFILE;
+    expect(
+      refusal(() => checkCircuitProfile({ ...base, geometry: { rows: 16, cols: 125, bitsPerCell: 2 } })),
+    ).toEqual({
+      code: "INVALID_PARAMETER",
+      field: "profile.geometry",
+    });
+    expect(
+      refusal(() =>
+        checkCircuitProfile({ ...base, geometry: { rows: 16, cols: 120, bitsPerCell: 2 }, maxShift: 7 }),
+      ),
+    ).toEqual({
+      code: "INVALID_PARAMETER",
+      field: "profile.maxShift",
+    });
+    expect(refusal(() => checkCircuitProfile({ ...base, maxShift: 0 }))).toEqual({
+      code: "INVALID_PARAMETER",
+      field: "profile.maxShift",
+    });
+    // (120 + 6) * 2 = 252 is the largest that fits.
+    expect(
+      checkCircuitProfile({ ...base, geometry: { rows: 16, cols: 120, bitsPerCell: 2 }, maxShift: 6 })
+        .maxShift,
+    ).toBe(6);
+  });
+});
+
+describe("rotation arithmetic", () => {
+  it("matches shiftColumns: R·2^k = R' + q(2^L - 1) for s >= 0 and R'·2^k = R + q(2^L - 1) for s < 0, q < 2^k", () => {
+    const g = { rows: 3, cols: 20, bitsPerCell: 2 };
+    const L = 40;
+    const random = rng(3);
+    const bits = Array.from({ length: 120 }, () => (random() < 0.5 ? 1 : 0));
+    const code = IrisCode.fromBits(g, bits, bits);
+    const rows = packFieldElements(code.packedBitsView() as Uint8Array, g);
+    for (let s = -5; s <= 5; s++) {
+      const k = Math.abs(s) * 2;
+      const shifted = packFieldElements(shiftColumns(code, s).packedBitsView() as Uint8Array, g);
+      for (let r = 0; r < 3; r++) {
+        const q = rotationQuotient(rows[r]!, shifted[r]!, L, k, s >= 0);
+        expect(q >= 0n && q < 1n << BigInt(k)).toBe(true);
+        const [a, b] = s >= 0 ? [rows[r]!, shifted[r]!] : [shifted[r]!, rows[r]!];
+        expect(a * (1n << BigInt(k))).toBe(b + q * ((1n << BigInt(L)) - 1n));
+      }
+    }
+  });
+
+  it("refuses a row that is not a rotation", () => {
+    expect(refusal(() => rotationQuotient(5n, 7n, 8, 2, true))).toEqual({
+      code: "INVALID_PARAMETER",
+      field: "probe",
+    });
+  });
+
+  it("writes negative shifts as p - |s|", () => {
+    expect(shiftFieldElement(3)).toBe(3n);
+    expect(shiftFieldElement(-3)).toBe(SNARK_FIELD_ORDER - 3n);
+  });
+});
+
+describe("verifyDeviceSignature", () => {
+  it("accepts the device's signature and rejects another message, key or S", () => {
+    const device = makeDevice();
+    const other = makeDevice("another device");
+    const signature = device.sign(77n);
+    expect(verifyDeviceSignature(77n, signature, device.publicKey)).toBe(true);
+    expect(verifyDeviceSignature(78n, signature, device.publicKey)).toBe(false);
+    expect(verifyDeviceSignature(77n, signature, other.publicKey)).toBe(false);
+    expect(verifyDeviceSignature(77n, { ...signature, S: signature.S + 1n }, device.publicKey)).toBe(false);
+    expect(verifyDeviceSignature(77n, { ...signature, R8: [1n, 2n] }, device.publicKey)).toBe(false);
+  });
+});
