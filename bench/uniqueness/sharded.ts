@@ -166,7 +166,7 @@ async function main(): Promise<void> {
     );
     console.log(`| slowest shard's own search time | ${median(shardInner).toFixed(1)} |`);
     console.log(
-      `Fan-out/merge overhead (IPC, serialisation, merge): ${(median(shardedMs) - median(shardInner)).toFixed(1)} ms per search.`,
+      `Fan-out/merge overhead (IPC, serialisation, merge): ${(median(shardedMs) - median(shardInner)).toFixed(1)} ms per search; sharded / single-process time: ${(median(shardedMs) / median(singleMs)).toFixed(2)}x.`,
     );
     sharded.kill(SHARDS - 1);
     await new Promise((r) => setTimeout(r, 200));
