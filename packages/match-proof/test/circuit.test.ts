@@ -3,6 +3,7 @@
 // constraint meant to stop it (checked by the template and source line circom reports).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { DeviceKey, DeviceRegistryTree, signCapture } from "@zkiris/device";
 import { bitCount, IrisCode, rowBitCount, SNARK_FIELD_ORDER } from "@zkiris/iris-code";
 import * as snarkjs from "snarkjs";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -136,6 +137,33 @@ describe("match circuit, honest witnesses", () => {
       expect(prepared.comparison.shift).toBe(shift);
       await expectPass(prepared.inputs);
     }
+  });
+
+  it("accepts a capture signed by a @zkiris/device DeviceKey with a DeviceRegistryTree proof", async () => {
+    const key = DeviceKey.fromSeed("match-proof interop device");
+    const tree = new DeviceRegistryTree();
+    tree.add(DeviceKey.fromSeed("first device"));
+    const deviceId = tree.add(key);
+    const { template, probe } = pair(-1, 100, 25);
+    const packet = signCapture(key, probe, 31337n, {}, 1_700_000_000_000);
+    const signature = {
+      R8: [BigInt(packet.signature.R8[0]), BigInt(packet.signature.R8[1])] as const,
+      S: BigInt(packet.signature.S),
+    };
+    const prepared = prepareMatchWitness(
+      {
+        template,
+        salt: 12345n,
+        probe,
+        signature,
+        devicePublicKey: key.publicKey,
+        deviceProof: tree.proof(deviceId),
+        challenge: 31337n,
+      },
+      profile,
+    );
+    expect(prepared.deviceRoot).toBe(tree.root);
+    await expectPass(prepared.inputs);
   });
 
   it("accepts every shift in -K..K for a probe captured at that shift", async () => {
