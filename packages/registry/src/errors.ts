@@ -31,6 +31,8 @@ export type RegistryErrorCode =
   | "DATABASE_LOCKED"
   | "CORRUPT_STATE"
   | "CLOSED"
+  | "RECOVERY_UNAVAILABLE"
+  | "DEVICE_REGISTRY_FULL"
   | "MALFORMED_JSON"
   | "UNAUTHORIZED"
   | "NOT_FOUND"
@@ -98,3 +100,6 @@ export class StorageError extends RegistryError {}
 
 /** An HTTP request is refused before it reaches the registry: body, media type, route, method or token. */
 export class HttpError extends RegistryError {}
+
+/** A biometric recovery is refused: not configured, or the match proof does not hold. */
+export class RecoveryError extends RegistryError {}

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import type { SemaphoreProof } from "@semaphore-protocol/proof";
 import { ZkirisError } from "@zkiris/iris-code";
 import { HttpError, InvalidParameterError } from "./errors.js";
-import type { EnrolmentRequest, GroupInfo, PollRequest, Registry } from "./registry.js";
+import type { EnrolmentRequest, GroupInfo, PollRequest, RecoveryRequest, Registry } from "./registry.js";
 import { object } from "./validation.js";
 
 /** Options of {@link startRegistryServer}. */
@@ -215,6 +215,56 @@ export const ROUTES: readonly RouteSpec[] = [
     }),
   },
   {
+    method: "GET",
+    path: "/devices/{deviceId}/proof",
+    operationId: "getDeviceProof",
+    summary: "Inclusion proof of a trusted device in the device registry tree (input of the match prover)",
+    admin: false,
+    responseStatus: 200,
+    responseSchema: {
+      type: "object",
+      required: ["root", "leaf", "leafIndex", "siblings", "pathIndices"],
+      properties: {
+        root: decimal,
+        leaf: decimal,
+        leafIndex: { type: "integer" },
+        siblings: { type: "array", items: decimal, minItems: 10, maxItems: 10 },
+        pathIndices: { type: "array", items: { enum: [0, 1] }, minItems: 10, maxItems: 10 },
+      },
+    },
+    handler: async (registry, params) => {
+      const p = registry.deviceProof(params.deviceId!);
+      return {
+        status: 200,
+        body: {
+          root: String(p.root),
+          leaf: String(p.leaf),
+          leafIndex: p.leafIndex,
+          siblings: p.siblings.map(String),
+          pathIndices: p.pathIndices,
+        },
+      };
+    },
+  },
+  {
+    method: "GET",
+    path: "/device-registry",
+    operationId: "getDeviceRegistry",
+    summary:
+      "Root of the device registry tree (the deviceRoot of match proofs), used slots and trusted devices",
+    admin: false,
+    responseStatus: 200,
+    responseSchema: {
+      type: "object",
+      required: ["root", "slots", "trusted"],
+      properties: { root: decimal, slots: { type: "integer" }, trusted: { type: "integer" } },
+    },
+    handler: async (registry) => {
+      const { root, slots, trusted } = registry.deviceRegistry();
+      return { status: 200, body: { root: root.toString(), slots, trusted } };
+    },
+  },
+  {
     method: "POST",
     path: "/challenges",
     operationId: "issueChallenge",
@@ -365,6 +415,53 @@ export const ROUTES: readonly RouteSpec[] = [
     }),
   },
   {
+    method: "POST",
+    path: "/groups/{groupId}/members/{index}/recover",
+    operationId: "recoverMember",
+    summary: "Replace a member's lost identity after a match proof against its enrolled template",
+    admin: false,
+    requestSchema: {
+      type: "object",
+      required: ["newIdentityCommitment", "matchProof"],
+      additionalProperties: false,
+      properties: {
+        newIdentityCommitment: decimal,
+        matchProof: {
+          type: "object",
+          required: ["proof", "publicSignals"],
+          properties: {
+            proof: { type: "object", description: "Groth16 proof (snarkjs JSON)" },
+            publicSignals: { type: "array", items: decimal, minItems: 3, maxItems: 3 },
+          },
+        },
+      },
+    },
+    responseStatus: 200,
+    responseSchema: {
+      type: "object",
+      required: ["groupId", "memberIndex", "leaf", "root"],
+      properties: {
+        groupId: identifierSchema,
+        memberIndex: { type: "integer" },
+        leaf: decimal,
+        root: decimal,
+      },
+    },
+    handler: async (registry, params, body) => {
+      const b = exactObject(body, "body", ["newIdentityCommitment", "matchProof"]);
+      const receipt = await registry.recoverMember({
+        groupId: params.groupId!,
+        memberIndex: pathIndex(params),
+        newIdentityCommitment: b.newIdentityCommitment as string,
+        matchProof: b.matchProof as RecoveryRequest["matchProof"],
+      });
+      return {
+        status: 200,
+        body: { ...receipt, leaf: receipt.leaf.toString(), root: receipt.root.toString() },
+      };
+    },
+  },
+  {
     method: "GET",
     path: "/groups/{groupId}/roots",
     operationId: "getRootHistory",
@@ -504,6 +601,8 @@ const HTTP_STATUS: Readonly<Record<string, number>> = {
   CHALLENGE_REPLAYED: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  DEVICE_REGISTRY_FULL: 409,
+  RECOVERY_UNAVAILABLE: 501,
   CLOSED: 503,
 };
 

@@ -179,12 +179,18 @@ export class PostgresRepository implements Repository {
     return (await this.#pool.query(sql, params)).rows as Row[];
   }
 
-  async insertDevice(d: DeviceRecord): Promise<void> {
+  async insertDevice(d: Omit<DeviceRecord, "slot">): Promise<DeviceRecord> {
     try {
-      await this.#pool.query(
-        "INSERT INTO devices (id, public_key_x, public_key_y, registered_at, revoked_at) VALUES ($1, $2, $3, $4, $5)",
-        [d.id, d.publicKey[0], d.publicKey[1], d.registeredAt, d.revokedAt],
-      );
+      await this.#transaction(async (client) => {
+        // Serialises slot assignment between concurrent registrations.
+        await client.query("LOCK TABLE devices IN SHARE ROW EXCLUSIVE MODE");
+        await client.query(
+          `INSERT INTO devices (id, slot, public_key_x, public_key_y, registered_at, revoked_at)
+           VALUES ($1, (SELECT COALESCE(MAX(slot) + 1, 0) FROM devices), $2, $3, $4, $5)`,
+          [d.id, d.publicKey[0], d.publicKey[1], d.registeredAt, d.revokedAt],
+        );
+      });
+      return (await this.getDevice(d.id))!;
     } catch (error) {
       if (isUniqueViolation(error)) {
         throw new ConflictError("DEVICE_EXISTS", `Device ${d.id} is already registered`, {
@@ -193,6 +199,10 @@ export class PostgresRepository implements Repository {
       }
       throw error;
     }
+  }
+
+  async listDevices(): Promise<DeviceRecord[]> {
+    return (await this.#all("SELECT * FROM devices ORDER BY slot", [])).map(deviceFromRow);
   }
 
   async getDevice(id: string): Promise<DeviceRecord | undefined> {
@@ -384,6 +394,14 @@ export class PostgresRepository implements Repository {
   async updateMember(u: MemberUpdate): Promise<void> {
     try {
       await this.#transaction(async (client) => {
+        if (u.challenge !== undefined) {
+          const row = (
+            await client.query("SELECT * FROM challenges WHERE value = $1 FOR UPDATE", [u.challenge])
+          ).rows[0] as Row | undefined;
+          const refusal = challengeRefusal(row === undefined ? undefined : challengeFromRow(row), u.now);
+          if (refusal !== undefined) throw refusal;
+          await client.query("UPDATE challenges SET used_at = $1 WHERE value = $2", [u.now, u.challenge]);
+        }
         await client.query(
           "UPDATE members SET leaf = $1, identity_commitment = $2, removed_at = $3 WHERE group_id = $4 AND member_index = $5",
           [u.leaf, u.identityCommitment, u.removed ? u.now : null, u.groupId, u.index],

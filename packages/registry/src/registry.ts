@@ -2,7 +2,15 @@ import { createHash, randomBytes } from "node:crypto";
 import { availableParallelism } from "node:os";
 import { Group, type MerkleProof } from "@semaphore-protocol/group";
 import type { SemaphoreProof } from "@semaphore-protocol/proof";
-import { type CapturePacketJson, checkPublicKey, deviceIdOf, verifyCapture } from "@zkiris/device";
+import {
+  type CapturePacketJson,
+  checkPublicKey,
+  DEVICE_TREE_CAPACITY,
+  type DeviceMerkleProof,
+  DeviceRegistryTree,
+  deviceIdOf,
+  verifyCapture,
+} from "@zkiris/device";
 import {
   checkProfile,
   checkSalt,
@@ -15,6 +23,7 @@ import {
   toBinary,
   ZkirisError,
 } from "@zkiris/iris-code";
+import { type MatchArtifacts, type MatchProof, MatchProofError, verifyMatch } from "@zkiris/match-proof";
 import { UniquenessIndex } from "@zkiris/uniqueness";
 import {
   CaptureError,
@@ -23,6 +32,7 @@ import {
   DuplicateEnrollmentError,
   InvalidParameterError,
   NotFoundError,
+  RecoveryError,
   RegistryError,
   StorageError,
   VoteError,
@@ -65,6 +75,26 @@ export interface RegistryOptions {
   readonly searchWorkers?: number;
   /** Clock in Unix milliseconds. Default `Date.now`. */
   readonly now?: () => number;
+  /**
+   * Match-circuit artifacts of `@zkiris/match-proof` (`loadMatchArtifacts`, verify-only is enough) for
+   * biometric recovery. Without them `recoverMember` refuses with `RECOVERY_UNAVAILABLE`. The caller
+   * owns them: call `artifacts.close()` after `registry.close()`.
+   */
+  readonly matchArtifacts?: MatchArtifacts;
+}
+
+/** Input of {@link Registry.recoverMember}. */
+export interface RecoveryRequest {
+  readonly groupId: string;
+  readonly memberIndex: number;
+  /** The new Semaphore identity commitment that replaces the lost one. */
+  readonly newIdentityCommitment: bigint | string;
+  /**
+   * A match proof of `@zkiris/match-proof` (`proof`, `publicSignals`): a fresh capture, signed by a
+   * device of this registry's device tree over a challenge issued here, matches the member's
+   * enrolled template commitment.
+   */
+  readonly matchProof: Pick<MatchProof, "proof" | "publicSignals">;
 }
 
 /** Input of {@link Registry.enrol}. Field elements may be bigints or decimal strings. */
@@ -222,6 +252,8 @@ export class Registry {
   readonly #rootExpiryMs: number;
   readonly #qualityGates: ReadonlyArray<readonly [string, number]>;
   readonly #minProbeUsableBits: number;
+  readonly #matchArtifacts: MatchArtifacts | undefined;
+  #deviceTree = new DeviceRegistryTree();
   #closed = false;
 
   private constructor(
@@ -240,6 +272,7 @@ export class Registry {
     this.#rootExpiryMs = options.rootExpiryMs ?? 60 * 60_000;
     this.#qualityGates = Object.entries(options.qualityGates ?? {});
     this.#minProbeUsableBits = options.minProbeUsableBits ?? profile.minUsableBits;
+    this.#matchArtifacts = options.matchArtifacts;
   }
 
   /**
@@ -285,7 +318,15 @@ export class Registry {
     }
   }
 
+  async #reloadDeviceTree(): Promise<void> {
+    const devices = await this.repository.listDevices();
+    this.#deviceTree = DeviceRegistryTree.fromLeaves(
+      devices.map((d) => (d.revokedAt === null ? BigInt(d.id) : 0n)),
+    );
+  }
+
   async #load(): Promise<void> {
+    await this.#reloadDeviceTree();
     for (const enrolment of await this.repository.listActiveEnrolments()) {
       this.#index.add(BigInt(enrolment.id), fromBinary(enrolment.code));
     }
@@ -345,14 +386,23 @@ export class Registry {
       }
       throw error;
     }
-    const device: DeviceRecord = {
-      id: deviceIdOf(key).toString(),
-      publicKey: [key[0].toString(), key[1].toString()],
-      registeredAt: this.#now(),
-      revokedAt: null,
-    };
-    await this.repository.insertDevice(device);
-    return device;
+    return this.#mutex.run(async () => {
+      if ((await this.repository.listDevices()).length >= DEVICE_TREE_CAPACITY) {
+        throw new ConflictError(
+          "DEVICE_REGISTRY_FULL",
+          `The device registry tree holds at most ${DEVICE_TREE_CAPACITY} devices, revoked ones included`,
+          { field: "publicKey" },
+        );
+      }
+      const device = await this.repository.insertDevice({
+        id: deviceIdOf(key).toString(),
+        publicKey: [key[0].toString(), key[1].toString()],
+        registeredAt: this.#now(),
+        revokedAt: null,
+      });
+      await this.#reloadDeviceTree();
+      return device;
+    });
   }
 
   /** A registered device by id, or `UNKNOWN_DEVICE`. */
@@ -369,12 +419,37 @@ export class Registry {
   /** Revokes a device: its captures are refused from now on. Throws `UNKNOWN_DEVICE` or `DEVICE_REVOKED`. */
   async revokeDevice(deviceId: bigint | string): Promise<DeviceRecord> {
     const device = await this.device(deviceId);
-    if (device.revokedAt !== null || !(await this.repository.revokeDevice(device.id, this.#now()))) {
-      throw new DeviceStateError("DEVICE_REVOKED", `Device ${device.id} is already revoked`, {
+    await this.#mutex.run(async () => {
+      if (device.revokedAt !== null || !(await this.repository.revokeDevice(device.id, this.#now()))) {
+        throw new DeviceStateError("DEVICE_REVOKED", `Device ${device.id} is already revoked`, {
+          field: "deviceId",
+        });
+      }
+      await this.#reloadDeviceTree();
+    });
+    return this.device(device.id);
+  }
+
+  /**
+   * Root of the device registry tree (`DeviceRegistryTree` of `@zkiris/device`: registered devices in
+   * registration order, revoked ones as 0), the public `deviceRoot` of match proofs, with the number of
+   * used slots and of trusted (not revoked) devices.
+   */
+  deviceRegistry(): { root: bigint; slots: number; trusted: number } {
+    this.#assertOpen();
+    return { root: this.#deviceTree.root, slots: this.#deviceTree.usedSlots, trusted: this.#deviceTree.size };
+  }
+
+  /** Inclusion proof of a trusted device in the device registry tree, for the match prover; `UNKNOWN_DEVICE`. */
+  deviceProof(deviceId: bigint | string): DeviceMerkleProof {
+    this.#assertOpen();
+    const id = fieldElement(deviceId, "deviceId");
+    if (!this.#deviceTree.has(id)) {
+      throw new NotFoundError("UNKNOWN_DEVICE", `Device ${id} is not a trusted device of this registry`, {
         field: "deviceId",
       });
     }
-    return this.device(device.id);
+    return this.#deviceTree.proof(id);
   }
 
   /** Issues a fresh random challenge for one capture, valid for `challengeTtlMs` and usable once. */
@@ -691,6 +766,137 @@ export class Registry {
       if (enrolment !== undefined) this.#index.remove(BigInt(enrolment.id));
       state.identities.delete(identity);
       return this.#recordRoot(state, groupId, now);
+    });
+  }
+
+  /**
+   * Biometric recovery: a member who lost their Semaphore secret proves, with a match proof of
+   * `@zkiris/match-proof`, that a fresh capture (signed by a trusted device over a challenge issued by
+   * this registry) matches the template commitment of their enrolment; their leaf is then replaced by
+   * one for `newIdentityCommitment` (biometric groups keep binding the same template commitment).
+   * Refuses with nothing stored: `RECOVERY_UNAVAILABLE` (no match artifacts configured),
+   * `INVALID_PARAMETER`, `UNKNOWN_GROUP`, `UNKNOWN_MEMBER`, `UNKNOWN_CHALLENGE` / `CHALLENGE_REPLAYED` /
+   * `CHALLENGE_EXPIRED` (the proof's public challenge), `INVALID_PROOF` (public signals other than
+   * `[templateCommitment of the member, challenge, current device root]`, or a proof that does not
+   * verify) and `DUPLICATE_MEMBER`. The challenge is consumed in the same transaction as the leaf update.
+   */
+  async recoverMember(request: RecoveryRequest): Promise<EnrolmentReceipt> {
+    this.#assertOpen();
+    const artifacts = this.#matchArtifacts;
+    if (artifacts === undefined) {
+      throw new RecoveryError(
+        "RECOVERY_UNAVAILABLE",
+        "This registry was opened without match-proof artifacts",
+      );
+    }
+    const r = object(request, "request");
+    const groupId = identifier(r.groupId, "groupId");
+    const index = integer(r.memberIndex, "memberIndex", 0, Number.MAX_SAFE_INTEGER);
+    const identityCommitment = fieldElement(r.newIdentityCommitment, "newIdentityCommitment", {
+      nonZero: true,
+    });
+    const matchProof = object(r.matchProof, "matchProof") as unknown as RecoveryRequest["matchProof"];
+    if (!Array.isArray(matchProof.publicSignals) || matchProof.publicSignals.length !== 3) {
+      throw new InvalidParameterError(
+        "matchProof.publicSignals",
+        "Parameter 'matchProof.publicSignals' must hold 3 decimal strings",
+      );
+    }
+    const challenge = fieldElement(matchProof.publicSignals[1], "matchProof.publicSignals[1]");
+    const state = this.#group(groupId);
+    const enrolment = await this.repository.getEnrolmentByMember(groupId, index);
+    if (enrolment === undefined || enrolment.removedAt !== null || state.group.members[index] === 0n) {
+      throw new NotFoundError(
+        "UNKNOWN_MEMBER",
+        `Group '${groupId}' has no enrolled member at index ${index}`,
+        {
+          field: "memberIndex",
+        },
+      );
+    }
+    const early = challengeRefusal(await this.repository.getChallenge(challenge.toString()), this.#now());
+    if (early !== undefined) {
+      throw new CaptureError(
+        early.code,
+        early.message.replace("capture.challenge", "matchProof.publicSignals[1]"),
+        {
+          field: "matchProof.publicSignals[1]",
+        },
+      );
+    }
+    const templateCommitment = BigInt(enrolment.templateCommitment);
+    let valid: boolean;
+    try {
+      valid = await verifyMatch(
+        matchProof,
+        { templateCommitment, challenge, deviceRoot: this.#deviceTree.root },
+        { artifacts },
+      );
+    } catch (error) {
+      if (error instanceof MatchProofError) {
+        throw new InvalidParameterError(
+          `matchProof.${error.field ?? "proof"}`.replace("matchProof.matchProof", "matchProof"),
+          error.message,
+          {
+            cause: error,
+          },
+        );
+      }
+      throw error;
+    }
+    if (!valid) {
+      throw new RecoveryError(
+        "INVALID_PROOF",
+        "Field 'matchProof' does not prove a fresh trusted capture matching this member's template commitment",
+        { field: "matchProof" },
+      );
+    }
+    return this.#mutex.run(async () => {
+      this.#assertOpen();
+      if (state.identities.has(identityCommitment.toString())) {
+        throw new ConflictError(
+          "DUPLICATE_MEMBER",
+          "Field 'newIdentityCommitment' is already a member of this group",
+          {
+            field: "newIdentityCommitment",
+          },
+        );
+      }
+      if (state.group.members[index] === 0n) {
+        throw new NotFoundError("UNKNOWN_MEMBER", `Group '${groupId}' has no member at index ${index}`, {
+          field: "memberIndex",
+        });
+      }
+      const leaf = leafFor(state.kind, identityCommitment, templateCommitment);
+      state.group.updateMember(index, leaf);
+      const now = this.#now();
+      try {
+        await this.repository.updateMember({
+          groupId,
+          index,
+          leaf: leaf.toString(),
+          identityCommitment: identityCommitment.toString(),
+          removed: false,
+          now,
+          root: state.group.root.toString(),
+          challenge: challenge.toString(),
+        });
+      } catch (error) {
+        await this.#reloadGroup(groupId);
+        if (error instanceof CaptureError) {
+          throw new CaptureError(
+            error.code,
+            error.message.replace("capture.challenge", "matchProof.publicSignals[1]"),
+            {
+              field: "matchProof.publicSignals[1]",
+            },
+          );
+        }
+        throw error;
+      }
+      state.identities.delete(enrolment.identityCommitment);
+      state.identities.add(identityCommitment.toString());
+      return { groupId, memberIndex: index, leaf, root: this.#recordRoot(state, groupId, now) };
     });
   }
 

@@ -4,6 +4,8 @@ import type { SemaphoreProof } from "@semaphore-protocol/proof";
 export interface DeviceRecord {
   /** `Poseidon2(Ax, Ay)`, decimal. */
   readonly id: string;
+  /** Slot of the device in the device registry tree, in registration order (never reused). */
+  readonly slot: number;
   readonly publicKey: readonly [string, string];
   /** Milliseconds since the Unix epoch. */
   readonly registeredAt: number;
@@ -97,6 +99,8 @@ export interface EnrolmentCommit {
 
 /** A change of one leaf (removal or recovery) with the new root, committed in one transaction. */
 export interface MemberUpdate {
+  /** For a recovery: the challenge of the match proof, consumed in the same transaction. */
+  readonly challenge?: string;
   readonly groupId: string;
   readonly index: number;
   readonly leaf: string;
@@ -125,8 +129,10 @@ export interface Repository {
   schemaVersion(): Promise<number>;
   close(): Promise<void>;
 
-  /** Throws `DEVICE_EXISTS` for a public key already registered. */
-  insertDevice(device: DeviceRecord): Promise<void>;
+  /** Throws `DEVICE_EXISTS` for a public key already registered. `slot` is assigned here (next free slot). */
+  insertDevice(device: Omit<DeviceRecord, "slot">): Promise<DeviceRecord>;
+  /** Every device by slot, revoked ones included. */
+  listDevices(): Promise<DeviceRecord[]>;
   getDevice(id: string): Promise<DeviceRecord | undefined>;
   /** Marks a device revoked; false if it was unknown or already revoked. */
   revokeDevice(id: string, at: number): Promise<boolean>;
@@ -198,6 +204,7 @@ export const MIGRATIONS: readonly Migration[] = [
     ...both(`
 CREATE TABLE devices (
   id TEXT PRIMARY KEY,
+  slot BIGINT NOT NULL UNIQUE,
   public_key_x TEXT NOT NULL,
   public_key_y TEXT NOT NULL,
   registered_at BIGINT NOT NULL,

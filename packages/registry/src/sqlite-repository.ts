@@ -37,6 +37,7 @@ function numOrNull(value: unknown): number | null {
 export function deviceFromRow(r: Row): DeviceRecord {
   return {
     id: r.id as string,
+    slot: num(r.slot),
     publicKey: [r.public_key_x as string, r.public_key_y as string],
     registeredAt: num(r.registered_at),
     revokedAt: numOrNull(r.revoked_at),
@@ -204,13 +205,15 @@ export class SqliteRepository implements Repository {
     if (this.#db.open) this.#db.close();
   }
 
-  async insertDevice(device: DeviceRecord): Promise<void> {
+  async insertDevice(device: Omit<DeviceRecord, "slot">): Promise<DeviceRecord> {
     try {
       this.#db
         .prepare(
-          "INSERT INTO devices (id, public_key_x, public_key_y, registered_at, revoked_at) VALUES (?, ?, ?, ?, ?)",
+          `INSERT INTO devices (id, slot, public_key_x, public_key_y, registered_at, revoked_at)
+           VALUES (?, (SELECT COALESCE(MAX(slot) + 1, 0) FROM devices), ?, ?, ?, ?)`,
         )
         .run(device.id, device.publicKey[0], device.publicKey[1], device.registeredAt, device.revokedAt);
+      return (await this.getDevice(device.id))!;
     } catch (error) {
       if (isUniqueViolation(error)) {
         throw new ConflictError("DEVICE_EXISTS", `Device ${device.id} is already registered`, {
@@ -219,6 +222,10 @@ export class SqliteRepository implements Repository {
       }
       throw error;
     }
+  }
+
+  async listDevices(): Promise<DeviceRecord[]> {
+    return (this.#db.prepare("SELECT * FROM devices ORDER BY slot").all() as Row[]).map(deviceFromRow);
   }
 
   async getDevice(id: string): Promise<DeviceRecord | undefined> {
@@ -402,6 +409,14 @@ export class SqliteRepository implements Repository {
     const db = this.#db;
     try {
       db.transaction(() => {
+        if (u.challenge !== undefined) {
+          const row = db.prepare("SELECT * FROM challenges WHERE value = ?").get(u.challenge) as
+            | Row
+            | undefined;
+          const refusal = challengeRefusal(row === undefined ? undefined : challengeFromRow(row), u.now);
+          if (refusal !== undefined) throw refusal;
+          db.prepare("UPDATE challenges SET used_at = ? WHERE value = ?").run(u.now, u.challenge);
+        }
         db.prepare(
           "UPDATE members SET leaf = ?, identity_commitment = ?, removed_at = ? WHERE group_id = ? AND member_index = ?",
         ).run(u.leaf, u.identityCommitment, u.removed ? u.now : null, u.groupId, u.index);

@@ -283,6 +283,7 @@ for (const backend of BACKENDS) {
       const record = await registry.registerDevice(other.publicKey);
       expect(record).toEqual({
         id: other.deviceId.toString(),
+        slot: 1,
         publicKey: [other.publicKey[0].toString(), other.publicKey[1].toString()],
         registeredAt: T0,
         revokedAt: null,

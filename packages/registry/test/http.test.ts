@@ -73,6 +73,9 @@ describe("HTTP API", () => {
     const expected = [
       "POST /devices",
       "GET /devices/{deviceId}",
+      "GET /devices/{deviceId}/proof",
+      "GET /device-registry",
+      "POST /groups/{groupId}/members/{index}/recover",
       "POST /devices/{deviceId}/revoke",
       "POST /challenges",
       "POST /enrolments",
@@ -106,12 +109,21 @@ describe("HTTP API", () => {
       status: 201,
       body: {
         id: key.deviceId.toString(),
+        slot: 0,
         publicKey: key.publicKey.map(String),
         registeredAt: expect.any(Number),
         revokedAt: null,
       },
     });
     expect((await call("GET", `/devices/${key.deviceId}`)).body.id).toBe(key.deviceId.toString());
+    const registryTree = await call("GET", "/device-registry");
+    const deviceProof = await call("GET", `/devices/${key.deviceId}/proof`);
+    expect(deviceProof.body).toMatchObject({
+      root: registryTree.body.root,
+      leaf: key.deviceId.toString(),
+      leafIndex: 0,
+    });
+    expect(registryTree.body).toEqual({ root: expect.stringMatching(/^\d+$/), slots: 1, trusted: 1 });
     expect(await call("POST", "/groups", { id: "voters", kind: "plain" })).toEqual({
       status: 201,
       body: { id: "voters", kind: "plain", root: "0", depth: 0, size: 0 },
@@ -254,6 +266,13 @@ describe("HTTP API", () => {
     );
     const refused = await call("POST", "/enrolments", await enrolmentBody(20, new Identity("z")));
     expect([refused.status, refused.body.error.code]).toEqual([422, "DEVICE_REVOKED"]);
+    expect((await call("GET", "/device-registry")).body).toMatchObject({ slots: 1, trusted: 0 });
+    expect((await call("GET", `/devices/${key.deviceId}/proof`)).status).toBe(404);
+    const recovery = await call("POST", "/groups/voters/members/0/recover", {
+      newIdentityCommitment: "5",
+      matchProof: { proof: {}, publicSignals: ["1", "2", "3"] },
+    });
+    expect([recovery.status, recovery.body.error.code]).toEqual([501, "RECOVERY_UNAVAILABLE"]);
     const removed = await call("DELETE", "/groups/voters/members/0");
     expect(removed.body.root).toBe((await call("GET", "/groups/voters")).body.root);
   });

@@ -55,7 +55,12 @@ for (const backend of BACKENDS) {
     });
 
     it("stores devices, refuses a second registration and revokes once", async () => {
-      expect(await repo.getDevice("11")).toEqual(device);
+      expect(await repo.getDevice("11")).toEqual({ ...device, slot: 0 });
+      expect(await repo.insertDevice({ ...device, id: "12" })).toEqual({ ...device, id: "12", slot: 1 });
+      expect((await repo.listDevices()).map((d) => [d.id, d.slot])).toEqual([
+        ["11", 0],
+        ["12", 1],
+      ]);
       await expect(repo.insertDevice(device)).rejects.toMatchObject({
         code: "DEVICE_EXISTS",
         field: "publicKey",
@@ -63,7 +68,7 @@ for (const backend of BACKENDS) {
       expect(await repo.revokeDevice("11", 3000)).toBe(true);
       expect(await repo.revokeDevice("11", 4000)).toBe(false);
       expect((await repo.getDevice("11"))?.revokedAt).toBe(3000);
-      expect(await repo.getDevice("12")).toBeUndefined();
+      expect(await repo.getDevice("13")).toBeUndefined();
     });
 
     it("refuses a second group with the same id", async () => {
