@@ -1,4 +1,7 @@
-/** A point in image pixels (x to the right, y down, origin at the top-left corner of the top-left pixel). */
+/**
+ * A point in image pixels: x to the right, y down, pixel centres at integer coordinates (the
+ * centre of pixel `pixels[j * width + i]` is x = i, y = j).
+ */
 export interface Point {
   x: number;
   y: number;

@@ -321,22 +321,22 @@ function render(
   const truth: GroundTruth = {
     subject: subject.seed,
     capture: captureKey,
-    pupil: roundCircle({ x: pupilX, y: pupilY, r: rp }),
+    pupil: truthCircle({ x: pupilX, y: pupilY, r: rp }),
     pupilEllipse: {
-      x: r3(pupilX),
-      y: r3(pupilY),
+      x: r3(pupilX - 0.5),
+      y: r3(pupilY - 0.5),
       a: r3(g.major),
       b: r3(g.minor),
       angleDeg: r3(normaliseDeg(pupilAngleDeg)),
     },
-    iris: roundCircle({ x: cx, y: cy, r: ri }),
+    iris: truthCircle({ x: cx, y: cy, r: ri }),
     rotationDeg: r3(rotationDeg),
     pupilIrisRatio: r3(ratio),
     eyelidClosure: r3(closure),
     upperEyelid: eyelidCurve(g, g.upperApex, g.upperK, -1),
     lowerEyelid: eyelidCurve(g, g.lowerApex, g.lowerK, 1),
-    speculars: visibleSpeculars.map(roundCircle),
-    irisReflections: reflections.map(roundCircle),
+    speculars: visibleSpeculars.map(truthCircle),
+    irisReflections: reflections.map(truthCircle),
     eyelashes: lashCount,
     blurSigma: r3(v.blurSigma),
     noiseSigma: r3(v.noiseSigma),
@@ -375,7 +375,7 @@ function eyelidCurve(g: EyeGeometry, apex: number, k: number, bend: 1 | -1): Eye
   const [ex, ey] = toImage(g, g.lidShift * g.ri + 1, apex * g.ri);
   const [nx, ny] = toImage(g, g.lidShift * g.ri, apex * g.ri + bend);
   return {
-    apex: { x: r3(ax), y: r3(ay) },
+    apex: { x: r3(ax - 0.5), y: r3(ay - 0.5) },
     axis: roundPoint({ x: ex - ax, y: ey - ay }),
     normal: roundPoint({ x: nx - ax, y: ny - ay }),
     curvature: r6(k / g.ri),
@@ -712,8 +712,13 @@ function r6(v: number): number {
   return Math.round(v * 1e6) / 1e6 + 0;
 }
 
-function roundCircle(c: Circle): Circle {
-  return { x: r3(c.x), y: r3(c.y), r: r3(c.r) };
+/**
+ * Rendering works with the origin at the top-left corner of the top-left pixel; the ground truth
+ * puts pixel centres at integer coordinates (pixel (i, j) is at x = i, y = j), as array indices,
+ * OpenCV and most segmenters do.
+ */
+function truthCircle(c: Circle): Circle {
+  return { x: r3(c.x - 0.5), y: r3(c.y - 0.5), r: r3(c.r) };
 }
 
 function roundPoint(p: Point): Point {

@@ -46,7 +46,7 @@ export function polarCode(capture: MockCapture, options: PolarCodeOptions = {}):
       strip[i] =
         (pixels[p]! * (1 - ax) + pixels[p + 1]! * ax) * (1 - ay) +
         (pixels[p + width]! * (1 - ax) + pixels[p + width + 1]! * ax) * ay;
-      usable[i] = truth.labels[Math.round(y - 0.5) * width + Math.round(x - 0.5)] === PixelLabel.IRIS ? 1 : 0;
+      usable[i] = truth.labels[Math.round(y) * width + Math.round(x)] === PixelLabel.IRIS ? 1 : 0;
     }
   }
 
