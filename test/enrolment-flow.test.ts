@@ -1,0 +1,84 @@
+import { Identity } from "@semaphore-protocol/identity";
+import { DeviceKey, signCapture } from "@zkiris/device";
+import { IrisEncoder } from "@zkiris/encoder";
+import {
+  DEFAULT_PROFILE,
+  fromJson,
+  type IrisCode,
+  matchCodes,
+  randomSalt,
+  templateCommitment,
+  toJson,
+} from "@zkiris/iris-code";
+import { renderCapture } from "@zkiris/mock-capture";
+import { DuplicateEnrollmentError, Registry } from "@zkiris/registry";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+/**
+ * The packages together: mock device images -> TensorFlow.js encoder -> signed capture packets ->
+ * registry enrolment with exact 1:N deduplication, on the embedded database.
+ */
+describe("capture to enrolment across packages", () => {
+  let encoder: IrisEncoder;
+  let registry: Registry;
+  const device = DeviceKey.fromSeed("cross-package-device");
+
+  const encode = async (subject: string, capture: string): Promise<IrisCode> => {
+    const image = renderCapture(subject, capture);
+    const { code } = await encoder.encode({ width: image.width, height: image.height, data: image.pixels });
+    return code;
+  };
+
+  const enrol = async (code: IrisCode) => {
+    const { challenge } = await registry.issueChallenge();
+    const salt = randomSalt();
+    return registry.enrol({
+      groupId: "people",
+      capture: signCapture(device, code, challenge, { sharpness: 1 }),
+      identityCommitment: new Identity().commitment,
+      templateCommitment: templateCommitment(code, salt),
+      salt,
+    });
+  };
+
+  beforeAll(async () => {
+    encoder = await IrisEncoder.create();
+    registry = await Registry.open({
+      database: ":memory:",
+      profile: DEFAULT_PROFILE,
+      searchWorkers: 1,
+      verifierWorkers: 1,
+    });
+    await registry.registerDevice(device.publicKey);
+    await registry.createGroup({ id: "people", kind: "plain" });
+  });
+
+  afterAll(async () => {
+    await registry?.close();
+    encoder?.close();
+  });
+
+  it("encodes the default profile's geometry and survives the public JSON form", async () => {
+    const code = await encode("subject-a", "1");
+    expect(code.geometry).toEqual(DEFAULT_PROFILE.geometry);
+    expect(fromJson(JSON.parse(JSON.stringify(toJson(code)))).equals(code)).toBe(true);
+  });
+
+  it("matches two captures of one eye and not two different eyes", async () => {
+    const a1 = await encode("subject-a", "1");
+    const a2 = await encode("subject-a", "2");
+    const b1 = await encode("subject-b", "1");
+    expect(matchCodes(a1, a2, DEFAULT_PROFILE).match).toBe(true);
+    expect(matchCodes(a1, b1, DEFAULT_PROFILE).match).toBe(false);
+  });
+
+  it("enrols distinct eyes and refuses a second enrolment of the same eye from a fresh capture", async () => {
+    const first = await enrol(await encode("subject-c", "enrol"));
+    const second = await enrol(await encode("subject-d", "enrol"));
+    expect([first.memberIndex, second.memberIndex]).toEqual([0, 1]);
+    const again = enrol(await encode("subject-c", "another-day"));
+    await expect(again).rejects.toBeInstanceOf(DuplicateEnrollmentError);
+    await expect(again).rejects.toMatchObject({ code: "DUPLICATE_ENROLLMENT" });
+    expect((await registry.group("people")).size).toBe(2);
+  });
+});
