@@ -67,6 +67,21 @@ export function renderCapture(
 ): MockCapture {
   const subjectKey = canonicalSeed(subjectSeed, "subjectSeed");
   const captureKey = canonicalSeed(captureSeed, "captureSeed");
+  const { width, height, variation, outOfFrame } = checkCaptureOptions(options);
+  const subject = cachedSubject(subjectKey);
+  return render(subject, captureKey, width, height, variation, outOfFrame);
+}
+
+/**
+ * Checks render options without rendering (so a dataset writer can refuse bad options before it
+ * touches the disk). Throws the `INVALID_SIZE` and `INVALID_OPTION` errors of {@link renderCapture}.
+ */
+export function checkCaptureOptions(options: unknown): {
+  width: number;
+  height: number;
+  variation: CaptureVariation;
+  outOfFrame: boolean;
+} {
   if (typeof options !== "object" || options === null || Array.isArray(options)) {
     throw new MockCaptureError(
       "INVALID_OPTION",
@@ -83,11 +98,11 @@ export function renderCapture(
       );
     }
   }
-  const width = checkSize(options.width, "width", REFERENCE_WIDTH);
-  const height = checkSize(options.height, "height", REFERENCE_HEIGHT);
-  const variation = resolveVariation(options.preset ?? "default", options.variation ?? {}, options.failure);
-  const subject = cachedSubject(subjectKey);
-  return render(subject, captureKey, width, height, variation, options.failure === "out-of-frame");
+  const o = options as MockCaptureOptions;
+  const width = checkSize(o.width, "width", REFERENCE_WIDTH);
+  const height = checkSize(o.height, "height", REFERENCE_HEIGHT);
+  const variation = resolveVariation(o.preset ?? "default", o.variation ?? {}, o.failure);
+  return { width, height, variation, outOfFrame: o.failure === "out-of-frame" };
 }
 
 function checkSize(value: unknown, field: string, fallback: number): number {

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describeType } from "@zkiris/iris-code";
 import { MockCaptureError } from "./errors.js";
-import { type MockCaptureOptions, renderCapture } from "./render-capture.js";
+import { checkCaptureOptions, type MockCaptureOptions, renderCapture } from "./render-capture.js";
 
 /** Options of {@link writeMockDataset}. */
 export interface MockDatasetOptions {
@@ -63,7 +63,7 @@ export async function writeMockDataset(
     );
   }
   // Validate the capture options once, before creating anything on disk.
-  renderCapture(`${seed}/check`, 1, { ...options.capture, width: 64, height: 64 });
+  checkCaptureOptions(options.capture ?? {});
 
   const eyeDigits = Math.max(4, String(subjects).length);
   const captureDigits = Math.max(2, String(captures).length);

@@ -78,6 +78,12 @@ describe("writeMockDataset", () => {
       capture: { variation: { blurSigma: -1 } },
     }).catch((e) => e);
     expect([bad.code, bad.field]).toEqual(["INVALID_OPTION", "variation.blurSigma"]);
+    const small = await writeMockDataset(dir, {
+      subjects: 1,
+      capturesPerSubject: 1,
+      capture: { width: 10 },
+    }).catch((e) => e);
+    expect([small.code, small.field]).toEqual(["INVALID_SIZE", "width"]);
     const noDir = await writeMockDataset("", { subjects: 1, capturesPerSubject: 1 }).catch((e) => e);
     expect([noDir.code, noDir.field]).toEqual(["INVALID_DATASET_OPTION", "dir"]);
     await expect(readdir(dir)).rejects.toThrow();
