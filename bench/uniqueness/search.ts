@@ -2,6 +2,7 @@
  * Exact 1:N search benchmark of @zkiris/uniqueness.
  *
  *   npx tsx --conditions=zkiris-source bench/uniqueness/search.ts [--sizes 10000,100000,300000,1000000] [--quick]
+ *     [--only kernels|index|growth]
  *
  * Prints, on random codes (75% of mask bits usable, impostor distances ~0.5; the kernel has no
  * data-dependent early exit, so the figures do not depend on the data):
@@ -32,6 +33,7 @@ import {
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
+const only = args.includes("--only") ? args[args.indexOf("--only") + 1] : undefined;
 const sizesArg = args[args.indexOf("--sizes") + 1];
 const SIZES =
   args.includes("--sizes") && sizesArg
@@ -309,11 +311,16 @@ async function main(): Promise<void> {
       .map((x) => x.toFixed(1))
       .join(" ");
   console.log(`Load average at start: ${load()} (other work on this machine slows every figure alike).`);
-  kernelSection(DEFAULT_PROFILE, 100_000);
-  kernelSection(OPEN_IRIS_PROFILE, quick ? 10_000 : 30_000);
-  await indexSection();
-  await growthSection(DEFAULT_PROFILE, SIZES);
-  await growthSection(OPEN_IRIS_PROFILE, quick ? [10_000] : [10_000, 100_000]);
+  const run = (section: string) => only === undefined || only === section;
+  if (run("kernels")) {
+    kernelSection(DEFAULT_PROFILE, 100_000);
+    kernelSection(OPEN_IRIS_PROFILE, quick ? 10_000 : 30_000);
+  }
+  if (run("index")) await indexSection();
+  if (run("growth")) {
+    await growthSection(DEFAULT_PROFILE, SIZES);
+    await growthSection(OPEN_IRIS_PROFILE, quick ? [10_000] : [10_000, 100_000]);
+  }
   console.log(`\nLoad average at end: ${load()}.`);
 }
 
