@@ -151,8 +151,9 @@ export function challengeRefusal(
 
 /**
  * {@link Repository} on an embedded SQLite file (better-sqlite3, WAL journal, `synchronous=FULL`,
- * foreign keys on). Writes are transactions taken with `BEGIN IMMEDIATE`, so a process killed at
- * any point leaves the file at the last committed transaction.
+ * foreign keys on, EXCLUSIVE locking: one process at a time, `DATABASE_LOCKED` otherwise). Writes are
+ * transactions taken with `BEGIN IMMEDIATE`, so a process killed at any point leaves the file at the
+ * last committed transaction.
  */
 export class SqliteRepository implements Repository {
   readonly dialect = "sqlite" as const;
@@ -161,10 +162,28 @@ export class SqliteRepository implements Repository {
   /** Opens (creating if needed) the database file; `":memory:"` for a private in-memory database. */
   constructor(filename: string) {
     this.#db = new Database(filename);
-    if (filename !== ":memory:") this.#db.pragma("journal_mode = WAL");
-    this.#db.pragma("synchronous = FULL");
-    this.#db.pragma("foreign_keys = ON");
-    this.#db.pragma("busy_timeout = 5000");
+    try {
+      // One writer process per file (the uniqueness index lives in that process): EXCLUSIVE locking
+      // keeps the file locked from the first transaction below until close.
+      this.#db.pragma("locking_mode = EXCLUSIVE");
+      if (filename !== ":memory:") this.#db.pragma("journal_mode = WAL");
+      this.#db.pragma("synchronous = FULL");
+      this.#db.pragma("foreign_keys = ON");
+      this.#db.exec("BEGIN IMMEDIATE; COMMIT");
+    } catch (error) {
+      this.#db.close();
+      if ((error as { code?: unknown }).code === "SQLITE_BUSY") {
+        throw new StorageError(
+          "DATABASE_LOCKED",
+          `Another process has the registry database ${filename} open`,
+          {
+            field: "database",
+            cause: error,
+          },
+        );
+      }
+      throw error;
+    }
   }
 
   async migrate(): Promise<number> {

@@ -50,18 +50,20 @@ export interface ProofCheck {
 }
 
 interface Lane {
-  readonly worker: Worker;
+  worker: Worker;
   readonly pending: Map<number, Task>;
 }
 
 /**
  * A pool of worker threads verifying Semaphore proofs (`verifyProof` of `@semaphore-protocol/proof`,
  * verification keys bundled with that package, no network). Tasks go to the least busy worker.
- * `close()` terminates every worker and rejects pending tasks with `CLOSED`.
+ * A worker that dies (out of memory, a crash in the verifier) fails its pending tasks and is
+ * restarted. `close()` terminates every worker and rejects pending tasks with `CLOSED`.
  */
 export class ProofVerifierPool {
   readonly size: number;
   readonly #lanes: Lane[];
+  readonly #modules: ReturnType<typeof workerModules>;
   #nextId = 0;
   #closed = false;
 
@@ -76,24 +78,32 @@ export class ProofVerifierPool {
     const modules = workerModules();
     this.size = workers;
     this.#lanes = [];
+    this.#modules = modules;
     for (let i = 0; i < workers; i++) {
-      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: modules });
-      const lane: Lane = { worker, pending: new Map() };
-      worker.on("message", (message: { id: number; valid: boolean; error?: string }) => {
-        const task = lane.pending.get(message.id);
-        if (task === undefined) return;
-        lane.pending.delete(message.id);
-        task.resolve(
-          message.error === undefined ? { valid: message.valid } : { valid: false, error: message.error },
-        );
-      });
-      worker.on("error", (error) => this.#failLane(lane, error));
-      worker.on("exit", () =>
-        this.#failLane(lane, new RegistryError("CLOSED", "Proof verifier worker exited")),
-      );
-      worker.unref();
+      const lane: Lane = { worker: undefined as unknown as Worker, pending: new Map() };
+      this.#start(lane);
       this.#lanes.push(lane);
     }
+  }
+
+  /** Starts (or restarts, after an unexpected exit) the worker of a lane. */
+  #start(lane: Lane): void {
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: this.#modules });
+    lane.worker = worker;
+    worker.on("message", (message: { id: number; valid: boolean; error?: string }) => {
+      const task = lane.pending.get(message.id);
+      if (task === undefined) return;
+      lane.pending.delete(message.id);
+      task.resolve(
+        message.error === undefined ? { valid: message.valid } : { valid: false, error: message.error },
+      );
+    });
+    worker.on("error", (error) => this.#failLane(lane, error));
+    worker.on("exit", () => {
+      this.#failLane(lane, new RegistryError("CLOSED", "Proof verifier worker exited"));
+      if (!this.#closed && lane.worker === worker) this.#start(lane);
+    });
+    worker.unref();
   }
 
   #failLane(lane: Lane, error: Error): void {

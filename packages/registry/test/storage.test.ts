@@ -56,6 +56,19 @@ describe("storage guards", () => {
     });
   });
 
+  it("lets only one registry open a SQLite file at a time", async () => {
+    const db = track(sqliteDatabase());
+    const first = await Registry.open({ database: db.location, searchWorkers: 0, verifierWorkers: 1 });
+    await expect(
+      Registry.open({ database: db.location, searchWorkers: 0, verifierWorkers: 1 }),
+    ).rejects.toMatchObject({
+      code: "DATABASE_LOCKED",
+      field: "database",
+    });
+    await first.close();
+    await (await Registry.open({ database: db.location, searchWorkers: 0, verifierWorkers: 1 })).close();
+  });
+
   it("refuses calls after close", async () => {
     const db = track(sqliteDatabase());
     const registry = await Registry.open({ database: db.location, searchWorkers: 0, verifierWorkers: 1 });
