@@ -2,8 +2,8 @@
 // (enrolments, leaves, one root), opens the registry (which rebuilds the tree and the uniqueness index
 // from the database), then times real enrolments (fresh challenge, signed capture, quality gates,
 // commitment check, 1:N search at every shift, transaction; captures are signed beforehand, as a
-// device would). Baseline: the same enrolments into an
-// empty registry, same process.
+// device would). Baseline: the same enrolments into an empty registry, same process and backend.
+// SQLite always; PostgreSQL too when ZKIRIS_BENCH_DATABASE_URL is set (a throw-away schema).
 //
 //   npx tsx --conditions=zkiris-source bench/registry/enrol.ts [members=100000] [enrolments=20]
 import { mkdtempSync, rmSync } from "node:fs";
@@ -12,7 +12,15 @@ import { join } from "node:path";
 import { Group } from "@semaphore-protocol/group";
 import { DeviceKey, signCapture } from "@zkiris/device";
 import { DEFAULT_PROFILE, IrisCode, templateCommitment, toBinary } from "@zkiris/iris-code";
-import { type EnrolmentImport, Registry, SqliteRepository } from "@zkiris/registry";
+import {
+  type DatabaseLocation,
+  type EnrolmentImport,
+  PostgresRepository,
+  Registry,
+  type Repository,
+  SqliteRepository,
+} from "@zkiris/registry";
+import pg from "pg";
 
 const MEMBERS = Number(process.argv[2] ?? 100_000);
 const ENROLMENTS = Number(process.argv[3] ?? 20);
@@ -31,8 +39,16 @@ function randomCode(): IrisCode {
   return IrisCode.fromPacked(G, bits, mask);
 }
 
-async function bulkLoad(file: string, members: number): Promise<void> {
-  const repository = new SqliteRepository(file);
+const PG_URL = process.env.ZKIRIS_BENCH_DATABASE_URL;
+
+async function openRepository(location: DatabaseLocation): Promise<Repository> {
+  return typeof location === "string"
+    ? new SqliteRepository(location)
+    : PostgresRepository.open({ url: location.postgres, schema: location.schema! });
+}
+
+async function bulkLoad(location: DatabaseLocation, members: number): Promise<void> {
+  const repository = await openRepository(location);
   await repository.migrate();
   await repository.insertDevice({
     id: key.deviceId.toString(),
@@ -67,14 +83,19 @@ async function bulkLoad(file: string, members: number): Promise<void> {
   console.log(`  bulk load of ${members} enrolments: ${((performance.now() - start) / 1000).toFixed(1)} s`);
 }
 
-async function run(members: number): Promise<{ perSecond: number; meanMs: number; openMs: number }> {
+async function run(
+  backend: "SQLite" | "PostgreSQL",
+  members: number,
+): Promise<{ perSecond: number; meanMs: number; openMs: number }> {
   const dir = mkdtempSync(join(tmpdir(), "zkiris-bench-enrol-"));
-  const file = join(dir, "registry.sqlite");
+  const schema = `bench_enrol_${process.pid}_${members}`;
+  const location: DatabaseLocation =
+    backend === "SQLite" ? join(dir, "registry.sqlite") : { postgres: PG_URL!, schema };
   try {
-    await bulkLoad(file, members);
+    await bulkLoad(location, members);
     const openStart = performance.now();
     const registry = await Registry.open({
-      database: file,
+      database: location,
       verifierWorkers: 1,
       searchWorkers: availableParallelism(),
     });
@@ -105,13 +126,23 @@ async function run(members: number): Promise<{ perSecond: number; meanMs: number
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
+    if (backend === "PostgreSQL") {
+      const client = new pg.Client({ connectionString: PG_URL });
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await client.end();
+    }
   }
 }
 
-console.log(`baseline: ${ENROLMENTS} enrolments into an empty registry`);
-const empty = await run(0);
-console.log(`  ${empty.perSecond.toFixed(2)} enrolments/s (${empty.meanMs.toFixed(1)} ms each)`);
-console.log(`${ENROLMENTS} enrolments at ${MEMBERS} members (search workers: ${availableParallelism()})`);
-const full = await run(MEMBERS);
-console.log(`  ${full.perSecond.toFixed(2)} enrolments/s (${full.meanMs.toFixed(1)} ms each)`);
-console.log(`ratio at ${MEMBERS} / empty: ${(full.perSecond / empty.perSecond).toFixed(3)}x`);
+for (const backend of PG_URL === undefined ? (["SQLite"] as const) : (["SQLite", "PostgreSQL"] as const)) {
+  console.log(`[${backend}] baseline: ${ENROLMENTS} enrolments into an empty registry`);
+  const empty = await run(backend, 0);
+  console.log(`  ${empty.perSecond.toFixed(2)} enrolments/s (${empty.meanMs.toFixed(1)} ms each)`);
+  console.log(
+    `[${backend}] ${ENROLMENTS} enrolments at ${MEMBERS} members (search workers: ${availableParallelism()})`,
+  );
+  const full = await run(backend, MEMBERS);
+  console.log(`  ${full.perSecond.toFixed(2)} enrolments/s (${full.meanMs.toFixed(1)} ms each)`);
+  console.log(`[${backend}] ratio at ${MEMBERS} / empty: ${(full.perSecond / empty.perSecond).toFixed(3)}x`);
+}
