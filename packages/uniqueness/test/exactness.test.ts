@@ -1,4 +1,10 @@
-import { DEFAULT_PROFILE, type IrisCode, type IrisProfile, OPEN_IRIS_PROFILE } from "@zkiris/iris-code";
+import {
+  DEFAULT_PROFILE,
+  IrisCode,
+  type IrisProfile,
+  OPEN_IRIS_PROFILE,
+  shiftColumns,
+} from "@zkiris/iris-code";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bruteForceSearch, type EnrolmentId, UniquenessIndex } from "../src/index.js";
@@ -151,6 +157,60 @@ describe("a duplicate planted among thousands", () => {
   });
 });
 
+describe("a code whose closest shift has too few usable bits", () => {
+  it("is judged at its best eligible shift, exactly as brute force judges it", async () => {
+    const random = rng(555);
+    // Probe: usable in columns 0..99 only. Enrolled code: the probe's own bits (distance 0 when
+    // aligned) but usable in columns 92..111 only, planted at shift 3. Aligned, only columns
+    // 92..99 are jointly usable: 8 columns x 16 rows x 2 bits = 256 bits. Two or more columns
+    // away, more of its usable columns overlap the probe's, but the bits no longer agree.
+    const bits = randomCode(random, g, 1).bitValues();
+    const probeMask = new Uint8Array(bits.length);
+    const codeMask = new Uint8Array(bits.length);
+    for (let r = 0; r < g.rows; r++) {
+      for (let c = 0; c < g.cols; c++) {
+        for (let b = 0; b < g.bitsPerCell; b++) {
+          const i = (r * g.cols + c) * g.bitsPerCell + b;
+          probeMask[i] = c < 100 ? 1 : 0;
+          codeMask[i] = c >= 92 ? 1 : 0;
+        }
+      }
+    }
+    const probe = IrisCode.fromBits(g, bits, probeMask);
+    const planted = shiftColumns(IrisCode.fromBits(g, bits, codeMask), 3);
+    const entries: Array<[EnrolmentId, IrisCode]> = [["planted", planted]];
+    for (let i = 0; i < 500; i++) entries.push([`other-${i}`, randomCode(random, g, 0.8)]);
+    const index = await UniquenessIndex.create({ profile, workers: 2 });
+    try {
+      for (const [id, code] of entries) index.add(id, code);
+      const aligned = await index.search(probe, { minUsableBits: 256, thresholdPer10k: 0 });
+      expect(aligned.matches).toEqual([
+        { id: "planted", distance: 0, differingBits: 0, usableBits: 256, shift: 3 },
+      ]);
+      // One more usable bit required: the aligned shift is no longer eligible; the code is
+      // compared at another shift, where it is an impostor.
+      const strict = await index.search(probe, { minUsableBits: 257, thresholdPer10k: 10000 });
+      const at = strict.matches.find((m) => m.id === "planted")!;
+      expect(at.shift).not.toBe(3);
+      expect(at.usableBits).toBeGreaterThanOrEqual(257);
+      expect(at.distance).toBeGreaterThan(0.3);
+      for (const options of [
+        { minUsableBits: 256 },
+        { minUsableBits: 257 },
+        { minUsableBits: 257, thresholdPer10k: 10000 },
+        { minUsableBits: 320, thresholdPer10k: 6000 },
+      ]) {
+        await expectSameAsBruteForce(index, entries, probe, profile, options);
+      }
+      expect(
+        (await index.search(probe, { minUsableBits: 257 })).matches.some((m) => m.id === "planted"),
+      ).toBe(false);
+    } finally {
+      await index.close();
+    }
+  });
+});
+
 describe("open-iris geometry", () => {
   it("agrees with brute force on 16x256x4 codes with 31 shifts", async () => {
     const p: IrisProfile = OPEN_IRIS_PROFILE;
@@ -197,7 +257,6 @@ describe("property: index equals the bit-by-bit reference", () => {
   afterAll(() => pool.close());
 
   it("returns the reference's matches for random codes, probes, options and removals", async () => {
-    const { IrisCode } = await import("@zkiris/iris-code");
     let round = 0;
     await fc.assert(
       fc.asyncProperty(
