@@ -225,6 +225,10 @@ export class PostgresRepository implements Repository {
     );
   }
 
+  async deleteExpiredChallenges(before: number): Promise<number> {
+    return (await this.#pool.query("DELETE FROM challenges WHERE expires_at <= $1", [before])).rowCount ?? 0;
+  }
+
   async getChallenge(value: string): Promise<ChallengeRecord | undefined> {
     const row = await this.#one("SELECT * FROM challenges WHERE value = $1", [value]);
     return row === undefined ? undefined : challengeFromRow(row);

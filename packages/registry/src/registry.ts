@@ -467,6 +467,16 @@ export class Registry {
     return { challenge, expiresAt };
   }
 
+  /**
+   * Deletes every challenge that expired before now (issued ones are unauthenticated, so a deployment
+   * calls this periodically). An expired challenge is refused either way; after pruning, a replay of it
+   * gets `UNKNOWN_CHALLENGE` instead of `CHALLENGE_EXPIRED` or `CHALLENGE_REPLAYED`. Returns how many.
+   */
+  async pruneChallenges(): Promise<number> {
+    this.#assertOpen();
+    return this.repository.deleteExpiredChallenges(this.#now());
+  }
+
   // ---- groups ----------------------------------------------------------------------------------
 
   /** Creates an empty group. Throws `INVALID_PARAMETER` or `GROUP_EXISTS`. */

@@ -139,6 +139,8 @@ export interface Repository {
 
   insertChallenge(challenge: ChallengeRecord): Promise<void>;
   getChallenge(value: string): Promise<ChallengeRecord | undefined>;
+  /** Deletes every challenge expired at `before` (`expiresAt <= before`, used or not); returns how many. */
+  deleteExpiredChallenges(before: number): Promise<number>;
 
   /** Inserts a group and its empty-tree root. Throws `GROUP_EXISTS`. */
   insertGroup(group: GroupRecord, root: string): Promise<void>;

@@ -265,6 +265,10 @@ export class SqliteRepository implements Repository {
       .run(c.value, c.issuedAt, c.expiresAt, c.usedAt);
   }
 
+  async deleteExpiredChallenges(before: number): Promise<number> {
+    return this.#db.prepare("DELETE FROM challenges WHERE expires_at <= ?").run(before).changes;
+  }
+
   async getChallenge(value: string): Promise<ChallengeRecord | undefined> {
     const row = this.#db.prepare("SELECT * FROM challenges WHERE value = ?").get(value) as Row | undefined;
     return row === undefined ? undefined : challengeFromRow(row);

@@ -179,6 +179,17 @@ for (const backend of BACKENDS) {
       expect(registry.group("citizens").size).toBe(1);
     });
 
+    it("prunes expired challenges, after which their replay is an unknown challenge", async () => {
+      const stale = await request(randomCode(18), 1801n);
+      const fresh = await request(randomCode(19), 1901n);
+      now += 60_000;
+      const live = await request(randomCode(20), 2001n);
+      expect(await registry.pruneChallenges()).toBe(2);
+      await expect(registry.enrol(stale)).rejects.toMatchObject({ code: "UNKNOWN_CHALLENGE" });
+      await expect(registry.enrol(fresh)).rejects.toMatchObject({ code: "UNKNOWN_CHALLENGE" });
+      expect((await registry.enrol(live)).memberIndex).toBe(0);
+    });
+
     it("applies the quality gates and the usable-bit floor", async () => {
       await expect(
         registry.enrol(await request(randomCode(1), 1n, { quality: { focus: 0.2 } })),

@@ -71,6 +71,14 @@ for (const backend of BACKENDS) {
       expect(await repo.getDevice("13")).toBeUndefined();
     });
 
+    it("deletes only the challenges that expired before a time", async () => {
+      await repo.insertChallenge({ value: "80", issuedAt: 1000, expiresAt: 6000, usedAt: null });
+      expect(await repo.deleteExpiredChallenges(4999)).toBe(0);
+      expect(await repo.deleteExpiredChallenges(5000)).toBe(1);
+      expect(await repo.getChallenge("77")).toBeUndefined();
+      expect(await repo.getChallenge("80")).toBeDefined();
+    });
+
     it("refuses a second group with the same id", async () => {
       await expect(repo.insertGroup({ id: "g", kind: "biometric", createdAt: 1 }, "0")).rejects.toMatchObject(
         {
