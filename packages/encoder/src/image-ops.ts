@@ -161,3 +161,52 @@ export function fitCircle(
   const r = Math.sqrt(uc * uc + vc * vc + (suu + svv) / n);
   return { cx: uc + mx, cy: vc + my, r };
 }
+
+/** Solves a small dense linear system in place (Gaussian elimination, partial pivoting). */
+export function solveLinear(a: number[][], b: number[]): number[] | undefined {
+  const n = b.length;
+  for (let i = 0; i < n; i++) {
+    let p = i;
+    for (let r = i + 1; r < n; r++) if (Math.abs(a[r]![i]!) > Math.abs(a[p]![i]!)) p = r;
+    if (Math.abs(a[p]![i]!) < 1e-12) return undefined;
+    [a[i], a[p]] = [a[p]!, a[i]!];
+    [b[i], b[p]] = [b[p]!, b[i]!];
+    for (let r = i + 1; r < n; r++) {
+      const f = a[r]![i]! / a[i]![i]!;
+      for (let c = i; c < n; c++) a[r]![c]! -= f * a[i]![c]!;
+      b[r]! -= f * b[i]!;
+    }
+  }
+  const x = new Array<number>(n).fill(0);
+  for (let i = n - 1; i >= 0; i--) {
+    let s = b[i]!;
+    for (let c = i + 1; c < n; c++) s -= a[i]![c]! * x[c]!;
+    x[i] = s / a[i]![i]!;
+  }
+  return x;
+}
+
+/**
+ * Least-squares conic `A x^2 + B xy + C y^2 + D x + E y = 1` through points given relative to an
+ * origin near their centre; returns the coefficients when the conic is an ellipse.
+ */
+export function fitEllipseConic(xs: ArrayLike<number>, ys: ArrayLike<number>): number[] | undefined {
+  const n = xs.length;
+  if (n < 6) return undefined;
+  const m = [0, 1, 2, 3, 4].map(() => [0, 0, 0, 0, 0]);
+  const v = [0, 0, 0, 0, 0];
+  for (let i = 0; i < n; i++) {
+    const x = xs[i]!;
+    const y = ys[i]!;
+    const row = [x * x, x * y, y * y, x, y];
+    for (let r = 0; r < 5; r++) {
+      v[r]! += row[r]!;
+      for (let c = 0; c < 5; c++) m[r]![c]! += row[r]! * row[c]!;
+    }
+  }
+  const k = solveLinear(m, v);
+  if (!k) return undefined;
+  const [A, B, C] = k as [number, number, number];
+  if (!(4 * A * C - B * B > 0 && A > 0)) return undefined;
+  return k;
+}

@@ -54,6 +54,7 @@ export {
   stripFor,
 } from "./pipeline.js";
 export { checkQuality, DEFAULT_QUALITY_LIMITS, type QualityLimits, type QualityReport } from "./quality.js";
+export { renderAccuracyHtml, renderAccuracySvg } from "./render.js";
 export {
   type Circle,
   DEFAULT_SEGMENTATION_CONFIG,

@@ -65,6 +65,8 @@ export interface GaborDesign {
   radialSigmaFraction?: number;
   /** Fraction of each channel's bits masked as fragile. Default 0.1. */
   fragileFraction?: number;
+  /** Usable share of a cell's mask window below which the cell is masked. Default 0.5. */
+  minUsableInWindow?: number;
 }
 
 /**
@@ -122,7 +124,7 @@ export function gaborModelSpec(geometry: CodeGeometry, design: GaborDesign = {})
     stride: [sy, sx],
     kernel: [kh, kw],
     maskWindow: [Math.max(sy, kh >> 1), Math.max(sx, kw >> 1)],
-    minUsableInWindow: 0.75,
+    minUsableInWindow: design.minUsableInWindow ?? 0.5,
     fragileFraction: design.fragileFraction ?? 0.1,
     filters,
   };

@@ -15,7 +15,7 @@ export interface QualityLimits {
   minSharpness: number;
   /** Largest pupil-to-iris centre offset over the iris radius (OFF_GAZE). Default 0.2. */
   maxCentreOffset: number;
-  /** Largest ratio of longest to shortest pupil radius (OFF_GAZE). Default 1.35. */
+  /** Largest pupil major/minor axis ratio (OFF_GAZE). Default 1.6. */
   maxPupilElongation: number;
   /** Largest fraction of the iris disc outside the frame (IRIS_OUT_OF_FRAME). Default 0.25. */
   maxOutOfFrame: number;
@@ -35,7 +35,7 @@ export const DEFAULT_QUALITY_LIMITS: Readonly<QualityLimits> = Object.freeze({
   minUsableFraction: 0.35,
   minSharpness: 0.1,
   maxCentreOffset: 0.2,
-  maxPupilElongation: 1.35,
+  maxPupilElongation: 1.6,
   maxOutOfFrame: 0.25,
   minPupilEdgeSupport: 0.6,
   minLimbusContrast: 4,

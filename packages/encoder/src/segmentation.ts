@@ -4,6 +4,7 @@ import {
   downsample2,
   type FloatImage,
   fitCircle,
+  fitEllipseConic,
   median,
   rankFilter,
   sampleBilinear,
@@ -77,7 +78,7 @@ export interface SegmentationMeasurements {
   outOfFrameFraction: number;
   /** Distance between pupil and iris centres divided by the iris radius. */
   centreOffset: number;
-  /** Ratio of the longest to the shortest traced pupil radius. */
+  /** Pupil major/minor axis ratio (from the traced boundary and the dark blob's moments). */
   pupilElongation: number;
 }
 
@@ -99,6 +100,9 @@ interface Component {
   minY: number;
   maxY: number;
   sum: number;
+  sxx: number;
+  syy: number;
+  sxy: number;
   touchesBorder: boolean;
 }
 
@@ -158,6 +162,9 @@ function labelDark(img: FloatImage, threshold: number, labels: Int32Array, stack
       minY: h,
       maxY: 0,
       sum: 0,
+      sxx: 0,
+      syy: 0,
+      sxy: 0,
       touchesBorder: false,
     };
     let sp = 0;
@@ -171,6 +178,9 @@ function labelDark(img: FloatImage, threshold: number, labels: Int32Array, stack
       c.sx += x;
       c.sy += y;
       c.sum += data[p]!;
+      c.sxx += x * x;
+      c.syy += y * y;
+      c.sxy += x * y;
       if (x < c.minX) c.minX = x;
       if (x > c.maxX) c.maxX = x;
       if (y < c.minY) c.minY = y;
@@ -202,14 +212,14 @@ function labelDark(img: FloatImage, threshold: number, labels: Int32Array, stack
  * Coarse pupil: the largest round dark blob over a sweep of thresholds on a half-resolution,
  * reflection-free image. Searches the whole frame (no central window) and every size above 3 px.
  */
-export function coarsePupils(dark: FloatImage): Circle[] {
+function coarsePupils(dark: FloatImage): (Circle & { elongation: number })[] {
   const small = boxBlur(downsample2(dark), 1);
   const n = small.width * small.height;
   let lo = 255;
   for (let i = 0; i < n; i++) if (small.data[i]! < lo) lo = small.data[i]!;
   const labels = new Int32Array(n);
   const stack = new Int32Array(n);
-  const found: { score: number; circle: Circle }[] = [];
+  const found: { score: number; circle: Circle; elongation: number }[] = [];
   for (let t = lo + 4; t <= lo + 110; t += 5) {
     for (const c of labelDark(small, t, labels, stack)) {
       if (c.area < 12 || c.touchesBorder) continue;
@@ -217,21 +227,30 @@ export function coarsePupils(dark: FloatImage): Circle[] {
       const bh = c.maxY - c.minY + 1;
       const aspect = Math.min(bw, bh) / Math.max(bw, bh);
       const fill = c.area / ((Math.PI / 4) * bw * bh);
-      if (aspect < 0.7 || fill < 0.8 || fill > 1.15) continue;
+      if (aspect < 0.4 || fill < 0.75 || fill > 1.15) continue;
+      // Axis ratio from second moments (an off-gaze pupil is an ellipse, possibly rotated).
+      const mx = c.sx / c.area;
+      const my = c.sy / c.area;
+      const vxx = c.sxx / c.area - mx * mx;
+      const vyy = c.syy / c.area - my * my;
+      const vxy = c.sxy / c.area - mx * my;
+      const tr = (vxx + vyy) / 2;
+      const disc = Math.sqrt(Math.max(0, tr * tr - (vxx * vyy - vxy * vxy)));
+      const elongation = Math.sqrt((tr + disc) / Math.max(1e-9, tr - disc));
+      // A filled ellipse has area pi * a * b with a, b = 2 * sqrt(eigenvalues).
+      const ellipseFill = c.area / (4 * Math.PI * Math.sqrt(Math.max(1e-9, (tr + disc) * (tr - disc))));
+      if (elongation > 2.5 || ellipseFill < 0.85 || ellipseFill > 1.15) continue;
       found.push({
-        score: c.area * fill * fill * aspect,
-        circle: {
-          cx: (c.sx / c.area) * 2 + 0.5,
-          cy: (c.sy / c.area) * 2 + 0.5,
-          r: Math.sqrt(c.area / Math.PI) * 2,
-        },
+        score: c.area * ellipseFill * ellipseFill * Math.min(aspect, 1 / elongation) ** 0.5,
+        circle: { cx: mx * 2 + 0.5, cy: my * 2 + 0.5, r: Math.sqrt(c.area / Math.PI) * 2 },
+        elongation,
       });
     }
   }
   found.sort((a, b) => b.score - a.score);
-  const kept: Circle[] = [];
+  const kept: (Circle & { elongation: number })[] = [];
   for (const f of found) {
-    const c = f.circle;
+    const c = { ...f.circle, elongation: f.elongation };
     const dup = kept.some(
       (k) =>
         Math.hypot(k.cx - c.cx, k.cy - c.cy) < 0.3 * Math.max(k.r, c.r) &&
@@ -294,6 +313,21 @@ function firstRise(
   return { r: -1, d: 0 };
 }
 
+/** Mean grey level inside 0.7 of a circle's radius (polar samples). */
+function interiorMean(img: FloatImage, c: Circle): number {
+  let s = 0;
+  let n = 0;
+  for (let i = 1; i <= 4; i++) {
+    const rr = (0.7 * c.r * i) / 4;
+    for (let k = 0; k < 16; k++) {
+      const a = (2 * Math.PI * k) / 16;
+      s += sampleBilinear(img, c.cx + rr * Math.cos(a), c.cy + rr * Math.sin(a));
+      n++;
+    }
+  }
+  return s / n;
+}
+
 /** Traces the pupil edge on rays from the coarse centre and fits a circle, rejecting outliers. */
 function refinePupil(
   smooth: FloatImage,
@@ -327,32 +361,68 @@ function refinePupil(
       return new SegmentationFailure("pupil edge could not be traced", xs.length, rays / 2);
     centre = fit.circle;
   }
-  // Final per-angle radii relative to the fitted centre, outliers replaced by the circle.
-  const radii = new Float32Array(rays);
-  let inliers = 0;
-  const slopeIn: number[] = [];
+  // Final per-angle radii relative to the fitted centre. The band is wide so that an elliptical
+  // (off-gaze) pupil is traced too; rays that disagree with their neighbours are outliers and take
+  // the neighbours' median.
+  const raw = new Float32Array(rays);
+  const rawSlope = new Float32Array(rays);
   for (let k = 0; k < rays; k++) {
     const a = (2 * Math.PI * k) / rays;
-    const ca = Math.cos(a);
-    const sa = Math.sin(a);
     const { r: bestR, d: bestD } = firstRise(
       smooth,
       centre.cx,
       centre.cy,
-      ca,
-      sa,
-      Math.max(1.5, centre.r * 0.75),
-      centre.r * 1.25 + 2,
+      Math.cos(a),
+      Math.sin(a),
+      Math.max(1.5, centre.r * 0.6),
+      centre.r * 1.5 + 2,
       buf,
     );
-    if (bestR > 0 && Math.abs(bestR - centre.r) <= Math.max(2, 0.08 * centre.r)) {
-      radii[k] = bestR;
-      inliers++;
-      slopeIn.push(bestD / 3);
-    } else radii[k] = centre.r;
+    raw[k] = bestR;
+    rawSlope[k] = bestD / 3;
   }
+  // Robust ellipse through the traced edge points (an off-gaze pupil is an ellipse); rays whose
+  // edge is far from it are outliers (lashes, reflections) and take the ellipse's radius.
+  const ok: number[] = [];
+  for (let k = 0; k < rays; k++) if (raw[k]! > 0) ok.push(k);
+  let keep = ok;
+  let conic: number[] | undefined;
+  const ellipseRadius = (k: number, q: number[]): number => {
+    const a = (2 * Math.PI * k) / rays;
+    const ux = Math.cos(a);
+    const uy = Math.sin(a);
+    const qa = q[0]! * ux * ux + q[1]! * ux * uy + q[2]! * uy * uy;
+    const qb = q[3]! * ux + q[4]! * uy;
+    return (-qb + Math.sqrt(qb * qb + 4 * qa)) / (2 * qa);
+  };
+  for (let it = 0; it < 3; it++) {
+    const xs = keep.map((k) => raw[k]! * Math.cos((2 * Math.PI * k) / rays));
+    const ys = keep.map((k) => raw[k]! * Math.sin((2 * Math.PI * k) / rays));
+    const q = fitEllipseConic(xs, ys);
+    if (!q) break;
+    conic = q;
+    const res = ok.map((k) => Math.abs(raw[k]! - ellipseRadius(k, q)));
+    const tol = Math.max(1.5, 2.5 * median(res));
+    keep = ok.filter((_, i) => res[i]! <= tol);
+    if (keep.length < 8) break;
+  }
+  const radii = new Float32Array(rays);
+  let inliers = 0;
+  const slopeIn: number[] = [];
+  for (let k = 0; k < rays; k++) {
+    const model = conic ? ellipseRadius(k, conic) : centre.r;
+    const v = raw[k]!;
+    if (v > 0 && Math.abs(v - model) <= Math.max(2, 0.06 * model)) {
+      radii[k] = v;
+      inliers++;
+      slopeIn.push(rawSlope[k]!);
+    } else radii[k] = Number.isFinite(model) && model > 0 ? model : centre.r;
+  }
+  let mean = 0;
+  for (const r of radii) mean += r;
+  mean /= rays;
   return {
-    pupil: centre,
+    pupil: { cx: centre.cx, cy: centre.cy, r: mean },
     radii: smoothCircular(radii, 2),
     support: inliers / rays,
     slope: slopeIn.length ? median(slopeIn) : 0,
@@ -408,36 +478,47 @@ function findLimbus(
   const sin = angles.map(Math.sin);
   const STEP = 6;
   const nR = Math.floor(rMax - rMin) + 2 * STEP + 1;
-  const profile = new Float32Array(nR);
+  // Left and right arcs separately: the limbus is a rise at the same radius on both sides, while
+  // eye corners, lids and lashes usually make an edge on one side only.
+  const profiles = [new Float32Array(nR), new Float32Array(nR)];
   const deriv = new Float32Array(nR);
   const search = Math.max(4, cfg.irisCentreSearch * pupil.r);
   const pupilGuard2 = (pupil.r * 1.2 + 3) ** 2;
   let best = { score: Number.NEGATIVE_INFINITY, cx: pupil.cx, cy: pupil.cy, r: rMin };
   const evalCentre = (cx: number, cy: number): void => {
-    for (let j = 0; j < nR; j++) {
-      const r = rMin - STEP + j;
-      let s = 0;
-      let n = 0;
-      for (let k = 0; k < angles.length; k++) {
-        const x = cx + r * cos[k]!;
-        const y = cy + r * sin[k]!;
-        // Samples near the pupil edge would reward the pupil boundary itself.
-        if ((x - pupil.cx) ** 2 + (y - pupil.cy) ** 2 < pupilGuard2) continue;
-        s += sampleBilinear(smooth, x, y);
-        n++;
+    for (let side = 0; side < 2; side++) {
+      const profile = profiles[side]!;
+      for (let j = 0; j < nR; j++) {
+        const r = rMin - STEP + j;
+        let s = 0;
+        let n = 0;
+        for (let k = side; k < angles.length; k += 2) {
+          const x = cx + r * cos[k]!;
+          const y = cy + r * sin[k]!;
+          // Samples near the pupil edge would reward the pupil boundary itself.
+          if ((x - pupil.cx) ** 2 + (y - pupil.cy) ** 2 < pupilGuard2) continue;
+          s += sampleBilinear(smooth, x, y);
+          n++;
+        }
+        profile[j] = n > nA / 4 ? s / n : Number.NaN;
       }
-      profile[j] = n > angles.length / 4 ? s / n : Number.NaN;
     }
+    const [pr, pl] = profiles as [Float32Array, Float32Array];
     let dmax = 0;
+    deriv.fill(0);
     for (let j = STEP; j < nR - STEP; j++) {
-      let d = 0;
-      for (let k = 1; k <= STEP; k++) d += profile[j + k]! - profile[j - k]!;
-      d /= STEP;
+      let dr = 0;
+      let dl = 0;
+      for (let k = 1; k <= STEP; k++) {
+        dr += pr[j + k]! - pr[j - k]!;
+        dl += pl[j + k]! - pl[j - k]!;
+      }
+      const d = Math.min(dr, dl) / STEP;
       deriv[j] = Number.isNaN(d) ? 0 : d;
       if (deriv[j]! > dmax) dmax = deriv[j]!;
     }
-    // The limbus is the outermost strong rise: inner rings (collarette) can be as steep.
-    for (let j = nR - STEP - 1; j >= STEP; j--) {
+    // The limbus is the outermost strong rise: the collarette of a dark iris can be as steep.
+    for (let j = nR - STEP - 2; j > STEP; j--) {
       const d = deriv[j]!;
       if (d >= LIMBUS_RELATIVE * dmax && d >= deriv[j - 1]! && d >= deriv[j + 1]!) {
         if (d > best.score) best = { score: d, cx, cy, r: rMin - STEP + j };
@@ -485,6 +566,7 @@ export function segmentIris(
   const smooth = boxBlur(opened, 1);
   let refined: Exclude<ReturnType<typeof refinePupil>, SegmentationFailure> | undefined;
   let refinedScore = Number.NEGATIVE_INFINITY;
+  let coarseElongation = 1;
   let lastFailure: SegmentationFailure | undefined;
   for (const coarse of candidates) {
     const r = refinePupil(smooth, coarse, cfg.pupilRays);
@@ -492,10 +574,13 @@ export function segmentIris(
       lastFailure = r;
       continue;
     }
-    const score = r.support * r.slope;
+    // Among candidates whose edge traces well, the darkest interior is the pupil (a blob of pupil
+    // plus dark iris, or an iris taken for a pupil, is brighter inside).
+    const score = r.support >= 0.75 ? 1e6 - interiorMean(smooth, r.pupil) : r.support * r.slope;
     if (score > refinedScore) {
       refinedScore = score;
       refined = r;
+      coarseElongation = coarse.elongation;
     }
   }
   if (refined === undefined)
@@ -577,12 +662,20 @@ export function segmentIris(
     for (let x = Math.max(0, x0); x <= Math.min(w - 1, x1); x++) if (!noise[y * w + x]) usable++;
   }
 
-  let rmin = Number.POSITIVE_INFINITY;
-  let rmax = 0;
-  for (const r of radii) {
-    if (r < rmin) rmin = r;
-    if (r > rmax) rmax = r;
+  // Elongation from the second angular harmonic of the traced radii (an ellipse's signature),
+  // which single noisy rays do not move much.
+  let h0 = 0;
+  let hc = 0;
+  let hs = 0;
+  for (let k = 0; k < radii.length; k++) {
+    const a = (4 * Math.PI * k) / radii.length;
+    h0 += radii[k]!;
+    hc += radii[k]! * Math.cos(a);
+    hs += radii[k]! * Math.sin(a);
   }
+  h0 /= radii.length;
+  const h2 = (2 * Math.hypot(hc, hs)) / radii.length;
+  const tracedElongation = h0 > h2 ? (h0 + h2) / (h0 - h2) : Number.POSITIVE_INFINITY;
   return {
     width: w,
     height: h,
@@ -600,7 +693,7 @@ export function segmentIris(
       usableFraction: annulus ? usable / annulus : 0,
       outOfFrameFraction: annulus ? outside / annulus : 1,
       centreOffset: Math.hypot(pupil.cx - iris.cx, pupil.cy - iris.cy) / iris.r,
-      pupilElongation: rmin > 0 ? rmax / rmin : Number.POSITIVE_INFINITY,
+      pupilElongation: Math.max(coarseElongation, tracedElongation),
     },
   };
 }

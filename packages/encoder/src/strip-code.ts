@@ -26,6 +26,31 @@ export function modelInput(
   }
   const mean = n ? sum / n : 0;
   const std = n ? Math.sqrt(Math.max(sum2 / n - mean * mean, 1e-6)) : 1;
+  // Unusable pixels are filled by linear interpolation along the angle between the nearest usable
+  // ones (circularly): a constant fill would put artificial steps at eyelid boundaries, and those
+  // sit at similar places in every eye, correlating codes of different people.
+  const z = new Float32Array(H * W);
+  for (let y = 0; y < H; y++) {
+    const row = y * W;
+    let first = -1;
+    for (let x = 0; x < W; x++) {
+      if (strip.mask[row + x]) {
+        first = x;
+        break;
+      }
+    }
+    if (first < 0) continue;
+    let prev = first;
+    for (let step = 1; step <= W; step++) {
+      const x = (first + step) % W;
+      if (!strip.mask[row + x]) continue;
+      const gap = (x - prev + W) % W || W;
+      const a = (strip.strip[row + prev]! - mean) / std;
+      const b = (strip.strip[row + x]! - mean) / std;
+      for (let k = 0; k < gap; k++) z[row + ((prev + k) % W)] = a + ((b - a) * k) / gap;
+      prev = x;
+    }
+  }
   const height = H + top + bottom;
   const width = W + left + right;
   const data = new Float32Array(height * width);
@@ -33,8 +58,7 @@ export function modelInput(
     const sy = Math.min(H - 1, Math.max(0, y - top));
     for (let x = 0; x < width; x++) {
       const sx = (((x - left) % W) + W) % W;
-      const k = sy * W + sx;
-      data[y * width + x] = strip.mask[k] ? (strip.strip[k]! - mean) / std : 0;
+      data[y * width + x] = z[sy * W + sx]!;
     }
   }
   return { data, height, width };
