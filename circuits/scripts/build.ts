@@ -65,6 +65,16 @@ async function sha256File(path: string): Promise<string> {
   return hash.digest("hex");
 }
 
+/** "circom compiler 2.2.3" as circom2 reports it. */
+function circomVersion(): string {
+  const out = execFileSync("npx", ["circom2", "--version"], {
+    cwd: REPO_DIR,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "ignore"],
+  });
+  return /circom compiler [0-9.]+/.exec(out)?.[0] ?? out.trim();
+}
+
 function bitLength(x: number): number {
   return x === 0 ? 0 : Math.floor(Math.log2(x)) + 1;
 }
@@ -167,7 +177,7 @@ async function main(): Promise<void> {
     },
     ptau: { file: basename(ptau), power, sha256: await sha256File(ptau) },
     toolchain: {
-      circom: "circom2 " + pkg("circom2") + " (circom 2.2.x, --O2)",
+      circom: `circom2 ${pkg("circom2")} (${circomVersion()}, --O2)`,
       snarkjs: pkg("snarkjs"),
       circomlib: pkg("circomlib"),
     },

@@ -200,7 +200,7 @@ describe("match circuit, cheating provers", () => {
     const inputs = inputsAt(template, probe, 1);
     const t = (inputs.templateBits as string[]).map(BigInt);
     const tm = (inputs.templateMask as string[]).map(BigInt);
-    const i = tm.findIndex((v) => v === 1n);
+    const i = tm.indexOf(1n);
     tm[i] = 5n;
     const ct = rawTemplateCommitment(t, tm, BigInt(inputs.salt as string), g.rows, L);
     await expectFail(
