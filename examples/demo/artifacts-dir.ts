@@ -3,5 +3,5 @@ import { fileURLToPath } from "node:url";
 
 /** The committed match-circuit artifacts of the default profile. */
 export function defaultArtifactsDir(): string {
-  return join(dirname(fileURLToPath(import.meta.url)), "..", "..", "circuits", "artifacts", "match");
+  return join(dirname(fileURLToPath(import.meta.url)), "..", "..", "circuits", "artifacts", "iris_match");
 }
