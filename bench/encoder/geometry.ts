@@ -149,10 +149,9 @@ for (const c of selected) {
       `| ${formatGeometry(c.geometry)} | ${bitCount(c.geometry)} | ${c.maxShift} | ${profile.minUsableBits} | ${c.withinBudget ? "yes" : "no"} | ${pct(acc.eer)} | ${pct(p3!.fnmr)} | ${pct(p4!.fnmr)} | ${acc.dPrime.toFixed(2)} | ${acc.genuine.mean.toFixed(3)} | ${acc.impostor.mean.toFixed(3)} (${acc.impostor.std.toFixed(3)}) | ${p4!.thresholdPer10k} |`,
     );
     const usable = [...codes.values()].flat().map((k) => k.usableBitCount() / bitCount(c.geometry));
-    const ones = (a: Float64Array) => a.filter((x) => x === 1).length;
     const usableSorted = [...usable].sort((a, b) => a - b);
     console.error(
-      `  usable fraction per code: mean ${(usable.reduce((a, b) => a + b, 0) / usable.length).toFixed(3)}, min ${usableSorted[0]?.toFixed(3)}, p5 ${usableSorted[Math.floor(usable.length * 0.05)]?.toFixed(3)}; not comparable: genuine ${ones(d.genuine)}/${d.genuine.length}, impostor ${ones(d.impostor)}/${d.impostor.length}`,
+      `  usable fraction per code: mean ${(usable.reduce((a, b) => a + b, 0) / usable.length).toFixed(3)}, min ${usableSorted[0]?.toFixed(3)}, p5 ${usableSorted[Math.floor(usable.length * 0.05)]?.toFixed(3)}; not comparable: genuine ${d.genuineNotComparable}/${d.genuine.length + d.genuineNotComparable!}, impostor ${d.impostorNotComparable}/${d.impostor.length + d.impostorNotComparable!}`,
     );
     results.push({
       geometry: c.geometry,

@@ -29,8 +29,12 @@ export interface AccuracyReport {
   readonly failureToEnrol: number;
   readonly attempted: number;
   readonly enrolled: number;
+  /** Distances of comparable genuine pairs. */
   readonly genuine: DistributionSummary;
+  /** Distances of comparable impostor pairs. */
   readonly impostor: DistributionSummary;
+  /** Pairs with too few jointly usable bits to compare; they count as non-matches in every rate. */
+  readonly notComparable: { readonly genuine: number; readonly impostor: number };
   /** Decidability `|mu_i - mu_g| / sqrt((s_i^2 + s_g^2) / 2)`. */
   readonly dPrime: number;
   /** Equal error rate (mean of FMR and FNMR where they cross). */
@@ -45,6 +49,10 @@ export type AccuracyInput =
   | {
       readonly genuine: ArrayLike<number>;
       readonly impostor: ArrayLike<number>;
+      /** Genuine pairs that could not be compared (count as non-matches). Default 0. */
+      readonly genuineNotComparable?: number;
+      /** Impostor pairs that could not be compared (count as non-matches). Default 0. */
+      readonly impostorNotComparable?: number;
       readonly attempted?: number;
       readonly enrolled?: number;
     }
@@ -55,16 +63,22 @@ export type AccuracyInput =
       readonly attempted?: number;
     };
 
-/** Genuine and impostor distances of every pair. */
+/**
+ * Genuine and impostor distances of every comparable pair, and how many pairs of each kind had
+ * too few jointly usable bits to compare (those never match).
+ */
 export interface PairDistances {
   readonly genuine: Float64Array;
   readonly impostor: Float64Array;
+  readonly genuineNotComparable?: number;
+  readonly impostorNotComparable?: number;
 }
 
 /**
- * All pairwise distances (each unordered pair once), minimised over the profile's shifts; pairs
- * with fewer than `minUsableBits` jointly usable bits at every shift count as distance 1 (never a
- * match). `onProgress(done, total)` is called as rows complete.
+ * All pairwise distances (each unordered pair once), minimised over the profile's shifts. Pairs
+ * with fewer than `minUsableBits` jointly usable bits at every shift are counted as not
+ * comparable (never a match) instead of getting a distance. `onProgress(done, total)` is called
+ * as rows complete.
  */
 export function pairDistances(
   codesByEye: ReadonlyMap<string, readonly IrisCode[]>,
@@ -97,17 +111,26 @@ export function pairDistances(
   }
   const genuine: number[] = [];
   const impostor: number[] = [];
+  let genuineNotComparable = 0;
+  let impostorNotComparable = 0;
   const opts = { minUsableBits: profile.minUsableBits };
   for (let i = 0; i < flat.length; i++) {
     const probe = new PreparedProbe(flat[i]!.code, profile.maxShift);
     for (let j = i + 1; j < flat.length; j++) {
       const r = probe.compareWords(flat[j]!.bits, flat[j]!.mask, opts);
-      const d = r.comparable ? r.rawDistance : 1;
-      (flat[i]!.eye === flat[j]!.eye ? genuine : impostor).push(d);
+      const same = flat[i]!.eye === flat[j]!.eye;
+      if (r.comparable) (same ? genuine : impostor).push(r.rawDistance);
+      else if (same) genuineNotComparable++;
+      else impostorNotComparable++;
     }
     onProgress?.(i + 1, flat.length);
   }
-  return { genuine: Float64Array.from(genuine), impostor: Float64Array.from(impostor) };
+  return {
+    genuine: Float64Array.from(genuine),
+    impostor: Float64Array.from(impostor),
+    genuineNotComparable,
+    impostorNotComparable,
+  };
 }
 
 function summary(values: Float64Array): DistributionSummary {
@@ -156,7 +179,12 @@ export function computeAccuracy(
     enrolled = [...input.codesByEye.values()].reduce((a, c) => a + c.length, 0);
     attempted = input.attempted ?? enrolled;
   } else {
-    distances = { genuine: Float64Array.from(input.genuine), impostor: Float64Array.from(input.impostor) };
+    distances = {
+      genuine: Float64Array.from(input.genuine),
+      impostor: Float64Array.from(input.impostor),
+      genuineNotComparable: input.genuineNotComparable ?? 0,
+      impostorNotComparable: input.impostorNotComparable ?? 0,
+    };
     enrolled = input.enrolled ?? 0;
     attempted = input.attempted ?? enrolled;
   }
@@ -182,6 +210,13 @@ export function computeAccuracy(
   }
   const g = Float64Array.from(distances.genuine).sort();
   const im = Float64Array.from(distances.impostor).sort();
+  const gNc = distances.genuineNotComparable ?? 0;
+  const iNc = distances.impostorNotComparable ?? 0;
+  const nG = g.length + gNc;
+  const nI = im.length + iNc;
+  // Rates over all pairs: a pair that cannot be compared never matches.
+  const fmrAt = (t: number) => (fractionAtMost(im, t) * im.length) / nI;
+  const fnmrAt = (t: number) => 1 - (fractionAtMost(g, t) * g.length) / nG;
   const gs = summary(g);
   const is = summary(im);
   // EER: scan candidate thresholds (every distinct value) for the FMR/FNMR crossing.
@@ -190,8 +225,8 @@ export function computeAccuracy(
   let eerThreshold = 0;
   let bestGap = Number.POSITIVE_INFINITY;
   for (const t of candidates) {
-    const fmr = fractionAtMost(im, t);
-    const fnmr = 1 - fractionAtMost(g, t);
+    const fmr = fmrAt(t);
+    const fnmr = fnmrAt(t);
     const gap = Math.abs(fmr - fnmr);
     if (gap < bestGap) {
       bestGap = gap;
@@ -200,7 +235,7 @@ export function computeAccuracy(
     }
   }
   const operatingPoints = fmrTargets.map((target): OperatingPoint => {
-    const allowed = Math.floor(target * im.length);
+    const allowed = Math.floor(target * nI);
     // Largest per-10k threshold with at most `allowed` impostors at or under it.
     const limit = allowed < im.length ? im[allowed]! : 1.0001;
     let thr = Math.ceil(limit * 10_000) - 1;
@@ -209,10 +244,10 @@ export function computeAccuracy(
     const t = thr / 10_000;
     return {
       fmr: target,
-      measuredFmr: fractionAtMost(im, t),
-      fnmr: 1 - fractionAtMost(g, t),
+      measuredFmr: fmrAt(t),
+      fnmr: fnmrAt(t),
       thresholdPer10k: thr,
-      resolved: im.length >= 1 / target,
+      resolved: nI >= 1 / target,
     };
   });
   return {
@@ -221,6 +256,7 @@ export function computeAccuracy(
     enrolled,
     genuine: gs,
     impostor: is,
+    notComparable: { genuine: gNc, impostor: iNc },
     dPrime: Math.abs(is.mean - gs.mean) / Math.sqrt((is.std ** 2 + gs.std ** 2) / 2),
     eer,
     eerThreshold,

@@ -313,6 +313,9 @@ function firstRise(
   return { r: -1, d: 0 };
 }
 
+/** Grey levels by which a pupil candidate's interior may exceed the darkest candidate's. */
+const PUPIL_INTERIOR_MARGIN = 25;
+
 /** Mean grey level inside 0.7 of a circle's radius (polar samples). */
 function interiorMean(img: FloatImage, c: Circle): number {
   let s = 0;
@@ -464,7 +467,7 @@ function findLimbus(
   cfg: SegmentationConfig,
 ): { iris: Circle; contrast: number } | SegmentationFailure {
   const rMin = Math.max(pupil.r / 0.8, pupil.r + 8);
-  const rMax = Math.min(pupil.r * 6, Math.max(smooth.width, smooth.height) * 0.6);
+  const rMax = Math.min(pupil.r / 0.1, Math.max(smooth.width, smooth.height) * 0.6);
   if (rMax <= rMin + 4)
     return new SegmentationFailure("no room for an iris around the pupil", rMax, rMin + 4);
   const arc = (cfg.limbusArcDegrees * Math.PI) / 180;
@@ -564,24 +567,33 @@ export function segmentIris(
   if (candidates.length === 0)
     return new SegmentationFailure("no round dark pupil found at any threshold", 0, 1);
   const smooth = boxBlur(opened, 1);
-  let refined: Exclude<ReturnType<typeof refinePupil>, SegmentationFailure> | undefined;
-  let refinedScore = Number.NEGATIVE_INFINITY;
+  type Refined = Exclude<ReturnType<typeof refinePupil>, SegmentationFailure>;
+  let refined: Refined | undefined;
   let coarseElongation = 1;
   let lastFailure: SegmentationFailure | undefined;
+  const traced: { r: Refined; elongation: number; interior: number }[] = [];
+  let fallbackScore = Number.NEGATIVE_INFINITY;
   for (const coarse of candidates) {
     const r = refinePupil(smooth, coarse, cfg.pupilRays);
     if (r instanceof SegmentationFailure) {
       lastFailure = r;
       continue;
     }
-    // Among candidates whose edge traces well, the darkest interior is the pupil (a blob of pupil
-    // plus dark iris, or an iris taken for a pupil, is brighter inside).
-    const score = r.support >= 0.75 ? 1e6 - interiorMean(smooth, r.pupil) : r.support * r.slope;
-    if (score > refinedScore) {
-      refinedScore = score;
+    if (r.support >= 0.75)
+      traced.push({ r, elongation: coarse.elongation, interior: interiorMean(smooth, r.pupil) });
+    else if (r.support * r.slope > fallbackScore) {
+      fallbackScore = r.support * r.slope;
       refined = r;
       coarseElongation = coarse.elongation;
     }
+  }
+  if (traced.length > 0) {
+    // Candidates come largest round dark blob first. The largest well-traced one is the pupil,
+    // unless it is clearly brighter inside than another (then it is iris taken for a pupil).
+    const darkest = Math.min(...traced.map((t) => t.interior));
+    const chosen = traced.find((t) => t.interior <= darkest + PUPIL_INTERIOR_MARGIN)!;
+    refined = chosen.r;
+    coarseElongation = chosen.elongation;
   }
   if (refined === undefined)
     return lastFailure ?? new SegmentationFailure("pupil edge could not be traced", 0, 1);

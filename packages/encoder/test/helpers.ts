@@ -71,6 +71,10 @@ export interface EyeSpec {
   lidTop?: number;
   /** Rows below this are lower eyelid skin. */
   lidBottom?: number;
+  /** Lids cover only columns within this distance of the iris centre (default: the whole width). */
+  lidHalfWidth?: number;
+  /** Amplitude of the iris texture in grey levels. Default 9. */
+  texture?: number;
   /** Box blur passes of radius 3. */
   blurPasses?: number;
   seed?: number;
@@ -110,10 +114,11 @@ export function drawEye(spec: EyeSpec = {}): { width: number; height: number; da
           tex +=
             Math.sin((7 + 5 * k) * a + phases[k]! + 6 * t * (k % 3)) *
             Math.cos((2 + k) * Math.PI * t + phases[k + 6]!);
-        v = (spec.irisGrey ?? 140) + 9 * tex + (rand() - 0.5) * 6;
+        v = (spec.irisGrey ?? 140) + (spec.texture ?? 9) * tex + (rand() - 0.5) * 6;
       } else v = spec.scleraGrey ?? 215;
-      if (spec.lidTop !== undefined && y < spec.lidTop) v = 200;
-      if (spec.lidBottom !== undefined && y > spec.lidBottom) v = 200;
+      const underLid = Math.abs(dx) <= (spec.lidHalfWidth ?? w);
+      if (underLid && spec.lidTop !== undefined && y < spec.lidTop) v = 200;
+      if (underLid && spec.lidBottom !== undefined && y > spec.lidBottom) v = 200;
       img[y * w + x] = v;
     }
   }
