@@ -30,8 +30,9 @@ describe("matchCircuitMain", () => {
   it("writes the main component of the default profile with its parameters compiled in", () => {
     const main = matchCircuitMain(DEFAULT_PROFILE);
     expect(main).toContain('include "lib/iris_match.circom";');
+    const { geometry: g, maxShift, thresholdPer10k, minUsableBits } = DEFAULT_PROFILE;
     expect(main).toContain(
-      "component main {public [templateCommitment, challenge, deviceRoot]} = IrisMatch(16, 112, 2, 8, 3600, 1200, 10);",
+      `component main {public [templateCommitment, challenge, deviceRoot]} = IrisMatch(${g.rows}, ${g.cols}, ${g.bitsPerCell}, ${maxShift}, ${thresholdPer10k}, ${minUsableBits}, 10);`,
     );
   });
 
