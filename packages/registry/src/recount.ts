@@ -1,3 +1,4 @@
+import { InvalidParameterError } from "./errors.js";
 import type { AuditLog } from "./registry.js";
 import { checkSemaphoreProof } from "./semaphore-proof-shape.js";
 import { ProofVerifierPool } from "./verifier-pool.js";
@@ -35,6 +36,7 @@ export interface RecountResult {
  * and no nullifier repeats. Returns the recomputed counts and the rejected votes.
  */
 export async function recount(log: AuditLog, options: { workers?: number } = {}): Promise<RecountResult> {
+  checkAuditLog(log);
   const poll = log.poll;
   const pool = new ProofVerifierPool(options.workers);
   try {
@@ -80,4 +82,32 @@ export async function recount(log: AuditLog, options: { workers?: number } = {})
   } finally {
     await pool.close();
   }
+}
+
+/** Checks the outer shape of an audit log received from outside; throws `INVALID_PARAMETER` naming the field. */
+function checkAuditLog(log: unknown): asserts log is AuditLog {
+  const fail = (field: string, what: string): never => {
+    throw new InvalidParameterError(field, `Audit log field '${field}' must be ${what}`);
+  };
+  if (typeof log !== "object" || log === null) fail("log", "an object");
+  const l = log as Record<string, unknown>;
+  if (l.version !== 1) fail("version", "1");
+  const poll = l.poll as Record<string, unknown> | undefined;
+  if (typeof poll !== "object" || poll === null) fail("poll", "an object");
+  if (!Array.isArray(poll!.options) || poll!.options.length === 0) fail("poll.options", "a non-empty array");
+  for (const key of ["opensAt", "closesAt"] as const) {
+    if (typeof poll![key] !== "number") fail(`poll.${key}`, "a number");
+  }
+  if (typeof poll!.scope !== "string") fail("poll.scope", "a decimal string");
+  if (typeof l.rootExpiryMs !== "number" || l.rootExpiryMs < 0) fail("rootExpiryMs", "a non-negative number");
+  if (!Array.isArray(l.roots)) fail("roots", "an array");
+  if (!Array.isArray(l.votes)) fail("votes", "an array");
+  (l.votes as unknown[]).forEach((vote, i) => {
+    const v = vote as Record<string, unknown>;
+    if (typeof v !== "object" || v === null) fail(`votes[${i}]`, "an object");
+    if (!Number.isInteger(v.option)) fail(`votes[${i}].option`, "an integer");
+    if (typeof v.acceptedAt !== "number") fail(`votes[${i}].acceptedAt`, "a number");
+    if (typeof v.nullifier !== "string" || typeof v.root !== "string")
+      fail(`votes[${i}]`, "a vote with nullifier and root");
+  });
 }

@@ -238,6 +238,11 @@ for (const backend of BACKENDS) {
         { seq: v0.seq, reason: "UNKNOWN_ROOT" },
         { seq: v1.seq, reason: "UNKNOWN_ROOT" },
       ]);
+      await expect(recount({ ...log, version: 2 } as never)).rejects.toMatchObject({ field: "version" });
+      await expect(recount({ ...log, votes: [{ ...v0, option: 0.5 }] })).rejects.toMatchObject({
+        code: "INVALID_PARAMETER",
+        field: "votes[0].option",
+      });
       expect((await recount({ ...log, rootExpiryMs: 0 }, { workers: 1 })).rejected).toEqual([
         { seq: v1.seq, reason: "STALE_ROOT" },
       ]);
