@@ -1,11 +1,23 @@
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { DEFAULT_PROFILE, type IrisCode, IrisCodeError, OPEN_IRIS_GEOMETRY } from "@zkiris/iris-code";
+import {
+  DEFAULT_PROFILE,
+  type IrisCode,
+  IrisCodeError,
+  type IrisProfile,
+  OPEN_IRIS_GEOMETRY,
+} from "@zkiris/iris-code";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type EnrolmentId, UniquenessError, UniquenessIndex } from "../src/index.js";
 import { expectSameAsBruteForce, plantedCode, randomCode, rng } from "./helpers.js";
 
-const profile = DEFAULT_PROFILE;
+/** The default geometry with a pinned decision policy (threshold 0.36, 1200 usable bits). */
+const profile: IrisProfile = {
+  ...DEFAULT_PROFILE,
+  name: "test-16x112x2",
+  thresholdPer10k: 3600,
+  minUsableBits: 1200,
+};
 const g = profile.geometry;
 
 function refusal(code: string, field?: string) {
