@@ -146,4 +146,28 @@ describe.skipIf(!HAVE_ARTIFACTS)("biometric recovery with a real match proof", (
     });
     expect(registry.members("bio")[0]).toBe(leaf);
   }, 300_000);
+
+  it("refuses an identity already in the group, then a proof made before the device tree changed", async () => {
+    const matchProof = await freshMatchProof();
+    const before = registry.group("bio").root;
+    await expect(
+      registry.recoverMember({ groupId: "bio", memberIndex: 0, newIdentityCommitment: 222n, matchProof }),
+    ).rejects.toMatchObject({ code: "DUPLICATE_MEMBER", field: "newIdentityCommitment" });
+    await registry.revokeDevice(keys[2]!.deviceId);
+    await expect(
+      registry.recoverMember({ groupId: "bio", memberIndex: 0, newIdentityCommitment: 555n, matchProof }),
+    ).rejects.toMatchObject({ code: "INVALID_PROOF", field: "matchProof" });
+    await expect(
+      registry.recoverMember({
+        groupId: "bio",
+        memberIndex: 0,
+        newIdentityCommitment: 555n,
+        matchProof: { ...matchProof, publicSignals: matchProof.publicSignals.slice(0, 2) },
+      }),
+    ).rejects.toMatchObject({ code: "INVALID_PARAMETER", field: "matchProof.publicSignals" });
+    await expect(
+      registry.recoverMember({ groupId: "bio", memberIndex: 7, newIdentityCommitment: 555n, matchProof }),
+    ).rejects.toMatchObject({ code: "UNKNOWN_MEMBER" });
+    expect(registry.group("bio").root).toBe(before);
+  }, 300_000);
 });
