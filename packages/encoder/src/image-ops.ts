@@ -24,7 +24,7 @@ export function rankFilter(img: FloatImage, r: number, max: boolean): FloatImage
     const row = y * w;
     for (let x = 0; x < w; x++) {
       let v = data[row + x]!;
-      const x0 = x - r < 0 ? 0 : x - r;
+      const x0 = Math.max(x - r, 0);
       const x1 = x + r >= w ? w - 1 : x + r;
       for (let k = x0; k <= x1; k++) {
         const u = data[row + k]!;
@@ -34,7 +34,7 @@ export function rankFilter(img: FloatImage, r: number, max: boolean): FloatImage
     }
   }
   for (let y = 0; y < h; y++) {
-    const y0 = y - r < 0 ? 0 : y - r;
+    const y0 = Math.max(y - r, 0);
     const y1 = y + r >= h ? h - 1 : y + r;
     for (let x = 0; x < w; x++) {
       let v = tmp[y * w + x]!;
@@ -80,8 +80,8 @@ function clamp(i: number, n: number): number {
 /** Bilinear sample with border clamping. */
 export function sampleBilinear(img: FloatImage, x: number, y: number): number {
   const { width: w, height: h, data } = img;
-  const xc = x < 0 ? 0 : x > w - 1 ? w - 1 : x;
-  const yc = y < 0 ? 0 : y > h - 1 ? h - 1 : y;
+  const xc = x < 0 ? 0 : Math.min(x, w - 1);
+  const yc = y < 0 ? 0 : Math.min(y, h - 1);
   const x0 = xc | 0;
   const y0 = yc | 0;
   const x1 = x0 + 1 < w ? x0 + 1 : x0;

@@ -9,7 +9,7 @@ export interface QualityLimits {
   minPupilIrisRatio: number;
   /** Largest pupil/iris radius ratio (PUPIL_IRIS_RATIO). Default 0.75. */
   maxPupilIrisRatio: number;
-  /** Smallest usable fraction of the iris annulus (OCCLUSION). Default 0.25. */
+  /** Smallest usable fraction of the iris annulus (OCCLUSION). Default 0.35. */
   minUsableFraction: number;
   /** Smallest pupil-edge sharpness (BLUR): steepest slope per pixel over the pupil/iris contrast. Default 0.1. */
   minSharpness: number;
@@ -32,7 +32,7 @@ export const DEFAULT_QUALITY_LIMITS: Readonly<QualityLimits> = Object.freeze({
   minIrisRadius: 40,
   minPupilIrisRatio: 0.15,
   maxPupilIrisRatio: 0.75,
-  minUsableFraction: 0.25,
+  minUsableFraction: 0.35,
   minSharpness: 0.1,
   maxCentreOffset: 0.2,
   maxPupilElongation: 1.6,

@@ -90,10 +90,17 @@ describe("computeAccuracy", () => {
 
 describe("accuracy end to end", () => {
   let encoder: IrisEncoder;
+  let mockEncoder: IrisEncoder;
   beforeAll(async () => {
     encoder = await IrisEncoder.create({ backend: "wasm" });
+    // Mock captures carry denser lashes than the real sample, so a third of their iris is often
+    // masked; the occlusion gate is relaxed to the level those captures need.
+    mockEncoder = await IrisEncoder.create({ backend: "wasm", quality: { minUsableFraction: 0.25 } });
   });
-  afterAll(() => encoder.close());
+  afterAll(() => {
+    encoder.close();
+    mockEncoder.close();
+  });
 
   it("separates a small mock set clearly", async () => {
     const codesByEye = new Map<string, IrisCode[]>();
@@ -104,7 +111,9 @@ describe("accuracy end to end", () => {
         attempted++;
         const cap = renderCapture(`e2e-subject-${s}`, `capture-${c}`);
         try {
-          list.push((await encoder.encode({ width: cap.width, height: cap.height, data: cap.pixels })).code);
+          list.push(
+            (await mockEncoder.encode({ width: cap.width, height: cap.height, data: cap.pixels })).code,
+          );
         } catch (error) {
           if (!(error instanceof QualityGateError)) throw error;
         }
