@@ -1,6 +1,6 @@
 import { Group } from "@semaphore-protocol/group";
 import { DeviceKey, signCapture } from "@zkiris/device";
-import { poseidon, templateCommitment } from "@zkiris/iris-code";
+import { DEFAULT_PROFILE, poseidon, templateCommitment } from "@zkiris/iris-code";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Registry, type RegistryOptions } from "../src/index.js";
 import {
@@ -101,7 +101,7 @@ for (const backend of BACKENDS) {
       expect(error.distance).toBeGreaterThan(0.03);
       expect(error.distance).toBeLessThan(0.08);
       expect(error.message).toBe(
-        `Field 'capture' matches an enrolled iris: distance ${error.distance.toFixed(4)} is within the uniqueness threshold 0.3600`,
+        `Field 'capture' matches an enrolled iris: distance ${error.distance.toFixed(4)} is within the uniqueness threshold ${(DEFAULT_PROFILE.thresholdPer10k / 10_000).toFixed(4)}`,
       );
       await expectNothingStored(root, 1);
       expect((await registry.repository.getChallenge(String(again.capture.challenge)))?.usedAt).toBeNull();
@@ -204,10 +204,11 @@ for (const backend of BACKENDS) {
         code: "QUALITY_GATE",
         field: "capture.quality.focus",
       });
-      await expect(registry.enrol(await request(sparseCode(8, 1199), 1n))).rejects.toMatchObject({
+      const floor = DEFAULT_PROFILE.minUsableBits;
+      await expect(registry.enrol(await request(sparseCode(8, floor - 1), 1n))).rejects.toMatchObject({
         code: "QUALITY_GATE",
         field: "capture.probe.mask",
-        message: "Field 'capture.probe.mask' has 1199 usable bits, below the gate 1200",
+        message: `Field 'capture.probe.mask' has ${floor - 1} usable bits, below the gate ${floor}`,
       });
       await expectNothingStored(0n, 0);
     });
