@@ -7,6 +7,7 @@
  *   npx tsx --conditions=zkiris-source bench/match-proof/prove.ts [--runs 5]
  */
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { cpus, loadavg } from "node:os";
@@ -36,6 +37,11 @@ interface SideFigures {
 
 const runs = Number(process.argv[process.argv.indexOf("--runs") + 1] ?? 5) || 5;
 const require = createRequire(import.meta.url);
+/** SHA-256 of the depth-20 files of @zk-kit/semaphore-artifacts@4.13.0. */
+const SEMAPHORE_20_SHA256 = {
+  wasm: "6f71e55586929e520e76027ebe067daac8b41e2f4b8057313a5fd0304e1e44ee",
+  zkey: "33f9a067a80c7daf90e085449073613a9559a1904dd40aeb6d603afb7988c2cc",
+};
 /** Extra verifications after the proofs, for a steadier verify median. */
 const VERIFY_RUNS = 20;
 
@@ -113,6 +119,14 @@ async function semaphoreSide(): Promise<SideFigures> {
   const { generateProof, verifyProof } = require("@semaphore-protocol/proof");
   const dir = join(REPO_DIR, "node_modules", "@zk-kit", "semaphore-artifacts");
   const artifacts = { wasm: join(dir, "semaphore-20.wasm"), zkey: join(dir, "semaphore-20.zkey") };
+  for (const [kind, path] of Object.entries(artifacts)) {
+    const actual = createHash("sha256").update(readFileSync(path)).digest("hex");
+    if (actual !== SEMAPHORE_20_SHA256[kind as keyof typeof SEMAPHORE_20_SHA256]) {
+      throw new Error(
+        `${path} has SHA-256 ${actual}, not the pinned @zk-kit/semaphore-artifacts@4.13.0 file`,
+      );
+    }
+  }
   const identity = new Identity("zkiris bench identity");
   const group = new Group([1n, 2n, identity.commitment, 4n]);
   const figures: SideFigures = {
