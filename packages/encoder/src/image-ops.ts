@@ -15,32 +15,103 @@ export function toFloat(width: number, height: number, data: Uint8Array): FloatI
   return { width, height, data: Float32Array.from(data) };
 }
 
-/** Separable square minimum (erode) or maximum (dilate) filter of radius `r`. */
+/**
+ * Separable square minimum (erode) or maximum (dilate) filter of radius `r`, windows truncated
+ * at the borders. Van Herk / Gil-Werman: three comparisons per pixel whatever the radius.
+ */
 export function rankFilter(img: FloatImage, r: number, max: boolean): FloatImage {
   const { width: w, height: h, data } = img;
   const tmp = new Float32Array(w * h);
   const out = new Float32Array(w * h);
-  for (let y = 0; y < h; y++) {
-    const row = y * w;
-    for (let x = 0; x < w; x++) {
-      let v = data[row + x]!;
-      const x0 = Math.max(x - r, 0);
-      const x1 = x + r >= w ? w - 1 : x + r;
-      for (let k = x0; k <= x1; k++) {
-        const u = data[row + k]!;
-        if (max ? u > v : u < v) v = u;
+  const n = Math.max(w, h);
+  const k = 2 * r + 1;
+  const padded = n + 2 * r;
+  const line = new Float32Array(padded);
+  const pre = new Float32Array(padded);
+  const suf = new Float32Array(padded);
+  const fill = max ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
+  const pass = (
+    src: Float32Array,
+    dst: Float32Array,
+    len: number,
+    count: number,
+    stride: number,
+    step: number,
+  ) => {
+    for (let l = 0; l < count; l++) {
+      const base = l * stride;
+      line.fill(fill, 0, len + 2 * r);
+      for (let i = 0; i < len; i++) line[i + r] = src[base + i * step]!;
+      const total = len + 2 * r;
+      for (let i = 0; i < total; i++) {
+        const v = line[i]!;
+        if (i % k === 0) pre[i] = v;
+        else {
+          const p = pre[i - 1]!;
+          pre[i] = max ? (v > p ? v : p) : v < p ? v : p;
+        }
       }
-      tmp[row + x] = v;
+      for (let i = total - 1; i >= 0; i--) {
+        const v = line[i]!;
+        if (i === total - 1 || (i + 1) % k === 0) suf[i] = v;
+        else {
+          const q = suf[i + 1]!;
+          suf[i] = max ? (v > q ? v : q) : v < q ? v : q;
+        }
+      }
+      for (let i = 0; i < len; i++) {
+        // Window [i, i + 2r] in padded coordinates.
+        const a = suf[i]!;
+        const b = pre[i + 2 * r]!;
+        dst[base + i * step] = max ? (a > b ? a : b) : a < b ? a : b;
+      }
     }
-  }
-  for (let y = 0; y < h; y++) {
-    const y0 = Math.max(y - r, 0);
-    const y1 = y + r >= h ? h - 1 : y + r;
+  };
+  pass(data, tmp, w, h, w, 1);
+  const colPass = () => {
     for (let x = 0; x < w; x++) {
-      let v = tmp[y * w + x]!;
-      for (let k = y0; k <= y1; k++) {
-        const u = tmp[k * w + x]!;
-        if (max ? u > v : u < v) v = u;
+      const total = h + 2 * r;
+      line.fill(fill, 0, total);
+      for (let i = 0; i < h; i++) line[i + r] = tmp[i * w + x]!;
+      for (let i = 0; i < total; i++) {
+        const v = line[i]!;
+        if (i % k === 0) pre[i] = v;
+        else {
+          const p = pre[i - 1]!;
+          pre[i] = max ? (v > p ? v : p) : v < p ? v : p;
+        }
+      }
+      for (let i = total - 1; i >= 0; i--) {
+        const v = line[i]!;
+        if (i === total - 1 || (i + 1) % k === 0) suf[i] = v;
+        else {
+          const q = suf[i + 1]!;
+          suf[i] = max ? (v > q ? v : q) : v < q ? v : q;
+        }
+      }
+      for (let i = 0; i < h; i++) {
+        const a = suf[i]!;
+        const b = pre[i + 2 * r]!;
+        out[i * w + x] = max ? (a > b ? a : b) : a < b ? a : b;
+      }
+    }
+  };
+  colPass();
+  return { width: w, height: h, data: out };
+}
+
+/** Straightforward O(r) reference of {@link rankFilter}, for tests. */
+export function rankFilterReference(img: FloatImage, r: number, max: boolean): FloatImage {
+  const { width: w, height: h, data } = img;
+  const out = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let v = max ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
+      for (let yy = Math.max(0, y - r); yy <= Math.min(h - 1, y + r); yy++) {
+        for (let xx = Math.max(0, x - r); xx <= Math.min(w - 1, x + r); xx++) {
+          const u = data[yy * w + xx]!;
+          if (max ? u > v : u < v) v = u;
+        }
       }
       out[y * w + x] = v;
     }
