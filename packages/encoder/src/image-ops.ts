@@ -48,7 +48,7 @@ export function rankFilter(img: FloatImage, r: number, max: boolean): FloatImage
         if (i % k === 0) pre[i] = v;
         else {
           const p = pre[i - 1]!;
-          pre[i] = max ? (v > p ? v : p) : v < p ? v : p;
+          pre[i] = max ? Math.max(v, p) : Math.min(v, p);
         }
       }
       for (let i = total - 1; i >= 0; i--) {
@@ -56,14 +56,14 @@ export function rankFilter(img: FloatImage, r: number, max: boolean): FloatImage
         if (i === total - 1 || (i + 1) % k === 0) suf[i] = v;
         else {
           const q = suf[i + 1]!;
-          suf[i] = max ? (v > q ? v : q) : v < q ? v : q;
+          suf[i] = max ? Math.max(v, q) : Math.min(v, q);
         }
       }
       for (let i = 0; i < len; i++) {
         // Window [i, i + 2r] in padded coordinates.
         const a = suf[i]!;
         const b = pre[i + 2 * r]!;
-        dst[base + i * step] = max ? (a > b ? a : b) : a < b ? a : b;
+        dst[base + i * step] = max ? Math.max(a, b) : Math.min(a, b);
       }
     }
   };
@@ -78,7 +78,7 @@ export function rankFilter(img: FloatImage, r: number, max: boolean): FloatImage
         if (i % k === 0) pre[i] = v;
         else {
           const p = pre[i - 1]!;
-          pre[i] = max ? (v > p ? v : p) : v < p ? v : p;
+          pre[i] = max ? Math.max(v, p) : Math.min(v, p);
         }
       }
       for (let i = total - 1; i >= 0; i--) {
@@ -86,13 +86,13 @@ export function rankFilter(img: FloatImage, r: number, max: boolean): FloatImage
         if (i === total - 1 || (i + 1) % k === 0) suf[i] = v;
         else {
           const q = suf[i + 1]!;
-          suf[i] = max ? (v > q ? v : q) : v < q ? v : q;
+          suf[i] = max ? Math.max(v, q) : Math.min(v, q);
         }
       }
       for (let i = 0; i < h; i++) {
         const a = suf[i]!;
         const b = pre[i + 2 * r]!;
-        out[i * w + x] = max ? (a > b ? a : b) : a < b ? a : b;
+        out[i * w + x] = max ? Math.max(a, b) : Math.min(a, b);
       }
     }
   };
