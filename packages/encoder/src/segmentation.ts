@@ -276,6 +276,12 @@ function smoothCircular(values: Float32Array, radius: number): Float32Array {
 /** A limbus candidate must rise at least this fraction of the strongest rise on its arcs. */
 const LIMBUS_RELATIVE = 0.6;
 
+/** Pupil/iris ratio above which an outer limbus candidate is looked for. */
+const LARGE_PUPIL_RATIO = 0.6;
+
+/** An outer limbus candidate replaces the first when its step is at least this fraction of it. */
+const OUTER_LIMBUS_RELATIVE = 0.4;
+
 /** A pupil edge on a ray is the first rise of at least this fraction of the ray's strongest. */
 const PUPIL_RELATIVE = 0.4;
 
@@ -465,8 +471,9 @@ function findLimbus(
   smooth: FloatImage,
   pupil: Circle,
   cfg: SegmentationConfig,
+  maxRatio = 0.8,
 ): { iris: Circle; contrast: number } | SegmentationFailure {
-  const rMin = Math.max(pupil.r / 0.8, pupil.r + 8);
+  const rMin = Math.max(pupil.r / maxRatio, pupil.r + 8);
   const rMax = Math.min(pupil.r / 0.1, Math.max(smooth.width, smooth.height) * 0.6);
   if (rMax <= rMin + 4)
     return new SegmentationFailure("no room for an iris around the pupil", rMax, rMin + 4);
@@ -598,8 +605,20 @@ export function segmentIris(
   if (refined === undefined)
     return lastFailure ?? new SegmentationFailure("pupil edge could not be traced", 0, 1);
   const { pupil, radii } = refined;
-  const limbus = findLimbus(boxBlur(filled, 3), pupil, cfg);
+  const limbusImage = boxBlur(filled, 3);
+  let limbus = findLimbus(limbusImage, pupil, cfg);
   if (limbus instanceof SegmentationFailure) return limbus;
+  // A pupil over 60% of the iris is rare; an edge there is more often the collarette of a dark
+  // iris. Prefer a clear edge further out when there is one.
+  if (pupil.r / limbus.iris.r > LARGE_PUPIL_RATIO) {
+    const outer = findLimbus(limbusImage, pupil, cfg, LARGE_PUPIL_RATIO);
+    if (
+      !(outer instanceof SegmentationFailure) &&
+      outer.contrast >= OUTER_LIMBUS_RELATIVE * limbus.contrast
+    ) {
+      limbus = outer;
+    }
+  }
   const { iris } = limbus;
 
   // Pupil darkness and iris statistics from the lateral middle band of the annulus.
