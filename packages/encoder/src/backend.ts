@@ -2,6 +2,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import type * as tfTypes from "@tensorflow/tfjs";
 import { EncoderError } from "./errors.js";
+import { modulePath } from "./module-path.js";
 
 /** Which TensorFlow.js backend to use. `auto` tries `tensorflow` (tfjs-node), then `wasm`. */
 export type BackendPreference = "auto" | "tensorflow" | "wasm" | "cpu";
@@ -47,7 +48,7 @@ export async function loadTensorflow(preference: BackendPreference = "auto"): Pr
   }
   try {
     const wasm = await import("@tensorflow/tfjs-backend-wasm");
-    const require = createRequire(import.meta.url);
+    const require = createRequire(modulePath());
     const dir = path.dirname(require.resolve("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm"));
     wasm.setWasmPaths(`${dir}${path.sep}`);
     if (!(await tf.setBackend("wasm"))) throw new Error("tf.setBackend('wasm') returned false");
