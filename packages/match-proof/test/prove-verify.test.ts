@@ -5,7 +5,17 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DEFAULT_PROFILE, IrisCode, SNARK_FIELD_ORDER, templateCommitment } from "@zkiris/iris-code";
+import {
+  captureMessage,
+  DEFAULT_PROFILE,
+  fromJson,
+  IrisCode,
+  probeCommitment,
+  SNARK_FIELD_ORDER,
+  sameGeometry,
+  templateCommitment,
+} from "@zkiris/iris-code";
+import * as snarkjs from "snarkjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CIRCUITS_DIR } from "../../../circuits/scripts/compile.js";
 import {
@@ -15,6 +25,7 @@ import {
   type MatchProof,
   MatchProofError,
   matchArtifactsFromBytes,
+  prepareMatchWitness,
   proveMatch,
   releaseCurve,
   verifyMatch,
@@ -232,6 +243,49 @@ describe("proveMatch and verifyMatch", () => {
     );
     expect(tampered.result).toBe(false);
     console.log(`verifyProof gas: ${valid.executionGas} execution, ${valid.transactionGas} as a transaction`);
+  });
+});
+
+describe("published iris-code vectors", () => {
+  it("the committed circuit computes the vectors' Ct and capture message for the default geometry", async () => {
+    const vectors = JSON.parse(
+      readFileSync(join(CIRCUITS_DIR, "..", "packages", "iris-code", "vectors", "commitment.json"), "utf8"),
+    ) as {
+      cases: {
+        code: unknown;
+        salt: string;
+        templateCommitment: string;
+        challenge: string;
+        captureMessage: string;
+      }[];
+    };
+    const cases = vectors.cases.filter((c) =>
+      sameGeometry(fromJson(c.code).geometry, artifacts.profile.geometry),
+    );
+    expect(cases.length).toBeGreaterThan(0);
+    for (const c of cases) {
+      const code = fromJson(c.code);
+      const challenge = BigInt(c.challenge);
+      expect(captureMessage(probeCommitment(code), challenge)).toBe(BigInt(c.captureMessage));
+      const device = makeDevice();
+      const prepared = prepareMatchWitness(
+        {
+          template: code,
+          salt: BigInt(c.salt),
+          probe: code,
+          signature: device.sign(BigInt(c.captureMessage)),
+          devicePublicKey: device.publicKey,
+          deviceProof: device.proof,
+          challenge,
+        },
+        artifacts.profile,
+      );
+      expect(prepared.inputs.templateCommitment).toBe(c.templateCommitment);
+      // The circuit itself recomputes Ct and M from the bits: the witness exists only if they agree.
+      const out: { type: "mem"; data?: Uint8Array } = { type: "mem" };
+      await snarkjs.wtns.calculate(prepared.inputs, artifacts.wasm!, out);
+      expect(out.data!.length).toBeGreaterThan(0);
+    }
   });
 });
 
