@@ -1,13 +1,18 @@
 // Witness-level soundness of the match circuit, on a small profile compiled once per run
 // (4 x 16 x 2 bits, shifts -2..2): every honest case passes and every way to cheat fails at the
 // constraint meant to stop it (checked by the template and source line circom reports).
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DeviceKey, DeviceRegistryTree, signCapture } from "@zkiris/device";
-import { bitCount, IrisCode, rowBitCount, SNARK_FIELD_ORDER } from "@zkiris/iris-code";
+import { bitCount, hashFieldElements, IrisCode, rowBitCount, SNARK_FIELD_ORDER } from "@zkiris/iris-code";
 import * as snarkjs from "snarkjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { CIRCUITS_DIR, compileMatchCircuit, TEST_PROFILE } from "../../../circuits/scripts/compile.js";
+import {
+  CIRCUITS_DIR,
+  compileMatchCircuit,
+  runCircom,
+  TEST_PROFILE,
+} from "../../../circuits/scripts/compile.js";
 import { type MatchCircuitInputs, matchCircuitInputsAtShift, prepareMatchWitness } from "../src/index.js";
 import {
   codePair,
@@ -15,6 +20,7 @@ import {
   makeDevice,
   packRawRows,
   rawTemplateCommitment,
+  rng,
   signProbe,
 } from "./fixtures.js";
 
@@ -418,5 +424,59 @@ describe("match circuit, cheating provers", () => {
   it("uses N = rows x cols x bitsPerCell bits", () => {
     expect(N).toBe(128);
     expect((inputsAt(template, probe, 0).templateBits as string[]).length).toBe(N);
+  });
+});
+
+describe("HashFieldElements in circom", () => {
+  const sizes = [1, 16, 17, 40, 256];
+  let hashWasm: Uint8Array;
+
+  beforeAll(() => {
+    const dir = join(CIRCUITS_DIR, "build", "hash_field_elements_test");
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, "hash_field_elements_test.circom");
+    const checks = sizes.map(
+      (n, i) =>
+        `    component h${i} = HashFieldElements(${n});\n    h${i}.in <== in${i};\n    h${i}.out === expected[${i}];`,
+    );
+    writeFileSync(
+      file,
+      [
+        "pragma circom 2.1.6;",
+        'include "lib/iris_match.circom";',
+        "template HashChecks() {",
+        ...sizes.map((n, i) => `    signal input in${i}[${n}];`),
+        `    signal input expected[${sizes.length}];`,
+        ...checks,
+        "}",
+        "component main = HashChecks();",
+        "",
+      ].join("\n"),
+    );
+    runCircom(file, dir);
+    hashWasm = new Uint8Array(
+      readFileSync(join(dir, "hash_field_elements_test_js", "hash_field_elements_test.wasm")),
+    );
+  }, 240_000);
+
+  it("equals iris-code hashFieldElements for 1, 16, 17, 40 and 256 elements (one and two Poseidon levels)", async () => {
+    const random = rng(21);
+    const lists = sizes.map((n) =>
+      Array.from({ length: n }, () => BigInt(Math.floor(random() * 2 ** 52)) << 190n),
+    );
+    const inputs: Record<string, string[]> = { expected: lists.map((l) => hashFieldElements(l).toString()) };
+    lists.forEach((l, i) => {
+      inputs[`in${i}`] = l.map(String);
+    });
+    const out: { type: "mem"; data?: Uint8Array } = { type: "mem" };
+    await snarkjs.wtns.calculate(inputs, hashWasm, out);
+    expect(out.data!.length).toBeGreaterThan(0);
+    for (let i = 0; i < sizes.length; i++) {
+      const wrong = [...inputs.expected!];
+      wrong[i] = (BigInt(wrong[i]!) + 1n).toString();
+      await expect(
+        snarkjs.wtns.calculate({ ...inputs, expected: wrong }, hashWasm, { type: "mem" }),
+      ).rejects.toThrow(/Assert Failed\. Error in template HashChecks_\d+/);
+    }
   });
 });
