@@ -25,6 +25,7 @@ import {
   type MatchProof,
   MatchProofError,
   matchArtifactsFromBytes,
+  matchCircuitInputsAtShift,
   prepareMatchWitness,
   proveMatch,
   releaseCurve,
@@ -286,6 +287,35 @@ describe("published iris-code vectors", () => {
       await snarkjs.wtns.calculate(prepared.inputs, artifacts.wasm!, out);
       expect(out.data!.length).toBeGreaterThan(0);
     }
+  });
+});
+
+describe("committed circuit at the edges of the shift range", () => {
+  async function witnessAt(shift: number, captured: number): Promise<void> {
+    const { template, probe } = codePair(artifacts.profile, {
+      shift: captured,
+      usable: 1500,
+      differing: 300,
+      seed: 40 + captured,
+    });
+    const inputs = matchCircuitInputsAtShift(honestInput(template, probe), artifacts.profile, shift);
+    await snarkjs.wtns.calculate(inputs, artifacts.wasm!, { type: "mem" });
+  }
+
+  it("accepts the maximal shifts +K and -K of the default profile", async () => {
+    const K = artifacts.profile.maxShift;
+    await witnessAt(K, K);
+    await witnessAt(-K, -K);
+  });
+
+  it("rejects |s| = K + 1 of the default profile even with correctly rotated rows", async () => {
+    const K = artifacts.profile.maxShift;
+    await expect(witnessAt(K + 1, K + 1)).rejects.toThrow(
+      /Assert Failed\. Error in template ShiftSelector_\d+/,
+    );
+    await expect(witnessAt(-(K + 1), -(K + 1))).rejects.toThrow(
+      /Assert Failed\. Error in template ShiftSelector_\d+/,
+    );
   });
 });
 
