@@ -14,7 +14,9 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
 const invokedDirectly = process.argv[1] !== undefined && /[\\/]main\.(ts|js|cjs)$/.test(process.argv[1]);
 if (invokedDirectly) {
   main().catch((error: unknown) => {
-    process.stderr.write(`zkiris: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `zkiris: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exitCode = 70;
   });
 }
