@@ -7,6 +7,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import {
   type ImageInput,
   IrisEncoder,
@@ -18,7 +19,10 @@ import { renderCapture } from "@zkiris/mock-capture";
 
 const args = process.argv.slice(2);
 const count = Number(args[args.indexOf("--images") + 1] ?? 100) || 100;
-const real = path.resolve("../shared/datasets/casia-iris-interval-sample");
+const real = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  "../../../shared/datasets/casia-iris-interval-sample",
+);
 const inputs: ImageInput[] = [];
 let source: string;
 if (existsSync(real)) {

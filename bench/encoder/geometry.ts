@@ -7,6 +7,7 @@
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import {
   buildGaborModel,
   cellMask,
@@ -39,7 +40,10 @@ const flag = (name: string): string | undefined => {
 const dir =
   args[0] && !args[0].startsWith("--")
     ? args[0]
-    : path.resolve("../shared/datasets/casia-iris-interval-sample");
+    : path.resolve(
+        path.dirname(fileURLToPath(import.meta.url)),
+        "../../../shared/datasets/casia-iris-interval-sample",
+      );
 if (!existsSync(dir)) {
   console.log(`dataset ${dir} not found; nothing to measure`);
   process.exit(0);

@@ -5,9 +5,15 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { prepareIris, QualityGateError, type QualityLimits, resolvePipelineConfig } from "@zkiris/encoder";
 
-const dir = process.argv[2] ?? path.resolve("../shared/datasets/casia-iris-interval-sample");
+const dir =
+  process.argv[2] ??
+  path.resolve(
+    path.dirname(fileURLToPath(import.meta.url)),
+    "../../../shared/datasets/casia-iris-interval-sample",
+  );
 if (!existsSync(dir)) {
   console.log(`dataset ${dir} not found; nothing to measure`);
   process.exit(0);
