@@ -10,7 +10,7 @@
  *  5. a live, device-signed capture is proved to match a committed template in zero knowledge
  *     (Groth16, the committed development artifacts) and verified.
  *
- * Options: --people N (default 6), --db FILE (default a fresh file under the OS temp directory).
+ * Options: --people N (default 12), --db FILE (default a fresh file under the OS temp directory).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -43,7 +43,7 @@ const argValue = (name: string): string | undefined => {
   const i = process.argv.indexOf(name);
   return i > 0 ? process.argv[i + 1] : undefined;
 };
-const people = Number(argValue("--people") ?? 6);
+const people = Number(argValue("--people") ?? 12);
 if (!Number.isInteger(people) || people < 2 || people > 64) {
   console.error("--people must be an integer between 2 and 64");
   process.exit(2);
