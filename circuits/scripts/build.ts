@@ -4,7 +4,7 @@
  *   one contribution -> beacon -> verification key -> Solidity verifier -> manifest with SHA-256.
  *
  *   npx tsx --conditions=zkiris-source circuits/scripts/build.ts \
- *     [--profile default|test] [--name iris_match] [--ptau /root/ptau/pot16_final.ptau] [--no-components]
+ *     [--profile default|test] [--name iris_match] [--ptau circuits/ptau/pot16_final.ptau] [--no-components]
  *
  * Writes circuits/src/main/<name>.circom, circuits/build/<name>/ (intermediate) and
  * circuits/artifacts/<name>/ (committed: wasm, zkey, verification_key.json, Verifier.sol, manifest.json).
@@ -117,7 +117,7 @@ async function main(): Promise<void> {
   const profileName = arg("profile", "default");
   const profile = profileName === "test" ? TEST_PROFILE : DEFAULT_PROFILE;
   const name = arg("name", profileName === "test" ? "iris_match_test" : "iris_match");
-  const ptau = arg("ptau", "/root/ptau/pot16_final.ptau");
+  const ptau = arg("ptau", join(CIRCUITS_DIR, "ptau", "pot16_final.ptau"));
   const power = Number(/pot(\d+)/.exec(basename(ptau))?.[1] ?? "0");
   log(`profile ${profile.name}, circuit ${name}, ptau ${ptau}`);
 
