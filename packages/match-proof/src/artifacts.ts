@@ -176,8 +176,10 @@ export async function loadMatchArtifacts(
   directory: string,
   options: { verifyOnly?: boolean } = {},
 ): Promise<MatchArtifacts> {
-  const { readFile } = await import("node:fs/promises");
-  const { join } = await import("node:path");
+  // Computed specifiers: browser bundles of this package must not try to include Node's fs.
+  const nodeModule = (name: string) => `node:${name}`;
+  const { readFile } = (await import(nodeModule("fs/promises"))) as typeof import("node:fs/promises");
+  const { join } = (await import(nodeModule("path"))) as typeof import("node:path");
   const read = async (name: string, field: string): Promise<Uint8Array> => {
     try {
       return new Uint8Array(await readFile(join(directory, name)));
