@@ -19,13 +19,14 @@ import { Group } from "@semaphore-protocol/group";
 import { Identity } from "@semaphore-protocol/identity";
 import { generateProof } from "@semaphore-protocol/proof";
 import {
+  DeviceError,
   DeviceKey,
   DeviceRegistryTree,
   parseCapturePacket,
   signCapture,
   verifyCapture,
 } from "@zkiris/device";
-import { IrisEncoder } from "@zkiris/encoder";
+import { IrisEncoder, QualityGateError } from "@zkiris/encoder";
 import {
   DEFAULT_PROFILE,
   formatGeometry,
@@ -34,7 +35,13 @@ import {
   randomSalt,
   templateCommitment,
 } from "@zkiris/iris-code";
-import { loadMatchArtifacts, proveMatch, releaseCurve, verifyMatch } from "@zkiris/match-proof";
+import {
+  loadMatchArtifacts,
+  MatchProofError,
+  proveMatch,
+  releaseCurve,
+  verifyMatch,
+} from "@zkiris/match-proof";
 import { renderCapture } from "@zkiris/mock-capture";
 import { Registry, RegistryError, recount, releaseProverThreads, semaphoreArtifacts } from "@zkiris/registry";
 import { defaultArtifactsDir } from "./artifacts-dir.js";
@@ -94,20 +101,33 @@ async function main() {
   await registry.createGroup({ id: "citizens", kind: "plain" });
   step(`mock capture device ${String(device.deviceId).slice(0, 12)}… registered; group 'citizens' created`);
 
+  let qualityRetakes = 0;
   /** The device captures an eye, encodes it and signs it with the verifier's challenge. */
   const capture = async (subjectSeed: string, captureSeed: string, challenge: bigint) => {
-    const image = renderCapture(subjectSeed, captureSeed);
-    const { code, quality } = await encoder.encode({
-      width: image.width,
-      height: image.height,
-      data: image.pixels,
-    });
-    const packet = signCapture(device, code, challenge, {
-      usableFraction: quality.usableFraction,
-      sharpness: quality.sharpness,
-      pupilIrisRatio: quality.pupilIrisRatio,
-    });
-    return { code, packet };
+    // Like a real camera, the device takes another frame when the encoder refuses one on quality.
+    let refusals = 0;
+    for (;;) {
+      const image = renderCapture(subjectSeed, refusals === 0 ? captureSeed : `${captureSeed}#${refusals}`);
+      try {
+        const { code, quality } = await encoder.encode({
+          width: image.width,
+          height: image.height,
+          data: image.pixels,
+        });
+        const packet = signCapture(device, code, challenge, {
+          usableFraction: quality.usableFraction,
+          sharpness: quality.sharpness,
+          pupilIrisRatio: quality.pupilIrisRatio,
+        });
+        return { code, packet };
+      } catch (error) {
+        if (!(error instanceof QualityGateError) || ++refusals > 3) throw error;
+        qualityRetakes++;
+        console.log(
+          `\n[${elapsed()}]   frame refused (${error.gate}: ${error.message}); the device captures again`,
+        );
+      }
+    }
   };
 
   // Enrolment.
@@ -168,7 +188,7 @@ async function main() {
   const artifacts = await semaphoreArtifacts(group.depth);
   const votes: unknown[] = [];
   for (const [i, person] of enrolled.entries()) {
-    const option = (i * 7 + 1) % poll.options.length;
+    const option = [1, 0, 2, 1, 1, 0, 2, 1, 0, 1, 2, 1][i % 12]! % poll.options.length;
     const proof = await generateProof(person.identity, group, option, poll.scope, group.depth, artifacts);
     await registry.vote(poll.id, proof);
     votes.push(proof);
@@ -233,6 +253,47 @@ async function main() {
     `match proof (${matchArtifacts.manifest.label}): proved in ${(proveMs / 1000).toFixed(2)} s, verified in ${verifyMs.toFixed(0)} ms -> ${valid ? "VALID" : "INVALID"}`,
   );
   if (!valid) throw new Error("the match proof did not verify");
+
+  // The same signed capture replayed to another verifier (another challenge) is refused, and another
+  // person's fresh capture cannot be proved to match this template.
+  let replay = "NOT REFUSED";
+  try {
+    verifyCapture(parseCapturePacket(JSON.stringify(live.packet)), {
+      expectedChallenge: randomSalt(),
+      registry: trustedDevices,
+    });
+  } catch (error) {
+    if (!(error instanceof DeviceError)) throw error;
+    replay = error.code;
+  }
+  step(`replayed capture under another verifier's challenge refused -> ${replay}`);
+  const impostorChallenge = randomSalt();
+  const impostor = await capture(enrolled[2]!.subjectSeed, "live-check", impostorChallenge);
+  const impostorCapture = verifyCapture(impostor.packet, {
+    expectedChallenge: impostorChallenge,
+    registry: trustedDevices,
+  });
+  let impostorRefusal = "NOT REFUSED";
+  try {
+    await proveMatch(
+      {
+        template: prover.template,
+        salt: prover.salt,
+        probe: impostorCapture.probe,
+        signature: impostorCapture.signature,
+        devicePublicKey: impostorCapture.publicKey,
+        deviceProof: trustedDevices.proof(impostorCapture.deviceId),
+        challenge: impostorChallenge,
+      },
+      { artifacts: matchArtifacts },
+    );
+  } catch (error) {
+    if (!(error instanceof MatchProofError)) throw error;
+    impostorRefusal = `${error.code}: ${error.message}`;
+  }
+  step(`${enrolled[2]!.name}'s capture against ${prover.name}'s template -> ${impostorRefusal}`);
+  if (replay === "NOT REFUSED" || impostorRefusal === "NOT REFUSED")
+    throw new Error("a forged match was accepted");
   await matchArtifacts.close();
   await releaseCurve();
 
@@ -252,6 +313,8 @@ async function main() {
   console.log(
     `  live match proof       ${valid ? "valid" : "invalid"} (prove ${(proveMs / 1000).toFixed(2)} s, verify ${verifyMs.toFixed(0)} ms)`,
   );
+  console.log(`  frames retaken         ${qualityRetakes} (refused by a quality gate)`);
+  console.log(`  replay / impostor      refused (${replay}) / refused (${impostorRefusal.split(":")[0]})`);
   console.log(`  total time             ${elapsed().trim()}`);
 }
 
@@ -263,5 +326,6 @@ main()
     console.error(
       `\ndemo failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
     );
-    process.exitCode = 1;
+    // Worker threads (snarkjs curves, search and verifier pools) may still be alive after a failure.
+    process.exit(1);
   });
