@@ -29,6 +29,7 @@ import {
   prepareProbeWords,
   scanJs,
   UniquenessIndex,
+  type WasmKernel,
 } from "@zkiris/uniqueness";
 
 const args = process.argv.slice(2);
@@ -143,19 +144,6 @@ function measure(runs: number, fn: () => void): { ms: number; cpuMs: number } {
   return { ms: median(times), cpuMs: (cpuMs() - c0) / runs };
 }
 
-interface Kernel {
-  scan(
-    probePtr: number,
-    nShifts: number,
-    codesPtr: number,
-    count: number,
-    minU: number,
-    thr: number,
-    outPtr: number,
-  ): number;
-  readSweep(ptr: number, bytes: number): number;
-}
-
 /** Section 1: both kernels and the bandwidth probes on one core, over one arena. */
 function kernelSection(profile: IrisProfile, n: number): void {
   const layout = codeLayout(profile.geometry);
@@ -172,7 +160,7 @@ function kernelSection(profile: IrisProfile, n: number): void {
     {
       env: { memory },
     },
-  ).exports as unknown as Kernel;
+  ).exports as unknown as WasmKernel;
   const words = new Uint32Array(memory.buffer);
   for (let i = 0; i < n; i++) {
     words.set(codeWords(layout, make()), codesPtr / 4 + i * layout.codeWords32);

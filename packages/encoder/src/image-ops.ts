@@ -68,35 +68,8 @@ export function rankFilter(img: FloatImage, r: number, max: boolean): FloatImage
     }
   };
   pass(data, tmp, w, h, w, 1);
-  const colPass = () => {
-    for (let x = 0; x < w; x++) {
-      const total = h + 2 * r;
-      line.fill(fill, 0, total);
-      for (let i = 0; i < h; i++) line[i + r] = tmp[i * w + x]!;
-      for (let i = 0; i < total; i++) {
-        const v = line[i]!;
-        if (i % k === 0) pre[i] = v;
-        else {
-          const p = pre[i - 1]!;
-          pre[i] = max ? Math.max(v, p) : Math.min(v, p);
-        }
-      }
-      for (let i = total - 1; i >= 0; i--) {
-        const v = line[i]!;
-        if (i === total - 1 || (i + 1) % k === 0) suf[i] = v;
-        else {
-          const q = suf[i + 1]!;
-          suf[i] = max ? Math.max(v, q) : Math.min(v, q);
-        }
-      }
-      for (let i = 0; i < h; i++) {
-        const a = suf[i]!;
-        const b = pre[i + 2 * r]!;
-        out[i * w + x] = max ? Math.max(a, b) : Math.min(a, b);
-      }
-    }
-  };
-  colPass();
+  // Columns: a line is a column (elements `w` apart), consecutive lines are 1 apart.
+  pass(tmp, out, h, w, 1, w);
   return { width: w, height: h, data: out };
 }
 

@@ -19,4 +19,4 @@ export {
   type SearchResult,
 } from "./search-types.js";
 export { UniquenessIndex, type UniquenessIndexOptions } from "./uniqueness-index.js";
-export { defaultUnroll, emitKernelModule, MAX_KERNEL_WORDS } from "./wasm-kernel.js";
+export { defaultUnroll, emitKernelModule, MAX_KERNEL_WORDS, type WasmKernel } from "./wasm-kernel.js";

@@ -13,7 +13,7 @@ import {
   type SearchOptions,
   type SearchResult,
 } from "./search-types.js";
-import { emitKernelModule } from "./wasm-kernel.js";
+import { emitKernelModule, type WasmKernel } from "./wasm-kernel.js";
 import { WORKER_SOURCE } from "./worker-source.js";
 
 /** Options of {@link UniquenessIndex.create}. */
@@ -44,18 +44,6 @@ interface Pending {
 interface Lane {
   worker: Worker;
   pending: Map<number, Pending>;
-}
-
-interface Kernel {
-  scan(
-    probePtr: number,
-    nShifts: number,
-    codesPtr: number,
-    count: number,
-    minU: number,
-    thr: number,
-    outPtr: number,
-  ): number;
 }
 
 function alignUp(n: number, a: number): number {
@@ -99,7 +87,7 @@ export class UniquenessIndex {
   readonly #memory: WebAssembly.Memory;
   #words: Uint32Array;
   readonly #lanes: Lane[];
-  readonly #inlineKernel: Kernel | undefined;
+  readonly #inlineKernel: WasmKernel | undefined;
   readonly #probeBytes: number;
   readonly #arenaBase: number;
   readonly #maxPages: number;
@@ -118,7 +106,7 @@ export class UniquenessIndex {
     layout: CodeLayout,
     memory: WebAssembly.Memory,
     lanes: Lane[],
-    inlineKernel: Kernel | undefined,
+    inlineKernel: WasmKernel | undefined,
     probeBytes: number,
     arenaBase: number,
     capacity: number,
@@ -184,10 +172,10 @@ export class UniquenessIndex {
     const pages = Math.ceil((arenaBase + capacity * layout.codeBytes) / PAGE);
     const memory = new WebAssembly.Memory({ initial: pages, maximum: maxPages, shared: true });
     const module = new WebAssembly.Module(emitKernelModule(layout.halfWords, pages, maxPages));
-    let inlineKernel: Kernel | undefined;
+    let inlineKernel: WasmKernel | undefined;
     const lanes: Lane[] = [];
     if (workers === 0) {
-      inlineKernel = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as Kernel;
+      inlineKernel = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as WasmKernel;
     } else {
       try {
         for (let i = 0; i < workers; i++) {

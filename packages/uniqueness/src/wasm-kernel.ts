@@ -99,6 +99,20 @@ export function defaultUnroll(halfWords: number): number {
   return 1;
 }
 
+/** The exports of an instantiated kernel module (see the module comment for their contracts). */
+export interface WasmKernel {
+  scan(
+    probePtr: number,
+    nShifts: number,
+    codesPtr: number,
+    count: number,
+    minUsable: number,
+    thresholdPer10k: number,
+    outPtr: number,
+  ): number;
+  readSweep(ptr: number, bytes: number): number;
+}
+
 /** Largest number of 64-bit words per code half the emitter accepts (memarg offsets stay small). */
 export const MAX_KERNEL_WORDS = 1 << 16;
 

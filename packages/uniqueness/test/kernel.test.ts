@@ -9,30 +9,18 @@ import {
   prepareProbeWords,
   scanJs,
   UniquenessError,
+  type WasmKernel,
 } from "../src/index.js";
 import { allMasked, plantedCode, randomCode, rng } from "./helpers.js";
-
-interface Kernel {
-  scan(
-    probePtr: number,
-    nShifts: number,
-    codesPtr: number,
-    count: number,
-    minU: number,
-    thr: number,
-    outPtr: number,
-  ): number;
-  readSweep(ptr: number, bytes: number): number;
-}
 
 function instantiate(
   halfWords: number,
   pages: number,
   unroll?: number,
-): { kernel: Kernel; memory: WebAssembly.Memory } {
+): { kernel: WasmKernel; memory: WebAssembly.Memory } {
   const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
   const module = new WebAssembly.Module(emitKernelModule(halfWords, pages, pages, unroll));
-  const kernel = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as Kernel;
+  const kernel = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as WasmKernel;
   return { kernel, memory };
 }
 
