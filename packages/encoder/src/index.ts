@@ -23,6 +23,7 @@ export {
   type ImageInput,
   type RawGreyFrame,
 } from "./decode.js";
+export { DEGRADATIONS, type Degradation, degradeImage } from "./degrade.js";
 export { defaultModelDir, type EncodeResult, IrisEncoder, type IrisEncoderOptions } from "./encoder.js";
 export {
   EncoderError,
@@ -45,6 +46,7 @@ export {
   saveEncoderModel,
 } from "./model.js";
 export { type NormalisationConfig, type NormalisedIris, normaliseIris } from "./normalise.js";
+export { contactSheet, encodeRgbaPng, type RgbaImage, renderSegmentationOverlay } from "./overlay.js";
 export {
   DEFAULT_PIPELINE_CONFIG,
   type PipelineConfig,

@@ -3,7 +3,7 @@ import { type Segmentation, SegmentationFailure } from "./segmentation.js";
 
 /** Limits of the quality gates. Each refusal names its gate, the measured value and the limit. */
 export interface QualityLimits {
-  /** Smallest iris radius in pixels (IRIS_TOO_SMALL). Default 40. */
+  /** Smallest iris radius in pixels (IRIS_TOO_SMALL). Default 34. */
   minIrisRadius: number;
   /** Smallest pupil/iris radius ratio (PUPIL_IRIS_RATIO). Default 0.15. */
   minPupilIrisRatio: number;
@@ -19,17 +19,17 @@ export interface QualityLimits {
   maxPupilElongation: number;
   /** Largest fraction of the iris disc outside the frame (IRIS_OUT_OF_FRAME). Default 0.25. */
   maxOutOfFrame: number;
-  /** Smallest fraction of pupil rays agreeing with the fitted boundary (SEGMENTATION_FAILED). Default 0.6. */
+  /** Smallest fraction of pupil rays agreeing with the fitted boundary (SEGMENTATION_FAILED). Default 0.45. */
   minPupilEdgeSupport: number;
   /** Smallest grey-level step across the limbus (SEGMENTATION_FAILED). Default 4. */
   minLimbusContrast: number;
-  /** Smallest grey-level difference between iris and pupil (CONTRAST). Default 25. */
+  /** Smallest grey-level difference between iris and pupil (CONTRAST). Default 12. */
   minPupilIrisContrast: number;
 }
 
 /** Default quality limits (see the package README for how they were set). */
 export const DEFAULT_QUALITY_LIMITS: Readonly<QualityLimits> = Object.freeze({
-  minIrisRadius: 40,
+  minIrisRadius: 34,
   minPupilIrisRatio: 0.15,
   maxPupilIrisRatio: 0.75,
   minUsableFraction: 0.35,
@@ -37,9 +37,9 @@ export const DEFAULT_QUALITY_LIMITS: Readonly<QualityLimits> = Object.freeze({
   maxCentreOffset: 0.2,
   maxPupilElongation: 1.6,
   maxOutOfFrame: 0.25,
-  minPupilEdgeSupport: 0.6,
+  minPupilEdgeSupport: 0.45,
   minLimbusContrast: 4,
-  minPupilIrisContrast: 25,
+  minPupilIrisContrast: 12,
 });
 
 /** The measured quality of an accepted image (all gates passed). */

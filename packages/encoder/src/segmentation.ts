@@ -106,10 +106,28 @@ interface Component {
   touchesBorder: boolean;
 }
 
+/** Grey level below which `fraction` of the pixels lie. */
+function greyPercentile(img: FloatImage, fraction: number): number {
+  const hist = new Uint32Array(256);
+  for (const v of img.data) hist[Math.max(0, Math.min(255, Math.round(v)))]!++;
+  const target = fraction * img.data.length;
+  let acc = 0;
+  for (let v = 0; v < 256; v++) {
+    acc += hist[v]!;
+    if (acc >= target) return v;
+  }
+  return 255;
+}
+
+/** 99th-percentile grey level of a well-exposed eye image; dimmer images scale the reflection limits. */
+const FULL_EXPOSURE = 220;
+
 /**
  * Removes small bright specular spots (the LED ring in the pupil, glints on the cornea): a grey
- * opening with radius `r` estimates the image without them, and pixels well above it are
- * replaced by it. Returns the filled image and the mask of replaced pixels.
+ * opening with radius `r` estimates the image without them, and pixels more than `excess` above
+ * it and brighter than `minBrightness` are replaced by it. Both limits are for a well-exposed
+ * image and scale down with the exposure (its 99th-percentile grey level under 220): a dim image
+ * has dim reflections. Returns the filled image and the mask of replaced pixels.
  */
 export function fillSpecularities(
   img: FloatImage,
@@ -119,10 +137,13 @@ export function fillSpecularities(
 ): { filled: FloatImage; specular: Uint8Array; opened: FloatImage } {
   const opened = rankFilter(rankFilter(img, r, false), r, true);
   const n = img.width * img.height;
+  const exposure = Math.min(1, greyPercentile(img, 0.99) / FULL_EXPOSURE);
+  const minStep = Math.max(10, excess * exposure);
+  const minLevel = minBrightness * exposure;
   const raw = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     const v = img.data[i]!;
-    raw[i] = v - opened.data[i]! > excess && v > minBrightness ? 1 : 0;
+    raw[i] = v - opened.data[i]! > minStep && v > minLevel ? 1 : 0;
   }
   // Grow by one pixel: the halo of a spot is also brighter than the surface under it.
   const specular = new Uint8Array(n);
@@ -262,6 +283,123 @@ function coarsePupils(dark: FloatImage): (Circle & { elongation: number })[] {
   return kept;
 }
 
+/** Squared Euclidean distance transform of one line (Felzenszwalb and Huttenlocher). */
+function edt1d(f: Float64Array, n: number, d: Float64Array, v: Int32Array, z: Float64Array): void {
+  let k = 0;
+  v[0] = 0;
+  z[0] = Number.NEGATIVE_INFINITY;
+  z[1] = Number.POSITIVE_INFINITY;
+  for (let q = 1; q < n; q++) {
+    let s = (f[q]! + q * q - (f[v[k]!]! + v[k]! * v[k]!)) / (2 * q - 2 * v[k]!);
+    while (s <= z[k]!) {
+      k--;
+      s = (f[q]! + q * q - (f[v[k]!]! + v[k]! * v[k]!)) / (2 * q - 2 * v[k]!);
+    }
+    k++;
+    v[k] = q;
+    z[k] = s;
+    z[k + 1] = Number.POSITIVE_INFINITY;
+  }
+  k = 0;
+  for (let q = 0; q < n; q++) {
+    while (z[k + 1]! < q) k++;
+    d[q] = (q - v[k]!) ** 2 + f[v[k]!]!;
+  }
+}
+
+/**
+ * Squared distance from every pixel inside `inside` to the nearest pixel outside it (the frame
+ * border counts as outside), exact Euclidean.
+ */
+export function squaredDistanceTransform(inside: Uint8Array, w: number, h: number): Float64Array {
+  const INF = 1e12;
+  const out = new Float64Array(w * h);
+  const n = Math.max(w, h) + 2;
+  const f = new Float64Array(n);
+  const d = new Float64Array(n);
+  const v = new Int32Array(n);
+  const z = new Float64Array(n + 1);
+  // Columns, padded by an outside pixel at both ends.
+  for (let x = 0; x < w; x++) {
+    f[0] = 0;
+    for (let y = 0; y < h; y++) f[y + 1] = inside[y * w + x] ? INF : 0;
+    f[h + 1] = 0;
+    edt1d(f, h + 2, d, v, z);
+    for (let y = 0; y < h; y++) out[y * w + x] = d[y + 1]!;
+  }
+  for (let y = 0; y < h; y++) {
+    f[0] = 0;
+    for (let x = 0; x < w; x++) f[x + 1] = out[y * w + x]!;
+    f[w + 1] = 0;
+    edt1d(f, w + 2, d, v, z);
+    for (let x = 0; x < w; x++) out[y * w + x] = d[x + 1]!;
+  }
+  return out;
+}
+
+/**
+ * Pupil candidates as the largest discs inscribed in the dark region at a sweep of grey-level
+ * thresholds (peaks of the distance transform of the half-resolution image below the threshold).
+ * A pupil that touches eyelashes or the lid joins them in one dark region, but the largest disc
+ * inside that region is still the pupil's; lashes are thin and give small discs.
+ */
+function inscribedDiscPupils(dark: FloatImage, maxCandidates = 6): (Circle & { elongation: number })[] {
+  const small = boxBlur(downsample2(dark), 1);
+  const { width: w, height: h, data } = small;
+  const n = w * h;
+  let lo = 255;
+  for (let i = 0; i < n; i++) if (data[i]! < lo) lo = data[i]!;
+  const inside = new Uint8Array(n);
+  const found: { r: number; cx: number; cy: number }[] = [];
+  const minR = Math.max(1.5, 0.01 * Math.min(w, h));
+  for (let t = lo + 8; t <= lo + 120; t += 14) {
+    let count = 0;
+    for (let i = 0; i < n; i++) {
+      inside[i] = data[i]! < t ? 1 : 0;
+      count += inside[i]!;
+    }
+    // Past the point where most of the frame is "dark" the threshold no longer separates anything.
+    if (count > 0.4 * n) break;
+    const dt = squaredDistanceTransform(inside, w, h);
+    // The two largest separated discs at this threshold.
+    for (let pick = 0; pick < 2; pick++) {
+      let best = -1;
+      let bestD = minR * minR;
+      for (let i = 0; i < n; i++) {
+        if (dt[i]! <= bestD) continue;
+        const x = i % w;
+        const y = (i - x) / w;
+        if (found.some((f) => f.r > 0 && Math.hypot(f.cx - x, f.cy - y) < f.r && pick > 0)) continue;
+        bestD = dt[i]!;
+        best = i;
+      }
+      if (best < 0) break;
+      const x = best % w;
+      const y = (best - x) / w;
+      const r = Math.sqrt(bestD);
+      found.push({ r, cx: x, cy: y });
+      // Suppress this disc for the second pick.
+      for (let yy = Math.max(0, Math.floor(y - 2 * r)); yy <= Math.min(h - 1, y + 2 * r); yy++)
+        for (let xx = Math.max(0, Math.floor(x - 2 * r)); xx <= Math.min(w - 1, x + 2 * r); xx++)
+          if ((xx - x) ** 2 + (yy - y) ** 2 <= 4 * r * r) dt[yy * w + xx] = 0;
+    }
+  }
+  found.sort((a, b) => b.r - a.r);
+  const out: (Circle & { elongation: number })[] = [];
+  for (const f of found) {
+    const c = { cx: f.cx * 2 + 1, cy: f.cy * 2 + 1, r: f.r * 2 + 1, elongation: 1 };
+    if (
+      out.some(
+        (o) => Math.hypot(o.cx - c.cx, o.cy - c.cy) < 0.3 * o.r && o.r / c.r < 1.25 && c.r / o.r < 1.25,
+      )
+    )
+      continue;
+    out.push(c);
+    if (out.length >= maxCandidates) break;
+  }
+  return out;
+}
+
 function smoothCircular(values: Float32Array, radius: number): Float32Array {
   const n = values.length;
   const out = new Float32Array(n);
@@ -313,28 +451,75 @@ function firstRise(
   for (let i = 0; i < n; i++) {
     const d = buf[i]!;
     if (d >= PUPIL_RELATIVE * dmax && (i === 0 || d >= buf[i - 1]!) && (i === n - 1 || d >= buf[i + 1]!)) {
-      return { r: rMin + 0.5 * i, d };
+      // The edge's steepness is the strongest slope within 3 px of it: pixel noise can split one
+      // edge into a small first peak and the real one.
+      let peak = d;
+      for (let j = Math.max(0, i - 6); j <= Math.min(n - 1, i + 6); j++) if (buf[j]! > peak) peak = buf[j]!;
+      return { r: rMin + 0.5 * i, d: peak };
     }
   }
   return { r: -1, d: 0 };
 }
 
+/** Pupil candidates whose traced edge agrees with the fit on at least this share of rays compete on darkness. */
+const TRACED_SUPPORT = 0.5;
+
 /** Grey levels by which a pupil candidate's interior may exceed the darkest candidate's. */
 const PUPIL_INTERIOR_MARGIN = 25;
 
-/** Mean grey level inside 0.7 of a circle's radius (polar samples). */
-function interiorMean(img: FloatImage, c: Circle): number {
+/** Mean and standard deviation of the grey level inside 0.7 of a circle's radius (polar samples). */
+function interiorStats(img: FloatImage, c: Circle): { mean: number; std: number } {
   let s = 0;
+  let s2 = 0;
   let n = 0;
   for (let i = 1; i <= 4; i++) {
     const rr = (0.7 * c.r * i) / 4;
     for (let k = 0; k < 16; k++) {
       const a = (2 * Math.PI * k) / 16;
-      s += sampleBilinear(img, c.cx + rr * Math.cos(a), c.cy + rr * Math.sin(a));
+      const v = sampleBilinear(img, c.cx + rr * Math.cos(a), c.cy + rr * Math.sin(a));
+      s += v;
+      s2 += v * v;
       n++;
     }
   }
-  return s / n;
+  const mean = s / n;
+  return { mean, std: Math.sqrt(Math.max(0, s2 / n - mean * mean)) };
+}
+
+/**
+ * Median over rays of the steepest grey-level slope per pixel within 3 px of the traced pupil
+ * boundary, measured on the image the contrast is measured on (an opened image would understate
+ * the iris level of a noisy sensor and so the slope).
+ */
+function edgeSlope(img: FloatImage, pupil: Circle, radii: Float32Array): number {
+  const slopes: number[] = [];
+  for (let k = 0; k < radii.length; k++) {
+    const a = (2 * Math.PI * k) / radii.length;
+    const ca = Math.cos(a);
+    const sa = Math.sin(a);
+    let best = 0;
+    for (let r = radii[k]! - 3; r <= radii[k]! + 3; r += 0.5) {
+      const d =
+        (sampleBilinear(img, pupil.cx + (r + 1.5) * ca, pupil.cy + (r + 1.5) * sa) -
+          sampleBilinear(img, pupil.cx + (r - 1.5) * ca, pupil.cy + (r - 1.5) * sa)) /
+        3;
+      if (d > best) best = d;
+    }
+    slopes.push(best);
+  }
+  return median(slopes);
+}
+
+/** Median grey level of the ring from 1.15 to 1.4 radii around a circle (polar samples). */
+function surroundMedian(img: FloatImage, c: Circle): number {
+  const values: number[] = [];
+  for (const f of [1.15, 1.25, 1.4]) {
+    for (let k = 0; k < 32; k++) {
+      const a = (2 * Math.PI * k) / 32;
+      values.push(sampleBilinear(img, c.cx + f * c.r * Math.cos(a), c.cy + f * c.r * Math.sin(a)));
+    }
+  }
+  return median(values);
 }
 
 /** Traces the pupil edge on rays from the coarse centre and fits a circle, rejecting outliers. */
@@ -569,16 +754,20 @@ export function segmentIris(
   const cfg = { ...DEFAULT_SEGMENTATION_CONFIG, ...config };
   const { width: w, height: h } = image;
   const src = toFloat(w, h, image.data);
-  const { filled, specular, opened } = fillSpecularities(src);
-  const candidates = coarsePupils(opened);
+  const { filled, specular } = fillSpecularities(src);
+  // The pupil is searched on the reflection-filled image, smoothed (sigma ~1.2 px) against pixel
+  // noise. Not on the grey opening used to find the reflections: its minimum filter turns a band
+  // of thin dark eyelashes into a solid dark blob that wins over the pupil.
+  const dark = boxBlur(boxBlur(filled, 1), 1);
+  const candidates = [...coarsePupils(dark), ...inscribedDiscPupils(dark)];
   if (candidates.length === 0)
     return new SegmentationFailure("no round dark pupil found at any threshold", 0, 1);
-  const smooth = boxBlur(opened, 1);
+  const smooth = boxBlur(dark, 1);
   type Refined = Exclude<ReturnType<typeof refinePupil>, SegmentationFailure>;
   let refined: Refined | undefined;
   let coarseElongation = 1;
   let lastFailure: SegmentationFailure | undefined;
-  const traced: { r: Refined; elongation: number; interior: number }[] = [];
+  const traced: { r: Refined; elongation: number; mean: number; std: number }[] = [];
   let fallbackScore = Number.NEGATIVE_INFINITY;
   for (const coarse of candidates) {
     const r = refinePupil(smooth, coarse, cfg.pupilRays);
@@ -586,8 +775,8 @@ export function segmentIris(
       lastFailure = r;
       continue;
     }
-    if (r.support >= 0.75)
-      traced.push({ r, elongation: coarse.elongation, interior: interiorMean(smooth, r.pupil) });
+    if (r.support >= TRACED_SUPPORT)
+      traced.push({ r, elongation: coarse.elongation, ...interiorStats(smooth, r.pupil) });
     else if (r.support * r.slope > fallbackScore) {
       fallbackScore = r.support * r.slope;
       refined = r;
@@ -595,12 +784,22 @@ export function segmentIris(
     }
   }
   if (traced.length > 0) {
-    // Candidates come largest round dark blob first. The largest well-traced one is the pupil,
-    // unless it is clearly brighter inside than another (then it is iris taken for a pupil).
-    const darkest = Math.min(...traced.map((t) => t.interior));
-    const chosen = traced.find((t) => t.interior <= darkest + PUPIL_INTERIOR_MARGIN)!;
-    refined = chosen.r;
-    coarseElongation = chosen.elongation;
+    // Among well-traced candidates that are about as dark inside as the darkest (a brighter one is
+    // iris taken for a pupil), the pupil is the one with the strongest step to its surround,
+    // along most of its boundary, at the largest size: lash clumps and nostril-like shadows are
+    // small, and their surround is uneven.
+    const darkest = Math.min(...traced.map((t) => t.mean));
+    let bestScore = Number.NEGATIVE_INFINITY;
+    for (const t of traced) {
+      if (t.mean > darkest + PUPIL_INTERIOR_MARGIN) continue;
+      const step = surroundMedian(smooth, t.r.pupil) - t.mean;
+      const score = t.r.support * Math.max(0, step - 2 * t.std) * t.r.pupil.r;
+      if (score > bestScore) {
+        bestScore = score;
+        refined = t.r;
+        coarseElongation = t.elongation;
+      }
+    }
   }
   if (refined === undefined)
     return lastFailure ?? new SegmentationFailure("pupil edge could not be traced", 0, 1);
@@ -720,7 +919,8 @@ export function segmentIris(
       pupilMean,
       irisMedian,
       limbusContrast: limbus.contrast,
-      sharpness: irisMedian > pupilMean ? refined.slope / (irisMedian - pupilMean) : 0,
+      sharpness:
+        irisMedian > pupilMean ? edgeSlope(boxBlur(filled, 1), pupil, radii) / (irisMedian - pupilMean) : 0,
       usableFraction: annulus ? usable / annulus : 0,
       outOfFrameFraction: annulus ? outside / annulus : 1,
       centreOffset: Math.hypot(pupil.cx - iris.cx, pupil.cy - iris.cy) / iris.r,

@@ -1,0 +1,129 @@
+/**
+ * Segmentation and quality gates over real datasets: per-set failure-to-enrol by gate and the
+ * time per image, optionally on degraded copies derived at run time, optionally with overlay
+ * contact sheets of the refused (or all) images. Run:
+ *   npx tsx --conditions=zkiris-source bench/encoder/segmentation.ts [DIR...] [--degrade all|none|<kind>]
+ *       [--overlays OUT] [--all] [--limit N]
+ * DIRs default to every set under ../shared/datasets. Overlays are written outside the repository
+ * (the datasets may not be copied into it).
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  checkQuality,
+  contactSheet,
+  DEGRADATIONS,
+  type Degradation,
+  decodeImage,
+  degradeImage,
+  encodeRgbaPng,
+  QualityGateError,
+  type RgbaImage,
+  renderSegmentationOverlay,
+  resolvePipelineConfig,
+  segmentIris,
+} from "@zkiris/encoder";
+
+const args = process.argv.slice(2);
+const flag = (name: string): string | undefined => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const valued = new Set(["--degrade", "--overlays", "--limit"]);
+const dirs: string[] = [];
+for (let i = 0; i < args.length; i++) {
+  if (valued.has(args[i]!)) i++;
+  else if (!args[i]!.startsWith("--")) dirs.push(args[i]!);
+}
+if (dirs.length === 0) {
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../shared/datasets");
+  if (existsSync(root))
+    for (const d of readdirSync(root, { withFileTypes: true }))
+      if (d.isDirectory()) dirs.push(path.join(root, d.name));
+}
+if (dirs.length === 0) {
+  console.log("no dataset found; nothing to measure");
+  process.exit(0);
+}
+const degradeArg = flag("--degrade") ?? "none";
+const kinds: (Degradation | "none")[] =
+  degradeArg === "all" ? ["none", ...DEGRADATIONS] : (degradeArg.split(",") as (Degradation | "none")[]);
+const overlays = flag("--overlays");
+const showAll = args.includes("--all");
+const limit = Number(flag("--limit") ?? Number.POSITIVE_INFINITY);
+const config = resolvePipelineConfig();
+
+for (const dir of dirs) {
+  const files: string[] = [];
+  for (const eye of readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory())) {
+    for (const f of readdirSync(path.join(dir, eye.name)).sort())
+      if (/\.(png|jpe?g|bmp)$/i.test(f)) files.push(path.join(dir, eye.name, f));
+  }
+  files.sort();
+  const chosen = files.slice(0, limit);
+  for (const kind of kinds) {
+    const refusals: Record<string, number> = {};
+    const tiles: RgbaImage[] = [];
+    const index: string[] = [];
+    let ms = 0;
+    const measured: Record<string, number[]> = {};
+    chosen.forEach((file, i) => {
+      let image = decodeImage(new Uint8Array(readFileSync(file)));
+      if (kind !== "none") image = degradeImage(image, kind, i);
+      const t0 = performance.now();
+      const seg = segmentIris(image, config.segmentation);
+      let reason = "";
+      if (!("reason" in seg)) {
+        const m = {
+          ...seg.measurements,
+          irisRadius: seg.iris.r,
+          ratio: seg.pupil.r / seg.iris.r,
+          scaledSharpness: seg.measurements.sharpness * seg.iris.r,
+        };
+        for (const [k, v] of Object.entries(m)) {
+          const list = measured[k] ?? [];
+          list.push(v);
+          measured[k] = list;
+        }
+      }
+      try {
+        checkQuality(seg, config.quality);
+      } catch (error) {
+        if (!(error instanceof QualityGateError)) throw error;
+        refusals[error.gate] = (refusals[error.gate] ?? 0) + 1;
+        reason = error.message;
+      }
+      ms += performance.now() - t0;
+      if (overlays && (showAll || reason) && tiles.length < 600) {
+        tiles.push(renderSegmentationOverlay(image, seg, reason === ""));
+        index.push(`${tiles.length}\t${path.relative(dir, file)}\t${reason || "accepted"}`);
+      }
+    });
+    const refused = Object.values(refusals).reduce((a, b) => a + b, 0);
+    console.log(
+      `${path.basename(dir)} [${kind}] ${chosen.length} images: FTE ${((100 * refused) / chosen.length).toFixed(1)} %` +
+        ` ${JSON.stringify(refusals)}  ${(ms / chosen.length).toFixed(1)} ms/image`,
+    );
+    if (args.includes("--measurements")) {
+      const pct = (a: number[], p: number) =>
+        a.slice().sort((x, y) => x - y)[Math.floor(p * (a.length - 1))]!;
+      for (const [k, a] of Object.entries(measured))
+        console.log(
+          `  ${k}: p1 ${pct(a, 0.01).toFixed(3)} p5 ${pct(a, 0.05).toFixed(3)} p50 ${pct(a, 0.5).toFixed(3)} p95 ${pct(a, 0.95).toFixed(3)} p99 ${pct(a, 0.99).toFixed(3)}`,
+        );
+    }
+    if (overlays && tiles.length) {
+      mkdirSync(overlays, { recursive: true });
+      const base = path.join(overlays, `${path.basename(dir)}-${kind}`);
+      for (let s = 0; s * 48 < tiles.length; s++) {
+        const sheet = contactSheet(tiles.slice(s * 48, (s + 1) * 48), {
+          columns: 8,
+          firstNumber: s * 48 + 1,
+        });
+        writeFileSync(`${base}-${s + 1}.png`, encodeRgbaPng(sheet));
+      }
+      writeFileSync(`${base}.tsv`, `${index.join("\n")}\n`);
+    }
+  }
+}
