@@ -18,6 +18,8 @@ export const TEST_PROFILE: IrisProfile = Object.freeze({
   maxShift: 2,
   thresholdPer10k: 3600,
   minUsableBits: 40,
+  // Not used by the circuit; ceil((128 + 40) / 2) keeps enrolled-template comparisons decidable.
+  deduplication: Object.freeze({ thresholdPer10k: 3600, minUsableBits: 40, enrolmentMinUsableBits: 84 }),
 });
 
 /** Paths of a compiled circuit. */

@@ -30,9 +30,10 @@ export type IrisCodeErrorCode =
   | "UNSUPPORTED_VERSION"
   | "BAD_MAGIC"
   | "CHECKSUM_MISMATCH"
-  | "INVALID_SALT";
+  | "INVALID_SALT"
+  | "INCOMPARABLE_CAPTURES";
 
-/** An iris code, its geometry or one of its wire forms is malformed. */
+/** An iris code, its geometry or one of its wire forms is malformed, or codes cannot be combined. */
 export class IrisCodeError extends ZkirisError {
   declare readonly code: IrisCodeErrorCode;
 

@@ -15,8 +15,30 @@ export interface CodeGeometry {
 export const THRESHOLD_SCALE = 10_000;
 
 /**
+ * The 1:N decision taken at enrolment, when a new eye is searched against every enrolled one. It
+ * is separate from the 1:1 verification decision of the match circuit: a deduplication may be
+ * stricter about what counts as "the same eye" (a higher threshold catches more duplicates at the
+ * cost of more false refusals) without changing the circuit.
+ *
+ * A comparison with at least `minUsableBits` jointly usable bits at some shift is *decidable*, and
+ * matches when `differing * 10000 <= thresholdPer10k * usable` at its best shift. A comparison
+ * with fewer at every shift is *undecidable*; deduplication must then refuse rather than call the
+ * probe unique. `enrolmentMinUsableBits` makes that impossible between enrolled templates: two
+ * masks of `n` bits with at least `E` usable bits each share at least `2E - n` usable bits at
+ * every shift, so {@link checkProfile} requires `2 * enrolmentMinUsableBits - n >= minUsableBits`.
+ */
+export interface DeduplicationDecision {
+  /** Duplicate threshold on the raw fractional Hamming distance, in parts per {@link THRESHOLD_SCALE}. */
+  readonly thresholdPer10k: number;
+  /** Jointly usable bits a comparison needs (at some shift) to be decidable. */
+  readonly minUsableBits: number;
+  /** Usable (mask) bits every enrolled template, and every capture it is built from, must have. */
+  readonly enrolmentMinUsableBits: number;
+}
+
+/**
  * Everything the encoder, matcher, circuit and wire formats must agree on: the code geometry and
- * the decision policy.
+ * the two decision policies, 1:1 verification (the match circuit's) and 1:N deduplication.
  */
 export interface IrisProfile {
   /** A short name, e.g. `"zkiris-16x112x2"`. */
@@ -25,12 +47,15 @@ export interface IrisProfile {
   /** Largest cyclic column shift tried in either direction (head tilt), in columns. */
   readonly maxShift: number;
   /**
-   * Match decision threshold on the raw fractional Hamming distance, in parts per
-   * {@link THRESHOLD_SCALE}: a comparison matches when `differing * 10000 <= threshold * usable`.
+   * Verification (1:1, the match circuit) threshold on the raw fractional Hamming distance, in
+   * parts per {@link THRESHOLD_SCALE}: a comparison matches when
+   * `differing * 10000 <= threshold * usable`.
    */
   readonly thresholdPer10k: number;
-  /** A comparison with fewer jointly usable bits than this is never a match. */
+  /** Verification: a comparison with fewer jointly usable bits than this is never a match. */
   readonly minUsableBits: number;
+  /** The deduplication (1:N, enrolment) decision. */
+  readonly deduplication: DeduplicationDecision;
 }
 
 /** Total number of bits of a code with this geometry. */
@@ -94,8 +119,21 @@ export function checkGeometry(geometry: unknown, field = "geometry"): CodeGeomet
   }
 }
 
-/** Checks a profile and returns a frozen copy. */
+/**
+ * Checks a profile and returns a frozen copy. Throws `INVALID_GEOMETRY` or `INVALID_PARAMETER`
+ * naming the bad field (`profile.maxShift`, `profile.deduplication.thresholdPer10k`, ...), and
+ * `INVALID_PARAMETER` on `profile.deduplication.enrolmentMinUsableBits` when two enrolled
+ * templates could fail to share `deduplication.minUsableBits` usable bits
+ * (`2 * enrolmentMinUsableBits - bitCount < deduplication.minUsableBits`).
+ */
 export function checkProfile(profile: IrisProfile): IrisProfile {
+  if (typeof profile !== "object" || profile === null) {
+    throw new IrisCodeError(
+      "INVALID_PARAMETER",
+      `Parameter 'profile' is not an object, received ${describeType(profile)}`,
+      { field: "profile" },
+    );
+  }
   const geometry = checkGeometry(profile.geometry, "profile.geometry");
   const maxShift = checkInteger(profile.maxShift, "profile.maxShift", 0, Math.floor((geometry.cols - 1) / 2));
   const thresholdPer10k = checkInteger(
@@ -110,7 +148,36 @@ export function checkProfile(profile: IrisProfile): IrisProfile {
       field: "profile.name",
     });
   }
-  return Object.freeze({ name: profile.name, geometry, maxShift, thresholdPer10k, minUsableBits });
+  const deduplication = checkDeduplication(profile.deduplication, bitCount(geometry));
+  return Object.freeze({ name: profile.name, geometry, maxShift, thresholdPer10k, minUsableBits, deduplication });
+}
+
+function checkDeduplication(decision: unknown, n: number): DeduplicationDecision {
+  const field = "profile.deduplication";
+  if (typeof decision !== "object" || decision === null) {
+    throw new IrisCodeError(
+      "INVALID_PARAMETER",
+      `Parameter '${field}' is not an object, received ${describeType(decision)}`,
+      { field },
+    );
+  }
+  const d = decision as Record<string, unknown>;
+  const thresholdPer10k = checkInteger(d.thresholdPer10k, `${field}.thresholdPer10k`, 0, THRESHOLD_SCALE);
+  const minUsableBits = checkInteger(d.minUsableBits, `${field}.minUsableBits`, 1, n);
+  const enrolmentMinUsableBits = checkInteger(
+    d.enrolmentMinUsableBits,
+    `${field}.enrolmentMinUsableBits`,
+    1,
+    n,
+  );
+  if (2 * enrolmentMinUsableBits - n < minUsableBits) {
+    throw new IrisCodeError(
+      "INVALID_PARAMETER",
+      `Parameter '${field}.enrolmentMinUsableBits' must be at least ${Math.ceil((n + minUsableBits) / 2)} (two templates of ${n} bits with ${enrolmentMinUsableBits} usable bits each may share only ${2 * enrolmentMinUsableBits - n}, below ${field}.minUsableBits ${minUsableBits}), received ${enrolmentMinUsableBits}`,
+      { field: `${field}.enrolmentMinUsableBits` },
+    );
+  }
+  return Object.freeze({ thresholdPer10k, minUsableBits, enrolmentMinUsableBits });
 }
 
 /** True when two geometries have the same shape. */
@@ -144,7 +211,13 @@ export const OPEN_IRIS_GEOMETRY: CodeGeometry = Object.freeze({ rows: 16, cols: 
  * On the CASIA-Iris-Interval sample (400 images of 40 eyes, all genuine and impostor pairs)
  * 16x112x2 had the best EER within the budget; the threshold 0.32 sits just under the
  * measured FMR 1e-4 point (0.3212), and 720 usable bits (20% of the code) is below every genuine
- * pair's joint usable bits while a probe that is mostly occluded cannot reach it.
+ * pair's joint usable bits while a probe that is mostly occluded cannot reach it. Those two are
+ * the verification decision the committed match circuit was built with.
+ *
+ * The deduplication decision is provisional, to be re-tuned from measurements: threshold 0.34
+ * (above the verification threshold, so a second enrolment of an eye is caught more readily than a
+ * match is granted), the same 720-bit floor, and `enrolmentMinUsableBits = ceil((3584 + 720) / 2)
+ * = 2152`, the least value for which any two enrolled templates share at least 720 usable bits.
  */
 export const DEFAULT_PROFILE: IrisProfile = Object.freeze({
   name: "zkiris-16x112x2",
@@ -152,13 +225,19 @@ export const DEFAULT_PROFILE: IrisProfile = Object.freeze({
   maxShift: 8,
   thresholdPer10k: 3200,
   minUsableBits: 720,
+  deduplication: Object.freeze({ thresholdPer10k: 3400, minUsableBits: 720, enrolmentMinUsableBits: 2152 }),
 });
 
-/** Profile for open-iris templates (1:N search and distance; too large for the match circuit). */
+/**
+ * Profile for open-iris templates (1:N search and distance; too large for the match circuit).
+ * Verification uses open-iris's usual 0.35; deduplication the same threshold and floor, with
+ * `enrolmentMinUsableBits = ceil((16384 + 4000) / 2) = 10192` (62% of the bits).
+ */
 export const OPEN_IRIS_PROFILE: IrisProfile = Object.freeze({
   name: "open-iris-16x256x4",
   geometry: OPEN_IRIS_GEOMETRY,
   maxShift: 15,
   thresholdPer10k: 3500,
   minUsableBits: 4000,
+  deduplication: Object.freeze({ thresholdPer10k: 3500, minUsableBits: 4000, enrolmentMinUsableBits: 10192 }),
 });

@@ -35,6 +35,7 @@ export {
   type CodeGeometry,
   checkGeometry,
   checkProfile,
+  type DeduplicationDecision,
   DEFAULT_PROFILE,
   formatGeometry,
   type IrisProfile,
@@ -45,6 +46,7 @@ export {
   sameGeometry,
   THRESHOLD_SCALE,
 } from "./geometry.js";
+export { type BuiltTemplate, buildTemplate } from "./template.js";
 export { IrisCode, POPCOUNT8, packBitValues, unpackBits } from "./iris-code.js";
 export {
   fromBinary,

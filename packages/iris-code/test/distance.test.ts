@@ -123,7 +123,14 @@ describe("hammingDistance", () => {
 
   it("matches exactly at the threshold and not one bit above", () => {
     const g = { rows: 1, cols: 10, bitsPerCell: 1 };
-    const profile = { name: "t", geometry: g, maxShift: 0, thresholdPer10k: 3000, minUsableBits: 10 };
+    const profile = {
+      name: "t",
+      geometry: g,
+      maxShift: 0,
+      thresholdPer10k: 3000,
+      minUsableBits: 10,
+      deduplication: { thresholdPer10k: 3000, minUsableBits: 10, enrolmentMinUsableBits: 10 },
+    };
     const a = IrisCode.fullyUsable(g, [0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
     const three = IrisCode.fullyUsable(g, [1, 1, 1, 0, 0, 0, 0, 0, 0, 0]);
     const four = IrisCode.fullyUsable(g, [1, 1, 1, 1, 0, 0, 0, 0, 0, 0]);
