@@ -17,7 +17,7 @@ import { basename, join, relative } from "node:path";
 import { bitCount, DEFAULT_PROFILE, type IrisProfile, rowBitCount } from "@zkiris/iris-code";
 import type { MatchManifest } from "../../packages/match-proof/src/artifacts.js";
 import { DEVICE_TREE_DEPTH } from "../../packages/match-proof/src/circuit-inputs.js";
-import { MATCH_PUBLIC_SIGNALS } from "../../packages/match-proof/src/circuit-source.js";
+import { checkCircuitProfile, MATCH_PUBLIC_SIGNALS } from "../../packages/match-proof/src/circuit-source.js";
 import {
   CIRCUITS_DIR,
   compileMatchCircuit,
@@ -165,7 +165,7 @@ async function main(): Promise<void> {
   const manifest: MatchManifest = {
     circuit: name,
     label: DEVELOPMENT_LABEL,
-    profile,
+    profile: checkCircuitProfile(profile),
     deviceTreeDepth: DEVICE_TREE_DEPTH,
     publicSignals: [...MATCH_PUBLIC_SIGNALS],
     constraints: components ? { total: compiled.constraints, components } : { total: compiled.constraints },

@@ -58,6 +58,12 @@ export interface IrisProfile {
   readonly deduplication: DeduplicationDecision;
 }
 
+/**
+ * The verification part of a profile: geometry, shift range and the 1:1 decision. It is all the
+ * match circuit is built from, so circuit manifests record only this.
+ */
+export type VerificationProfile = Omit<IrisProfile, "deduplication">;
+
 /** Total number of bits of a code with this geometry. */
 export function bitCount(geometry: CodeGeometry): number {
   return geometry.rows * geometry.cols * geometry.bitsPerCell;
@@ -120,13 +126,11 @@ export function checkGeometry(geometry: unknown, field = "geometry"): CodeGeomet
 }
 
 /**
- * Checks a profile and returns a frozen copy. Throws `INVALID_GEOMETRY` or `INVALID_PARAMETER`
- * naming the bad field (`profile.maxShift`, `profile.deduplication.thresholdPer10k`, ...), and
- * `INVALID_PARAMETER` on `profile.deduplication.enrolmentMinUsableBits` when two enrolled
- * templates could fail to share `deduplication.minUsableBits` usable bits
- * (`2 * enrolmentMinUsableBits - bitCount < deduplication.minUsableBits`).
+ * Checks the verification part of a profile (name, geometry, shift range, 1:1 decision) and returns
+ * a frozen copy of just that part. Throws `INVALID_GEOMETRY` or `INVALID_PARAMETER` naming the bad
+ * field.
  */
-export function checkProfile(profile: IrisProfile): IrisProfile {
+export function checkVerificationProfile(profile: VerificationProfile): VerificationProfile {
   if (typeof profile !== "object" || profile === null) {
     throw new IrisCodeError(
       "INVALID_PARAMETER",
@@ -148,8 +152,20 @@ export function checkProfile(profile: IrisProfile): IrisProfile {
       field: "profile.name",
     });
   }
-  const deduplication = checkDeduplication(profile.deduplication, bitCount(geometry));
-  return Object.freeze({ name: profile.name, geometry, maxShift, thresholdPer10k, minUsableBits, deduplication });
+  return Object.freeze({ name: profile.name, geometry, maxShift, thresholdPer10k, minUsableBits });
+}
+
+/**
+ * Checks a profile and returns a frozen copy. Throws as {@link checkVerificationProfile}, then
+ * `INVALID_PARAMETER` naming the bad `profile.deduplication` field, including
+ * `profile.deduplication.enrolmentMinUsableBits` when two enrolled templates could fail to share
+ * `deduplication.minUsableBits` usable bits (`2 * enrolmentMinUsableBits - bitCount <
+ * deduplication.minUsableBits`).
+ */
+export function checkProfile(profile: IrisProfile): IrisProfile {
+  const verification = checkVerificationProfile(profile);
+  const deduplication = checkDeduplication(profile.deduplication, bitCount(verification.geometry));
+  return Object.freeze({ ...verification, deduplication });
 }
 
 function checkDeduplication(decision: unknown, n: number): DeduplicationDecision {

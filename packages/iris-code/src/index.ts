@@ -35,8 +35,9 @@ export {
   type CodeGeometry,
   checkGeometry,
   checkProfile,
-  type DeduplicationDecision,
+  checkVerificationProfile,
   DEFAULT_PROFILE,
+  type DeduplicationDecision,
   formatGeometry,
   type IrisProfile,
   OPEN_IRIS_GEOMETRY,
@@ -45,8 +46,8 @@ export {
   rowBitCount,
   sameGeometry,
   THRESHOLD_SCALE,
+  type VerificationProfile,
 } from "./geometry.js";
-export { type BuiltTemplate, buildTemplate } from "./template.js";
 export { IrisCode, POPCOUNT8, packBitValues, unpackBits } from "./iris-code.js";
 export {
   fromBinary,
@@ -58,3 +59,4 @@ export {
   toBinary,
   toJson,
 } from "./serialization.js";
+export { type BuiltTemplate, buildTemplate } from "./template.js";

@@ -35,9 +35,13 @@ export interface BuiltTemplate {
 export function buildTemplate(captures: readonly IrisCode[], profile: IrisProfile): BuiltTemplate {
   const p = checkProfile(profile);
   if (!Array.isArray(captures) || captures.length === 0) {
-    throw new IrisCodeError("INVALID_PARAMETER", "Parameter 'captures' must be a non-empty array of IrisCode", {
-      field: "captures",
-    });
+    throw new IrisCodeError(
+      "INVALID_PARAMETER",
+      "Parameter 'captures' must be a non-empty array of IrisCode",
+      {
+        field: "captures",
+      },
+    );
   }
   captures.forEach((capture, i) => {
     if (!(capture instanceof IrisCode)) {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { bitCount, checkProfile, DEFAULT_PROFILE, type IrisProfile, OPEN_IRIS_PROFILE } from "../src/index.js";
+import {
+  bitCount,
+  checkProfile,
+  DEFAULT_PROFILE,
+  type IrisProfile,
+  OPEN_IRIS_PROFILE,
+} from "../src/index.js";
 
 const G = { rows: 1, cols: 10, bitsPerCell: 1 };
 const SMALL: IrisProfile = {

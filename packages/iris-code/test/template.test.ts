@@ -11,7 +11,11 @@ function profileFor(g: CodeGeometry, maxShift: number, minUsableBits = 1): IrisP
     maxShift,
     thresholdPer10k: 3500,
     minUsableBits,
-    deduplication: { thresholdPer10k: 3500, minUsableBits: 1, enrolmentMinUsableBits: Math.ceil((n + 1) / 2) },
+    deduplication: {
+      thresholdPer10k: 3500,
+      minUsableBits: 1,
+      enrolmentMinUsableBits: Math.ceil((n + 1) / 2),
+    },
   };
 }
 

@@ -1,4 +1,4 @@
-import { describeType, type IrisProfile } from "@zkiris/iris-code";
+import { describeType, type VerificationProfile } from "@zkiris/iris-code";
 import { checkCircuitProfile } from "./circuit-source.js";
 import { releaseCurve } from "./curve.js";
 import { MatchProofError } from "./errors.js";
@@ -15,7 +15,8 @@ export interface MatchManifest {
   readonly circuit: string;
   /** "development setup (single-party, NOT for production)" for locally generated keys. */
   readonly label: string;
-  readonly profile: IrisProfile;
+  /** The verification part of the profile the circuit was compiled for. */
+  readonly profile: VerificationProfile;
   readonly deviceTreeDepth: number;
   readonly publicSignals: readonly string[];
   readonly constraints: { readonly total: number; readonly components?: Readonly<Record<string, number>> };
@@ -37,8 +38,8 @@ export interface MatchManifest {
  */
 export interface MatchArtifacts {
   readonly manifest: MatchManifest;
-  /** The compiled profile, from the manifest. */
-  readonly profile: IrisProfile;
+  /** The compiled profile's verification part (geometry, shifts, 1:1 decision), from the manifest. */
+  readonly profile: VerificationProfile;
   /** Witness generator (WebAssembly). Absent for verify-only artifacts. */
   readonly wasm: Uint8Array | undefined;
   /** Groth16 proving key. Absent for verify-only artifacts. */
@@ -79,7 +80,7 @@ function parseManifest(value: unknown): MatchManifest {
     }
   }
   try {
-    checkCircuitProfile(m.profile as IrisProfile);
+    checkCircuitProfile(m.profile as VerificationProfile);
   } catch (cause) {
     throw new MatchProofError(
       "MALFORMED_MANIFEST",

@@ -5,7 +5,6 @@ import {
   describeType,
   hammingDistance,
   IrisCode,
-  type IrisProfile,
   packFieldElements,
   probeCommitment,
   rowBitCount,
@@ -14,6 +13,7 @@ import {
   shiftColumns,
   THRESHOLD_SCALE,
   templateCommitment,
+  type VerificationProfile,
 } from "@zkiris/iris-code";
 import { poseidon2 } from "poseidon-lite";
 import { verifyDeviceSignature } from "./device-signature.js";
@@ -94,7 +94,7 @@ function fieldElement(value: unknown, field: string): bigint {
   return value;
 }
 
-function code(value: unknown, field: string, profile: IrisProfile): IrisCode {
+function code(value: unknown, field: string, profile: VerificationProfile): IrisCode {
   if (!(value instanceof IrisCode)) {
     throw new MatchProofError(
       "INVALID_PARAMETER",
@@ -212,7 +212,7 @@ export function shiftFieldElement(shift: number): bigint {
  */
 export function matchCircuitInputsAtShift(
   input: MatchWitnessInput,
-  profile: IrisProfile,
+  profile: VerificationProfile,
   shift: number,
 ): MatchCircuitInputs {
   const g = profile.geometry;
@@ -275,7 +275,10 @@ export function deviceTreeRoot(
  * `INVALID_SIGNATURE` when the signature is not the device's over `captureMessage(probeCommitment(probe), challenge)`,
  * `DEVICE_NOT_IN_REGISTRY` when the key's leaf or path does not lead to `deviceProof.root`.
  */
-export function prepareMatchWitness(input: MatchWitnessInput, profile: IrisProfile): PreparedMatchWitness {
+export function prepareMatchWitness(
+  input: MatchWitnessInput,
+  profile: VerificationProfile,
+): PreparedMatchWitness {
   if (typeof input !== "object" || input === null) {
     throw new MatchProofError(
       "INVALID_PARAMETER",

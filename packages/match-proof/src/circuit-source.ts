@@ -1,4 +1,4 @@
-import { checkProfile, type IrisProfile, rowBitCount } from "@zkiris/iris-code";
+import { checkVerificationProfile, rowBitCount, type VerificationProfile } from "@zkiris/iris-code";
 import { DEVICE_TREE_DEPTH } from "./circuit-inputs.js";
 import { MatchProofError } from "./errors.js";
 
@@ -9,10 +9,11 @@ export const MATCH_PUBLIC_SIGNALS = ["templateCommitment", "challenge", "deviceR
  * Checks that a profile fits the match circuit: a row of `cols * bitsPerCell` bits is one field
  * element (at most 248 bits), the rotation stays below the field (`(cols + maxShift) * bitsPerCell
  * <= 252`), `1 <= maxShift`, `2 * maxShift < cols`, and at most 256 rows (two Poseidon levels).
- * Throws `INVALID_PARAMETER` naming the profile field.
+ * Only the verification part of a profile matters (a full `IrisProfile` is accepted); the result is
+ * that part alone, as a manifest records it. Throws `INVALID_PARAMETER` naming the profile field.
  */
-export function checkCircuitProfile(profile: IrisProfile): IrisProfile {
-  const p = checkProfile(profile);
+export function checkCircuitProfile(profile: VerificationProfile): VerificationProfile {
+  const p = checkVerificationProfile(profile);
   const g = p.geometry;
   const L = rowBitCount(g);
   const fail = (field: string, message: string): never => {
@@ -34,7 +35,7 @@ export function checkCircuitProfile(profile: IrisProfile): IrisProfile {
  * thresholdPer10k, minUsableBits, DEVICE_TREE_DEPTH)` with public Ct, challenge and device root.
  * The profile is compiled in; it is not a public input.
  */
-export function matchCircuitMain(profile: IrisProfile): string {
+export function matchCircuitMain(profile: VerificationProfile): string {
   const p = checkCircuitProfile(profile);
   const g = p.geometry;
   return [

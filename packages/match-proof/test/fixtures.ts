@@ -4,10 +4,10 @@ import {
   captureMessage,
   hashFieldElements,
   IrisCode,
-  type IrisProfile,
   poseidon,
   probeCommitment,
   shiftColumns,
+  type VerificationProfile,
 } from "@zkiris/iris-code";
 import { poseidon2 } from "poseidon-lite";
 import type { DeviceMembershipProof, DeviceSignature, MatchWitnessInput } from "../src/index.js";
@@ -71,7 +71,7 @@ export function signProbe(device: TestDevice, probe: IrisCode, challenge: bigint
  * `usable` jointly usable bits of which exactly `differing` differ from the template.
  */
 export function codePair(
-  profile: IrisProfile,
+  profile: VerificationProfile,
   options: { shift: number; usable: number; differing: number; seed?: number },
 ): { template: IrisCode; probe: IrisCode } {
   const g = profile.geometry;

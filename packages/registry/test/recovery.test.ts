@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DeviceKey, DeviceRegistryTree, signCapture, verifyCapture } from "@zkiris/device";
-import { poseidon } from "@zkiris/iris-code";
+import { DEFAULT_PROFILE, poseidon } from "@zkiris/iris-code";
 import { loadMatchArtifacts, type MatchArtifacts, proveMatch } from "@zkiris/match-proof";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { Registry } from "../src/index.js";
@@ -81,7 +81,7 @@ describe.skipIf(!HAVE_ARTIFACTS)("biometric recovery with a real match proof", (
     db = sqliteDatabase();
     registry = await Registry.open({
       database: db.location,
-      profile: artifacts.profile,
+      profile: { ...DEFAULT_PROFILE, ...artifacts.profile },
       searchWorkers: 0,
       verifierWorkers: 1,
       matchArtifacts: artifacts,
@@ -139,7 +139,7 @@ describe.skipIf(!HAVE_ARTIFACTS)("biometric recovery with a real match proof", (
     await registry.close();
     registry = await Registry.open({
       database: db.location,
-      profile: artifacts.profile,
+      profile: { ...DEFAULT_PROFILE, ...artifacts.profile },
       searchWorkers: 0,
       verifierWorkers: 1,
       matchArtifacts: artifacts,

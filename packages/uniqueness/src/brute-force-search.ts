@@ -26,7 +26,8 @@ export interface BruteForceOptions extends SearchOptions {
 /**
  * The reference 1:N search: compares the probe with every code through iris-code's own distance
  * (`PreparedProbe.compare`, the kernel behind `hammingDistance`, or `referenceHammingDistance`)
- * and applies the same decision rule as the index. For tests and benchmarks; O(N) with no index.
+ * and applies the same decision rule as the index, reporting matches and undecidable codes alike.
+ * For tests and benchmarks; O(N) with no index.
  * Throws `GEOMETRY_MISMATCH` for a code or probe of another geometry and `INVALID_PARAMETER` or
  * `INVALID_ID` for bad options or ids.
  */
@@ -41,6 +42,7 @@ export function bruteForceSearch(
   checkCode(profile, probe, "probe");
   const prepared = options.reference ? undefined : new PreparedProbe(probe, o.maxShift);
   const matches: SearchMatch[] = [];
+  const undecidable: EnrolmentId[] = [];
   let compared = 0;
   for (const [id, code] of codes) {
     checkId(id);
@@ -49,8 +51,9 @@ export function bruteForceSearch(
     const r = prepared
       ? prepared.compare(code, { minUsableBits: o.minUsableBits })
       : referenceHammingDistance(code, probe, o.maxShift, o.minUsableBits);
-    if (
-      r.comparable &&
+    if (!r.comparable) {
+      undecidable.push(id);
+    } else if (
       r.usableBits >= o.minUsableBits &&
       r.differingBits * 10_000 <= o.thresholdPer10k * r.usableBits
     ) {
@@ -63,7 +66,7 @@ export function bruteForceSearch(
       });
     }
   }
-  return finishResult(matches, o.limit, compared, startedAt);
+  return finishResult(matches, undecidable, o.limit, compared, startedAt);
 }
 
 /** Throws unless `code` is an IrisCode of the profile's geometry. */

@@ -8,7 +8,8 @@ import type { CodeLayout } from "./layout.js";
  * Scans `count` codes starting at 32-bit word `codes32` of `memory` against the pre-shifted probe
  * at `probe32` (`nShifts` shifts), and appends a match record `(code index, shift index,
  * differing, usable)` to `out` for each code whose best shift has `usable >= minUsable` and
- * `differing * 10000 <= thresholdPer10k * usable`. Returns the number of records appended.
+ * `differing * 10000 <= thresholdPer10k * usable`, and `(code index, -1, 0, 0)` for each code that
+ * is undecidable (no shift has `minUsable` usable bits). Returns the number of records appended.
  */
 export function scanJs(
   layout: CodeLayout,
@@ -49,7 +50,8 @@ export function scanJs(
         bestK = k;
       }
     }
-    if (bestU !== 0 && bestD * 10000 <= thresholdPer10k * bestU) {
+    // Undecidable codes (bestU = bestD = 0, bestK = -1) pass this test too: they are reported.
+    if (bestD * 10000 <= thresholdPer10k * bestU) {
       out.push(i, bestK, bestD, bestU);
       found++;
     }

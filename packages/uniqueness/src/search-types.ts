@@ -4,15 +4,24 @@ import { UniquenessError } from "./errors.js";
 /** Identifier of an enrolled code: a string (non-empty) or a bigint (for example a database key). */
 export type EnrolmentId = string | bigint;
 
-/** Options of a search; every field defaults to the index's profile. */
+/**
+ * Options of a search. `thresholdPer10k` and `minUsableBits` default to the profile's
+ * deduplication decision (`profile.deduplication`), `maxShift` to `profile.maxShift`.
+ */
 export interface SearchOptions {
   /** Match threshold in parts per 10,000: a code matches when `differing * 10000 <= threshold * usable`. */
   thresholdPer10k?: number;
-  /** Shifts with fewer jointly usable bits are ignored, and a match needs at least this many. */
+  /**
+   * Shifts with fewer jointly usable bits are ignored; a code with no shift left is undecidable
+   * (reported in `undecidable`, never counted as a non-match).
+   */
   minUsableBits?: number;
   /** Largest cyclic column shift of the probe tried in either direction. */
   maxShift?: number;
-  /** Largest number of matches returned in `matches` (the closest ones); `matchCount` counts all. Default: all. */
+  /**
+   * Largest number of entries returned in `matches` (the closest ones) and in `undecidable` (the
+   * first by id); `matchCount` and `undecidableCount` count all. Default: all.
+   */
   limit?: number;
 }
 
@@ -35,6 +44,15 @@ export interface SearchResult {
   readonly best: SearchMatch | null;
   /** Number of matching codes (before `limit`). */
   readonly matchCount: number;
+  /**
+   * Enrolled codes whose comparison with the probe is undecidable: no shift in
+   * `-maxShift..maxShift` has `minUsableBits` jointly usable bits, so the search can say neither
+   * "same eye" nor "different eye". Sorted by id; at most `limit` of them. A deduplication must
+   * treat a non-empty list as a refusal, not as uniqueness.
+   */
+  readonly undecidable: EnrolmentId[];
+  /** Number of undecidable codes (before `limit`). */
+  readonly undecidableCount: number;
   /** Number of enrolled codes compared (each at every shift). */
   readonly compared: number;
   /** Wall-clock time of the search in milliseconds. */
@@ -60,7 +78,10 @@ function checkIntegerOption(value: unknown, field: string, min: number, max: num
   return value;
 }
 
-/** Applies a profile's defaults to search options and checks every field. */
+/**
+ * Applies a profile's defaults (its deduplication decision and shift range) to search options and
+ * checks every field; throws `INVALID_PARAMETER` naming the bad option.
+ */
 export function resolveSearchOptions(
   profile: IrisProfile,
   options: SearchOptions | undefined,
@@ -78,13 +99,13 @@ export function resolveSearchOptions(
   const g = profile.geometry;
   return {
     thresholdPer10k: checkIntegerOption(
-      o.thresholdPer10k ?? profile.thresholdPer10k,
+      o.thresholdPer10k ?? profile.deduplication.thresholdPer10k,
       "options.thresholdPer10k",
       0,
       THRESHOLD_SCALE,
     ),
     minUsableBits: checkIntegerOption(
-      o.minUsableBits ?? profile.minUsableBits,
+      o.minUsableBits ?? profile.deduplication.minUsableBits,
       "options.minUsableBits",
       1,
       bitCount(g),
@@ -123,16 +144,28 @@ export function compareMatches(a: SearchMatch, b: SearchMatch): number {
   return diff !== 0 ? diff : compareIds(a.id, b.id);
 }
 
-/** Sorts matches and assembles a result. */
+/** Sorts matches (by distance, then id) and undecidable ids, applies `limit` and assembles a result. */
 export function finishResult(
   matches: SearchMatch[],
+  undecidable: EnrolmentId[],
   limit: number,
   compared: number,
   startedAt: number,
 ): SearchResult {
   matches.sort(compareMatches);
+  undecidable.sort(compareIds);
   const matchCount = matches.length;
+  const undecidableCount = undecidable.length;
   const best = matches[0] ?? null;
   if (matches.length > limit) matches.length = limit;
-  return { matches, best, matchCount, compared, elapsedMs: performance.now() - startedAt };
+  if (undecidable.length > limit) undecidable.length = limit;
+  return {
+    matches,
+    best,
+    matchCount,
+    undecidable,
+    undecidableCount,
+    compared,
+    elapsedMs: performance.now() - startedAt,
+  };
 }

@@ -18,7 +18,7 @@ import { WORKER_SOURCE } from "./worker-source.js";
 
 /** Options of {@link UniquenessIndex.create}. */
 export interface UniquenessIndexOptions {
-  /** Geometry and default decision policy (threshold, usable-bit floor, shift range). */
+  /** Geometry and default decision policy (`deduplication` threshold and usable-bit floor, `maxShift`). */
   profile: IrisProfile;
   /**
    * Worker threads the search is partitioned over (one contiguous slot range each). Default: the
@@ -70,7 +70,9 @@ function checkCount(value: unknown, field: string, min: number, max: number): nu
  * range with a WebAssembly `i64.popcnt` kernel; the partial results are merged. The answer is
  * exactly that of {@link bruteForceSearch}: every code whose best shift (lowest
  * `differing / usable` among shifts with at least `minUsableBits` usable bits) satisfies
- * `differing * 10000 <= thresholdPer10k * usable`.
+ * `differing * 10000 <= thresholdPer10k * usable`, and every code with no such shift, which is
+ * undecidable and reported apart (fail closed: it is never taken for a different eye). The
+ * decision defaults to the profile's deduplication decision.
  *
  * Consistency: a search sees the codes present when it was called. `add` during a search appends
  * past the search's snapshot; `remove` takes effect for later searches at once and frees its slot
@@ -283,7 +285,8 @@ export class UniquenessIndex {
   }
 
   /**
-   * Exact 1:N search of the probe against every enrolled code at every shift `-maxShift..maxShift`.
+   * Exact 1:N search of the probe against every enrolled code at every shift `-maxShift..maxShift`:
+   * the matches, and the codes whose comparison is undecidable.
    * Throws `INVALID_PARAMETER` for a non-code or a bad option (naming it), `GEOMETRY_MISMATCH`
    * for a probe of another geometry, `INDEX_CLOSED` after {@link close}, and `WORKER_FAILED` if a
    * worker died.
@@ -298,12 +301,17 @@ export class UniquenessIndex {
     const n = this.#count;
     const excluded = this.#pendingRemovals.size === 0 ? undefined : new Set(this.#pendingRemovals);
     const matches: SearchMatch[] = [];
+    const undecidable: EnrolmentId[] = [];
     const collect = (records: Int32Array) => {
       for (let j = 0; j < records.length; j += 4) {
         const slot = records[j]!;
         if (excluded?.has(slot)) continue;
         const d = records[j + 2]!;
         const u = records[j + 3]!;
+        if (u === 0) {
+          undecidable.push(this.#slotIds[slot]!);
+          continue;
+        }
         matches.push({
           id: this.#slotIds[slot]!,
           distance: d / u,
@@ -344,7 +352,7 @@ export class UniquenessIndex {
       if (this.#inFlight === 0 && this.#pendingRemovals.size > 0 && !this.#closed)
         this.#applyPendingRemovals();
     }
-    return finishResult(matches, o.limit, n - (excluded?.size ?? 0), startedAt);
+    return finishResult(matches, undecidable, o.limit, n - (excluded?.size ?? 0), startedAt);
   }
 
   /** Stops the workers; pending searches reject with `INDEX_CLOSED`. Idempotent. */

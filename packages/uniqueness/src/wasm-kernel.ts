@@ -9,7 +9,9 @@
  *   (shift k at `probePtr + k * codeBytes`, same layout), keeps the best shift by
  *   `differing / usable` among shifts with `usable >= minUsable` (the first in shift order wins a
  *   tie), and for each code that matches (`differing * 10000 <= threshold * usable`) writes four
- *   i32 (code index, shift index, differing, usable) at `outPtr`. Returns the number of matches.
+ *   i32 (code index, shift index, differing, usable) at `outPtr`. A code for which no shift has
+ *   `minUsable` usable bits is undecidable and gets the record (code index, -1, 0, 0). Returns the
+ *   number of records.
  * - `readSweep(ptr, bytes) -> i32`: XOR of every 64-bit word in a range, folded to 32 bits; a
  *   sequential-read bandwidth probe for benchmarks.
  */
@@ -313,11 +315,8 @@ export function emitKernelModule(
     0,
     OP.end,
     OP.end,
-    // if (bu != 0) & (bd * 10000 <= thr * bu): record
-    ...get(L_BU),
-    OP.i64Eqz,
-    ...i32c(1),
-    OP.i32Sub, // eqz - 1: 0 -> -1 (true), 1 -> 0 (false)
+    // if bd * 10000 <= thr * bu: record. Also true for an undecidable code (no shift reached
+    // minUsable: bu = bd = 0, bestK = -1), which is reported rather than passed over as unique.
     ...get(L_BD),
     ...i64c(10000),
     OP.i64Mul,
@@ -325,7 +324,6 @@ export function emitKernelModule(
     ...get(L_BU),
     OP.i64Mul,
     OP.i64LeU,
-    OP.i32And,
     OP.if,
     VOID,
     ...get(P_OUT),

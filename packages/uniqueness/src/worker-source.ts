@@ -7,7 +7,8 @@
  * codesPtr, codeBytes, start, end, minUsable, thresholdPer10k }` copies the pre-shifted probe to
  * the worker's own scratch area, scans slots `start..end` in chunks of `chunk` codes (so the
  * output area cannot overflow) and answers `{ type: "result", id, records }`, where `records` is
- * an Int32Array of (slot, shift index, differing, usable) quadruples. Errors answer
+ * an Int32Array of (slot, shift index, differing, usable) quadruples (shift index -1 and usable 0
+ * for an undecidable code). Errors answer
  * `{ type: "error", id, message }`.
  */
 export const WORKER_SOURCE = `

@@ -19,6 +19,8 @@ const profile: IrisProfile = {
   name: "test-16x112x2",
   thresholdPer10k: 3600,
   minUsableBits: 1200,
+  // The index searches with the deduplication decision; ceil((3584 + 1200) / 2) = 2392.
+  deduplication: { thresholdPer10k: 3600, minUsableBits: 1200, enrolmentMinUsableBits: 2392 },
 };
 const g = profile.geometry;
 
@@ -77,6 +79,8 @@ describe.each([0, 1, 2, 3])("with %i workers", (workers) => {
       ["tie-exact", 900, 2500, 3],
       ["tie-exact-again", 900, 2500, 0],
     ]);
+    expect(result.undecidable).toEqual(["all-masked", "usable-one-below-minimum"]);
+    expect(result.undecidableCount).toBe(2);
     await expectSameAsBruteForce(index, entries, probe, profile);
   });
 
@@ -103,11 +107,17 @@ describe.each([0, 1, 2, 3])("with %i workers", (workers) => {
     }
   });
 
-  it("never matches an all-masked probe, even at threshold 10000", async () => {
-    const result = await index.search(allMasked(rng(5), g), { thresholdPer10k: 10000, minUsableBits: 1 });
+  it("never matches an all-masked probe, even at threshold 10000, and reports every code undecidable", async () => {
+    const result = await index.search(allMasked(rng(5), g), {
+      thresholdPer10k: 10000,
+      minUsableBits: 1,
+      limit: 3,
+    });
     expect(result.matchCount).toBe(0);
     expect(result.best).toBeNull();
     expect(result.compared).toBe(entries.length);
+    expect(result.undecidableCount).toBe(entries.length);
+    expect(result.undecidable).toEqual([12345678901234567890n, "all-masked", "best-at-minus-K"]);
   });
 
   it("stays exact after removals, re-additions and compaction", async () => {
@@ -220,6 +230,48 @@ describe("a code whose closest shift has too few usable bits", () => {
   });
 });
 
+describe("a squinted copy of an enrolled eye", () => {
+  it("is reported undecidable against the eye, never passed over as a different eye", async () => {
+    // The attack: the exact bits of an enrolled eye, with the mask cut to 760 usable bits, of
+    // which only 700 are usable in the enrolled code too. Below the deduplication floor (720) at
+    // every shift, the comparison says nothing; before, it counted as "no match", hence unique.
+    const p = DEFAULT_PROFILE;
+    const random = rng(8);
+    const eye = randomCode(random, g, 0.85);
+    const eyeMask = eye.maskValues();
+    const usable: number[] = [];
+    const masked: number[] = [];
+    eyeMask.forEach((m, i) => (m === 1 ? usable : masked).push(i));
+    const squintMask = new Uint8Array(eyeMask.length);
+    for (const i of pick(random, usable.length, 700)) squintMask[usable[i]!] = 1;
+    for (const i of pick(random, masked.length, 60)) squintMask[masked[i]!] = 1;
+    const squint = IrisCode.fromBits(g, eye.bitValues(), squintMask);
+    expect(squint.usableBitCount()).toBe(760);
+    const entries: Array<[EnrolmentId, IrisCode]> = [["eye", eye]];
+    for (let i = 0; i < 40; i++) entries.push([`other-${i}`, randomCode(random, g, 0.85)]);
+    for (const workers of [0, 2]) {
+      const index = await UniquenessIndex.create({ profile: p, workers });
+      try {
+        for (const [id, code] of entries) index.add(id, code);
+        const result = await index.search(squint);
+        expect(result.matchCount).toBe(0);
+        expect(result.undecidable).toContain("eye");
+        expect(result.undecidableCount).toBe(
+          bruteForceSearch(entries, squint, { profile: p }).undecidableCount,
+        );
+        await expectSameAsBruteForce(index, entries, squint, p);
+        await expectSameAsBruteForce(index, entries, squint, p, { minUsableBits: 600 });
+        // The eye itself is decided: a match at distance 0, nothing undecidable.
+        const honest = await index.search(eye);
+        expect(honest.best).toMatchObject({ id: "eye", distance: 0, shift: 0 });
+        expect(honest.undecidableCount).toBe(0);
+      } finally {
+        await index.close();
+      }
+    }
+  });
+});
+
 describe("open-iris geometry", () => {
   it("agrees with brute force on 16x256x4 codes with 31 shifts", async () => {
     // Pinned policy: 2800 of 8000 bits is exactly the 0.35 threshold.
@@ -228,6 +280,7 @@ describe("open-iris geometry", () => {
       name: "test-open-iris",
       thresholdPer10k: 3500,
       minUsableBits: 4000,
+      deduplication: { thresholdPer10k: 3500, minUsableBits: 4000, enrolmentMinUsableBits: 10192 },
     };
     const random = rng(9);
     const probe = randomCode(random, p.geometry, 1);
@@ -258,6 +311,7 @@ describe("property: index equals the bit-by-bit reference", () => {
     maxShift: 5,
     thresholdPer10k: 3600,
     minUsableBits: 10,
+    deduplication: { thresholdPer10k: 3600, minUsableBits: 10, enrolmentMinUsableBits: 55 },
   };
   const codeArb = fc
     .tuple(
@@ -301,10 +355,13 @@ describe("property: index equals the bit-by-bit reference", () => {
           const got = await pool.search(probe, options);
           const want = bruteForceSearch(live, probe, { ...options, profile: small, reference: true });
           expect(got.matches).toEqual(want.matches);
+          expect(got.undecidable).toEqual(want.undecidable);
           expect(got.compared).toBe(live.size);
           const inline = await UniquenessIndex.create({ profile: small, workers: 0 });
           for (const [id, code] of live) inline.add(id, code);
-          expect((await inline.search(probe, options)).matches).toEqual(want.matches);
+          const inlineResult = await inline.search(probe, options);
+          expect(inlineResult.matches).toEqual(want.matches);
+          expect(inlineResult.undecidable).toEqual(want.undecidable);
           await inline.close();
           for (const id of live.keys()) pool.remove(id);
           expect(pool.size).toBe(0);

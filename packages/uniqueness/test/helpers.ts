@@ -73,7 +73,7 @@ export function allMasked(random: () => number, g: CodeGeometry): IrisCode {
   return randomCode(random, g, 0);
 }
 
-/** Asserts that the index returns exactly what brute force returns (timings aside). */
+/** Asserts that the index returns exactly what brute force returns, matches and undecidable codes (timings aside). */
 export async function expectSameAsBruteForce(
   index: UniquenessIndex,
   entries: Iterable<readonly [EnrolmentId, IrisCode]>,
@@ -86,6 +86,8 @@ export async function expectSameAsBruteForce(
   expect(got.matches).toEqual(want.matches);
   expect(got.best).toEqual(want.best);
   expect(got.matchCount).toBe(want.matchCount);
+  expect(got.undecidable).toEqual(want.undecidable);
+  expect(got.undecidableCount).toBe(want.undecidableCount);
   expect(got.compared).toBe(want.compared);
   return got.matchCount;
 }

@@ -17,6 +17,8 @@ const profile: IrisProfile = {
   name: "test-16x112x2",
   thresholdPer10k: 3600,
   minUsableBits: 1200,
+  // The index searches with the deduplication decision; ceil((3584 + 1200) / 2) = 2392.
+  deduplication: { thresholdPer10k: 3600, minUsableBits: 1200, enrolmentMinUsableBits: 2392 },
 };
 const g = profile.geometry;
 
@@ -74,6 +76,8 @@ describe("UniquenessIndex", () => {
       matches: [],
       best: null,
       matchCount: 0,
+      undecidable: [],
+      undecidableCount: 0,
       compared: 0,
       elapsedMs: result.elapsedMs,
     });
@@ -172,6 +176,30 @@ describe("UniquenessIndex", () => {
     await expectSameAsBruteForce(index, entries, a, profile, { limit: 3 });
   });
 
+  it("reports undecidable codes by id, up to the limit, with the full count", async () => {
+    const r = rng(13);
+    const sparse: Array<[EnrolmentId, IrisCode]> = [
+      ["sparse-b", plantedCode(r, a, 1199, 0, 0)],
+      ["sparse-a", plantedCode(r, a, 500, 0, 0)],
+      [7n, plantedCode(r, a, 1000, 0, 0)],
+    ];
+    for (const [id, code] of sparse) index.add(id, code);
+    try {
+      const all = await index.search(a);
+      expect(all.undecidable).toEqual([7n, "sparse-a", "sparse-b"]);
+      expect(all.undecidableCount).toBe(3);
+      const one = await index.search(a, { limit: 1 });
+      expect(one.undecidable).toEqual([7n]);
+      expect(one.undecidableCount).toBe(3);
+      // A lower floor makes them decidable: identical bits, so they match.
+      const low = await index.search(a, { minUsableBits: 500 });
+      expect(low.undecidableCount).toBe(0);
+      expect(low.matches.map((m) => m.id)).toEqual(expect.arrayContaining([7n, "sparse-a", "sparse-b"]));
+    } finally {
+      for (const [id] of sparse) index.remove(id);
+    }
+  });
+
   it("grows its arena as codes arrive", async () => {
     const before = index.arenaBytes;
     const r = rng(12);
@@ -179,6 +207,33 @@ describe("UniquenessIndex", () => {
     expect(index.capacity).toBeGreaterThanOrEqual(index.size);
     expect(index.arenaBytes).toBeGreaterThan(before);
     expect((await index.search(a)).compared).toBe(index.size);
+  });
+});
+
+describe("the default decision", () => {
+  it("is the profile's deduplication decision, not its verification decision", async () => {
+    const random = rng(31);
+    const probe = randomCode(random, g, 1);
+    // Verification: 0.30 over 1200 bits; deduplication: 0.40 over 2000 bits.
+    const split: IrisProfile = {
+      ...profile,
+      thresholdPer10k: 3000,
+      minUsableBits: 1200,
+      deduplication: { thresholdPer10k: 4000, minUsableBits: 2000, enrolmentMinUsableBits: 2792 },
+    };
+    const index = await UniquenessIndex.create({ profile: split, workers: 0 });
+    try {
+      index.add("at-0.35", plantedCode(random, probe, 2400, 840, 0));
+      index.add("1500-usable", plantedCode(random, probe, 1500, 0, 0));
+      const result = await index.search(probe);
+      expect(result.matches.map((m) => m.id)).toEqual(["at-0.35"]);
+      expect(result.undecidable).toEqual(["1500-usable"]);
+      const verification = await index.search(probe, { thresholdPer10k: 3000, minUsableBits: 1200 });
+      expect(verification.matches.map((m) => m.id)).toEqual(["1500-usable"]);
+      expect(verification.undecidable).toEqual([]);
+    } finally {
+      await index.close();
+    }
   });
 });
 

@@ -9,7 +9,7 @@ it("runs the README example and gets the values its comments state", async () =>
   expect(code).toContain(
     '// result.best: { id: "enrolment-1", distance: 0, differingBits: 0, usableBits: 3584, shift: 0 }',
   );
-  expect(code).toContain("// result.matchCount: 1, result.compared: 2");
+  expect(code).toContain("// result.matchCount: 1, result.undecidableCount: 0, result.compared: 2");
   const file = fileURLToPath(new URL("./readme-example.generated.ts", import.meta.url));
   writeFileSync(file, `${code}\nexport { index, result };\n`);
   try {
@@ -22,6 +22,7 @@ it("runs the README example and gets the values its comments state", async () =>
       shift: 0,
     });
     expect(result.matchCount).toBe(1);
+    expect(result.undecidableCount).toBe(0);
     expect(result.compared).toBe(2);
     expect(index.size).toBe(1);
   } finally {
