@@ -98,6 +98,9 @@ class ShardedSearch {
       matches,
       best: matches[0] ?? null,
       matchCount: parts.reduce((a, p) => a + p.matchCount, 0),
+      // Ids as each shard sent them (a bigint id would arrive as a string over IPC); not re-limited.
+      undecidable: parts.flatMap((p) => p.undecidable),
+      undecidableCount: parts.reduce((a, p) => a + p.undecidableCount, 0),
       compared: parts.reduce((a, p) => a + p.compared, 0),
       elapsedMs: performance.now() - t0,
       shardMs: parts.map((p) => p.elapsedMs),
