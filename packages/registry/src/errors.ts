@@ -12,6 +12,9 @@ export type RegistryErrorCode =
   | "CHALLENGE_REPLAYED"
   | "QUALITY_GATE"
   | "DUPLICATE_ENROLLMENT"
+  | "INSUFFICIENT_USABLE_BITS"
+  | "UNDECIDABLE_COMPARISON"
+  | "INCONSISTENT_CAPTURES"
   | "COMMITMENT_MISMATCH"
   | "DUPLICATE_MEMBER"
   | "UNKNOWN_GROUP"
@@ -66,19 +69,82 @@ export class DeviceStateError extends RegistryError {}
 export class CaptureError extends RegistryError {}
 
 /**
- * The probe matches an enrolled code. The message names the distance found; it never says
- * which enrolment matched.
+ * The probe matches an enrolled code under the profile's deduplication threshold. The message
+ * names the distance found; it never says which enrolment matched.
  */
 export class DuplicateEnrollmentError extends RegistryError {
   /** Best raw fractional Hamming distance found (at or under the threshold). */
   readonly distance: number;
 
-  constructor(distance: number, thresholdPer10k: number) {
+  constructor(distance: number, thresholdPer10k: number, field = "capture") {
     super(
       "DUPLICATE_ENROLLMENT",
-      `Field 'capture' matches an enrolled iris: distance ${distance.toFixed(4)} is within the uniqueness threshold ${(thresholdPer10k / 10_000).toFixed(4)}`,
-      { field: "capture" },
+      `Field '${field}' matches an enrolled iris: distance ${distance.toFixed(4)} is within the uniqueness threshold ${(thresholdPer10k / 10_000).toFixed(4)}`,
+      { field },
     );
+    this.distance = distance;
+  }
+}
+
+/**
+ * A capture, or the template built from several, has fewer usable (mask) bits than the profile's
+ * `deduplication.enrolmentMinUsableBits`: the floor that makes every comparison between enrolled
+ * templates decidable. The message names the measured and the required count.
+ */
+export class InsufficientUsableBitsError extends RegistryError {
+  /** Usable bits measured. */
+  readonly usableBits: number;
+  /** Usable bits required (`profile.deduplication.enrolmentMinUsableBits`). */
+  readonly requiredBits: number;
+
+  constructor(field: string, what: string, usableBits: number, requiredBits: number) {
+    super(
+      "INSUFFICIENT_USABLE_BITS",
+      `Field '${field}': ${what} has ${usableBits} usable bits; enrolment requires at least ${requiredBits}`,
+      { field },
+    );
+    this.usableBits = usableBits;
+    this.requiredBits = requiredBits;
+  }
+}
+
+/**
+ * The deduplication could not decide whether a capture (or the template) is an enrolled eye: its
+ * comparison with some enrolled code has fewer than `deduplication.minUsableBits` jointly usable
+ * bits at every shift. Refused rather than taken for a new person (fail closed). The message says
+ * how many enrolled codes were undecidable, never which.
+ */
+export class UndecidableComparisonError extends RegistryError {
+  /** Number of enrolled codes whose comparison was undecidable. */
+  readonly undecidableCount: number;
+
+  constructor(field: string, undecidableCount: number, minUsableBits: number, maxShift: number) {
+    super(
+      "UNDECIDABLE_COMPARISON",
+      `Field '${field}' cannot be compared with ${undecidableCount} enrolled ${undecidableCount === 1 ? "iris" : "irises"}: no shift in -${maxShift}..${maxShift} has ${minUsableBits} jointly usable bits; capture the eye again with more of the iris visible`,
+      { field },
+    );
+    this.undecidableCount = undecidableCount;
+  }
+}
+
+/**
+ * Two captures of one multi-capture enrolment do not match each other under the verification
+ * decision, so they may not be of one eye. Names the pair and their best distance.
+ */
+export class InconsistentCapturesError extends RegistryError {
+  /** Indices of the two captures in the request. */
+  readonly pair: readonly [number, number];
+  /** Their best raw distance (1 when no shift had enough jointly usable bits). */
+  readonly distance: number;
+
+  constructor(pair: readonly [number, number], distance: number, reason: string) {
+    super(
+      "INCONSISTENT_CAPTURES",
+      `Fields 'captures[${pair[0]}]' and 'captures[${pair[1]}]' are not captures of one eye: ${reason}`,
+      { field: `captures[${pair[1]}]` },
+    );
+    this.pair = pair;
     this.distance = distance;
   }
 }

@@ -4,7 +4,16 @@ import type { AddressInfo } from "node:net";
 import type { SemaphoreProof } from "@semaphore-protocol/proof";
 import { ZkirisError } from "@zkiris/iris-code";
 import { HttpError, InvalidParameterError } from "./errors.js";
-import type { EnrolmentRequest, GroupInfo, PollRequest, RecoveryRequest, Registry } from "./registry.js";
+import {
+  type CapturesEnrolmentRequest,
+  type EnrolmentRequest,
+  type GroupInfo,
+  MAX_ENROLMENT_CAPTURES,
+  MIN_ENROLMENT_CAPTURES,
+  type PollRequest,
+  type RecoveryRequest,
+  type Registry,
+} from "./registry.js";
 import { object } from "./validation.js";
 
 /** Options of {@link startRegistryServer}. */
@@ -103,6 +112,16 @@ const pollSchema = {
     opensAt: { type: "integer", description: "Unix milliseconds" },
     closesAt: { type: "integer", description: "Unix milliseconds (exclusive)" },
     createdAt: { type: "integer" },
+  },
+};
+const enrolmentReceiptSchema = {
+  type: "object",
+  required: ["groupId", "memberIndex", "leaf", "root"],
+  properties: {
+    groupId: identifierSchema,
+    memberIndex: { type: "integer" },
+    leaf: decimal,
+    root: decimal,
   },
 };
 const semaphoreProofSchema = {
@@ -300,16 +319,7 @@ export const ROUTES: readonly RouteSpec[] = [
       },
     },
     responseStatus: 201,
-    responseSchema: {
-      type: "object",
-      required: ["groupId", "memberIndex", "leaf", "root"],
-      properties: {
-        groupId: identifierSchema,
-        memberIndex: { type: "integer" },
-        leaf: decimal,
-        root: decimal,
-      },
-    },
+    responseSchema: enrolmentReceiptSchema,
     handler: async (registry, _params, body) => {
       const b = exactObject(body, "body", [
         "groupId",
@@ -319,6 +329,51 @@ export const ROUTES: readonly RouteSpec[] = [
         "salt",
       ]);
       const receipt = await registry.enrol(b as unknown as EnrolmentRequest);
+      return {
+        status: 201,
+        body: { ...receipt, leaf: receipt.leaf.toString(), root: receipt.root.toString() },
+      };
+    },
+  },
+  {
+    method: "POST",
+    path: "/enrolments/captures",
+    operationId: "enrolFromCaptures",
+    summary:
+      "Enrol one eye from 3 to 5 signed captures: consistency check, majority-vote template, fail-closed duplicate check",
+    admin: false,
+    requestSchema: {
+      type: "object",
+      required: ["groupId", "captures", "identityCommitment", "templateCommitment", "salt"],
+      additionalProperties: false,
+      properties: {
+        groupId: identifierSchema,
+        captures: {
+          type: "array",
+          minItems: MIN_ENROLMENT_CAPTURES,
+          maxItems: MAX_ENROLMENT_CAPTURES,
+          items: { type: "object", description: "Signed capture packet of @zkiris/device (version 1)" },
+        },
+        identityCommitment: decimal,
+        templateCommitment: {
+          ...decimal,
+          description:
+            "templateCommitment(buildTemplate(probes, profile).template, salt) of @zkiris/iris-code",
+        },
+        salt: decimal,
+      },
+    },
+    responseStatus: 201,
+    responseSchema: enrolmentReceiptSchema,
+    handler: async (registry, _params, body) => {
+      const b = exactObject(body, "body", [
+        "groupId",
+        "captures",
+        "identityCommitment",
+        "templateCommitment",
+        "salt",
+      ]);
+      const receipt = await registry.enrolFromCaptures(b as unknown as CapturesEnrolmentRequest);
       return {
         status: 201,
         body: { ...receipt, leaf: receipt.leaf.toString(), root: receipt.root.toString() },
@@ -597,6 +652,9 @@ const HTTP_STATUS: Readonly<Record<string, number>> = {
   POLL_EXISTS: 409,
   DUPLICATE_MEMBER: 409,
   DUPLICATE_ENROLLMENT: 409,
+  UNDECIDABLE_COMPARISON: 409,
+  INSUFFICIENT_USABLE_BITS: 422,
+  INCONSISTENT_CAPTURES: 422,
   DUPLICATE_NULLIFIER: 409,
   CHALLENGE_REPLAYED: 409,
   PAYLOAD_TOO_LARGE: 413,

@@ -6,12 +6,15 @@ export {
   DeviceStateError,
   DuplicateEnrollmentError,
   HttpError,
+  InconsistentCapturesError,
+  InsufficientUsableBitsError,
   InvalidParameterError,
   NotFoundError,
   RecoveryError,
   RegistryError,
   type RegistryErrorCode,
   StorageError,
+  UndecidableComparisonError,
   VoteError,
 } from "./errors.js";
 export {
@@ -28,11 +31,14 @@ export { releaseProverThreads } from "./prover-threads.js";
 export { type RecountRejection, type RecountResult, recount } from "./recount.js";
 export {
   type AuditLog,
+  type CapturesEnrolmentRequest,
   type DatabaseLocation,
   defaultPollScope,
   type EnrolmentReceipt,
   type EnrolmentRequest,
   type GroupInfo,
+  MAX_ENROLMENT_CAPTURES,
+  MIN_ENROLMENT_CAPTURES,
   type PollInfo,
   type PollRequest,
   type RecoveryRequest,

@@ -288,15 +288,14 @@ export class PostgresRepository implements Repository {
     const e = commit.enrolment;
     try {
       return await this.#transaction(async (client) => {
-        const row = (
-          await client.query("SELECT * FROM challenges WHERE value = $1 FOR UPDATE", [commit.challenge])
-        ).rows[0] as Row | undefined;
-        const refusal = challengeRefusal(row === undefined ? undefined : challengeFromRow(row), commit.now);
-        if (refusal !== undefined) throw refusal;
-        await client.query("UPDATE challenges SET used_at = $1 WHERE value = $2", [
-          commit.now,
-          commit.challenge,
-        ]);
+        for (const challenge of [commit.challenge, ...(commit.furtherChallenges ?? [])]) {
+          const row = (
+            await client.query("SELECT * FROM challenges WHERE value = $1 FOR UPDATE", [challenge])
+          ).rows[0] as Row | undefined;
+          const refusal = challengeRefusal(row === undefined ? undefined : challengeFromRow(row), commit.now);
+          if (refusal !== undefined) throw refusal;
+          await client.query("UPDATE challenges SET used_at = $1 WHERE value = $2", [commit.now, challenge]);
+        }
         crashPoint("enrol:after-challenge");
         const inserted = await client.query(
           `INSERT INTO enrolments (group_id, member_index, identity_commitment, template_commitment, device_id, code, created_at)

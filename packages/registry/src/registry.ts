@@ -12,12 +12,15 @@ import {
   verifyCapture,
 } from "@zkiris/device";
 import {
+  buildTemplate,
   checkProfile,
   checkSalt,
   templateCommitment as computeTemplateCommitment,
   DEFAULT_PROFILE,
   fromBinary,
+  type IrisCode,
   type IrisProfile,
+  matchCodes,
   poseidon,
   SNARK_FIELD_ORDER,
   toBinary,
@@ -30,11 +33,14 @@ import {
   ConflictError,
   DeviceStateError,
   DuplicateEnrollmentError,
+  InconsistentCapturesError,
+  InsufficientUsableBitsError,
   InvalidParameterError,
   NotFoundError,
   RecoveryError,
   RegistryError,
   StorageError,
+  UndecidableComparisonError,
   VoteError,
 } from "./errors.js";
 import { PostgresRepository } from "./postgres-repository.js";
@@ -59,7 +65,11 @@ export type DatabaseLocation =
 /** Options of {@link Registry.open}. */
 export interface RegistryOptions {
   readonly database: DatabaseLocation;
-  /** Geometry and uniqueness decision policy. Default `DEFAULT_PROFILE`. */
+  /**
+   * Geometry and decision policies: the deduplication decision (`profile.deduplication`) for the
+   * duplicate check and the enrolment usable-bit floor, the verification decision for recovery and
+   * for the consistency of an enrolment's captures. Default `DEFAULT_PROFILE`.
+   */
   readonly profile?: IrisProfile;
   /** Lifetime of an issued challenge, in milliseconds. Default 5 minutes. */
   readonly challengeTtlMs?: number;
@@ -67,8 +77,6 @@ export interface RegistryOptions {
   readonly rootExpiryMs?: number;
   /** Minimum of each named quality figure a capture packet must carry, e.g. `{ focus: 0.5 }`. Default none. */
   readonly qualityGates?: Readonly<Record<string, number>>;
-  /** Minimum usable (mask) bits of an enrolment probe. Default the profile's `minUsableBits`. */
-  readonly minProbeUsableBits?: number;
   /** Worker threads of the proof verifier pool. Default: available cores. */
   readonly verifierWorkers?: number;
   /** Worker threads of the uniqueness search (0 = calling thread). Default: available cores. */
@@ -108,6 +116,45 @@ export interface EnrolmentRequest {
   readonly templateCommitment: bigint | string;
   /** The salt of the template commitment (sent over the enrolment channel; never stored). */
   readonly salt: bigint | string;
+}
+
+/** Fewest captures {@link Registry.enrolFromCaptures} takes. */
+export const MIN_ENROLMENT_CAPTURES = 3;
+/** Most captures {@link Registry.enrolFromCaptures} takes. */
+export const MAX_ENROLMENT_CAPTURES = 5;
+
+/** Input of {@link Registry.enrolFromCaptures}. Field elements may be bigints or decimal strings. */
+export interface CapturesEnrolmentRequest {
+  readonly groupId: string;
+  /**
+   * 3 to 5 signed capture packets of one eye (wire objects or JSON text) from registered devices,
+   * each over its own challenge of this registry.
+   */
+  readonly captures: ReadonlyArray<CapturePacketJson | string>;
+  /** The user's Semaphore identity commitment. */
+  readonly identityCommitment: bigint | string;
+  /**
+   * `templateCommitment(template, salt)`, where `template` is `buildTemplate(probes, profile).template`
+   * of iris-code over the captured probes in request order: the commitment the user will prove against.
+   */
+  readonly templateCommitment: bigint | string;
+  /** The salt of the template commitment (sent over the enrolment channel; never stored). */
+  readonly salt: bigint | string;
+}
+
+interface EnrolmentBase {
+  readonly groupId: string;
+  readonly identityCommitment: bigint;
+  readonly templateCommitment: bigint;
+  readonly salt: bigint;
+}
+
+interface VerifiedCapture {
+  readonly probe: IrisCode;
+  /** Decimal challenge. */
+  readonly challenge: string;
+  /** Decimal device id. */
+  readonly deviceId: string;
 }
 
 /** Result of an accepted enrolment. */
@@ -221,9 +268,9 @@ function leafFor(kind: GroupKind, identityCommitment: bigint, templateCommitment
   return kind === "plain" ? identityCommitment : poseidon([identityCommitment, templateCommitment]);
 }
 
-function wrapCaptureError(error: unknown): never {
+function wrapCaptureError(error: unknown, prefix = "capture"): never {
   if (error instanceof ZkirisError) {
-    const field = error.field === undefined ? "capture" : `capture.${error.field}`;
+    const field = error.field === undefined ? prefix : `${prefix}.${error.field}`;
     throw new CaptureError("INVALID_CAPTURE", `Field '${field}' refused (${error.code}): ${error.message}`, {
       field,
       cause: error,
@@ -251,7 +298,6 @@ export class Registry {
   readonly #challengeTtlMs: number;
   readonly #rootExpiryMs: number;
   readonly #qualityGates: ReadonlyArray<readonly [string, number]>;
-  readonly #minProbeUsableBits: number;
   readonly #matchArtifacts: MatchArtifacts | undefined;
   #deviceTree = new DeviceRegistryTree();
   #closed = false;
@@ -271,7 +317,6 @@ export class Registry {
     this.#challengeTtlMs = options.challengeTtlMs ?? 5 * 60_000;
     this.#rootExpiryMs = options.rootExpiryMs ?? 60 * 60_000;
     this.#qualityGates = Object.entries(options.qualityGates ?? {});
-    this.#minProbeUsableBits = options.minProbeUsableBits ?? profile.minUsableBits;
     this.#matchArtifacts = options.matchArtifacts;
   }
 
@@ -286,7 +331,12 @@ export class Registry {
     const profile = checkProfile(o.profile ?? DEFAULT_PROFILE);
     if (o.challengeTtlMs !== undefined) integer(o.challengeTtlMs, "challengeTtlMs", 1, 86_400_000);
     if (o.rootExpiryMs !== undefined) integer(o.rootExpiryMs, "rootExpiryMs", 0, 365 * 86_400_000);
-    if (o.minProbeUsableBits !== undefined) integer(o.minProbeUsableBits, "minProbeUsableBits", 1, 1 << 30);
+    if ((o as unknown as Record<string, unknown>).minProbeUsableBits !== undefined) {
+      throw new InvalidParameterError(
+        "minProbeUsableBits",
+        "Parameter 'minProbeUsableBits' was removed: enrolment requires the profile's deduplication.enrolmentMinUsableBits",
+      );
+    }
     if (o.qualityGates !== undefined) {
       for (const [name, min] of Object.entries(object(o.qualityGates, "qualityGates"))) {
         if (typeof min !== "number" || !Number.isFinite(min)) {
@@ -596,98 +646,219 @@ export class Registry {
   // ---- enrolment -------------------------------------------------------------------------------
 
   /**
-   * Enrols one eye. Checks, in order, and refuses with nothing stored:
-   * parameters (`INVALID_PARAMETER`), group (`UNKNOWN_GROUP`), the packet's form and signatures
-   * (`INVALID_CAPTURE`, naming the packet field), device (`UNKNOWN_DEVICE`, `DEVICE_REVOKED`),
-   * challenge (`UNKNOWN_CHALLENGE`, `CHALLENGE_REPLAYED`, `CHALLENGE_EXPIRED`), quality gates and
-   * usable bits (`QUALITY_GATE`), `templateCommitment(probe, salt)` (`COMMITMENT_MISMATCH`), identity
+   * Enrols one eye from one capture, which is the template. Checks, in order, and refuses with
+   * nothing stored: parameters (`INVALID_PARAMETER`), group (`UNKNOWN_GROUP`), the packet's form and
+   * signatures (`INVALID_CAPTURE`, naming the packet field), device (`UNKNOWN_DEVICE`,
+   * `DEVICE_REVOKED`), challenge (`UNKNOWN_CHALLENGE`, `CHALLENGE_REPLAYED`, `CHALLENGE_EXPIRED`),
+   * quality gates (`QUALITY_GATE`), usable bits below `profile.deduplication.enrolmentMinUsableBits`
+   * (`INSUFFICIENT_USABLE_BITS`), `templateCommitment(probe, salt)` (`COMMITMENT_MISMATCH`), identity
    * already in the group (`DUPLICATE_MEMBER`), and the 1:N search over every enrolled code at every
-   * shift (`DuplicateEnrollmentError`, naming the distance only). Then, in one transaction, consumes the
-   * challenge, stores the code and commitment, inserts the leaf and records the new root.
+   * shift under the deduplication decision: a match (`DuplicateEnrollmentError`, naming the distance
+   * only) or a comparison with too few jointly usable bits to decide (`UNDECIDABLE_COMPARISON`).
+   * Then, in one transaction, consumes the challenge, stores the code and commitment, inserts the
+   * leaf and records the new root. {@link enrolFromCaptures} is the enrolment protocol with several
+   * captures.
    */
   async enrol(request: EnrolmentRequest): Promise<EnrolmentReceipt> {
     this.#assertOpen();
     const r = object(request, "request");
-    const groupId = identifier(r.groupId, "groupId");
-    const identityCommitment = fieldElement(r.identityCommitment, "identityCommitment", { nonZero: true });
-    const templateCommitment = fieldElement(r.templateCommitment, "templateCommitment");
-    const salt = fieldElement(r.salt, "salt");
-    checkSalt(salt);
+    const base = this.#checkEnrolmentBase(r);
     if (r.capture === undefined || r.capture === null) {
       throw new InvalidParameterError("capture", "Parameter 'capture' is missing");
     }
-    const state = this.#group(groupId);
+    const state = this.#group(base.groupId);
     const now = this.#now();
-
-    let capture: ReturnType<typeof verifyCapture>;
-    try {
-      capture = verifyCapture(r.capture as CapturePacketJson | string, {
-        expectedGeometry: this.profile.geometry,
-        now,
-        maxAgeMs: this.#challengeTtlMs,
-      });
-    } catch (error) {
-      wrapCaptureError(error);
-    }
-
-    const device = await this.repository.getDevice(capture.deviceId.toString());
-    if (device === undefined) {
-      throw new DeviceStateError(
-        "UNKNOWN_DEVICE",
-        `Field 'capture.device.publicKey' is not a registered device`,
-        {
-          field: "capture.device.publicKey",
-        },
-      );
-    }
-    if (device.revokedAt !== null) {
-      throw new DeviceStateError(
-        "DEVICE_REVOKED",
-        `Field 'capture.device.publicKey' is a device revoked at ${new Date(device.revokedAt).toISOString()}`,
-        { field: "capture.device.publicKey" },
-      );
-    }
-    const challengeValue = capture.challenge.toString();
-    const early = challengeRefusal(await this.repository.getChallenge(challengeValue), now);
-    if (early !== undefined) throw early;
-
-    for (const [name, min] of this.#qualityGates) {
-      const value = capture.quality[name];
-      if (value === undefined) {
-        throw new CaptureError(
-          "QUALITY_GATE",
-          `Field 'capture.quality.${name}' is missing; the gate needs >= ${min}`,
-          {
-            field: `capture.quality.${name}`,
-          },
-        );
-      }
-      if (value < min) {
-        throw new CaptureError(
-          "QUALITY_GATE",
-          `Field 'capture.quality.${name}' is ${value}, below the gate ${min}`,
-          {
-            field: `capture.quality.${name}`,
-          },
-        );
-      }
-    }
-    const usable = capture.probe.usableBitCount();
-    if (usable < this.#minProbeUsableBits) {
-      throw new CaptureError(
-        "QUALITY_GATE",
-        `Field 'capture.probe.mask' has ${usable} usable bits, below the gate ${this.#minProbeUsableBits}`,
-        { field: "capture.probe.mask" },
-      );
-    }
-    if (computeTemplateCommitment(capture.probe, salt) !== templateCommitment) {
+    const capture = await this.#checkCapture(r.capture, "capture", now);
+    if (computeTemplateCommitment(capture.probe, base.salt) !== base.templateCommitment) {
       throw new CaptureError(
         "COMMITMENT_MISMATCH",
         "Field 'templateCommitment' is not templateCommitment(probe, salt) of the captured probe",
         { field: "templateCommitment" },
       );
     }
+    return this.#commitEnrolment(
+      state,
+      base,
+      capture.probe,
+      [{ code: capture.probe, field: "capture" }],
+      [capture],
+    );
+  }
 
+  /**
+   * The enrolment protocol: enrols one eye from {@link MIN_ENROLMENT_CAPTURES} to
+   * {@link MAX_ENROLMENT_CAPTURES} signed captures, each over its own challenge. Checks every capture
+   * as {@link enrol} does (refusals name `captures[i]...`; two captures over one challenge are
+   * `CHALLENGE_REPLAYED`), then that each pair matches under the verification decision at some shift
+   * (`INCONSISTENT_CAPTURES`, naming the pair and the distance), builds the template with iris-code's
+   * `buildTemplate` (captures aligned to the first, per-bit majority vote; a bit is usable when it
+   * is usable in a majority of the captures and its vote is not tied) and requires it to have
+   * `enrolmentMinUsableBits` usable bits too (`INSUFFICIENT_USABLE_BITS`, field `captures`).
+   * `templateCommitment` must be `templateCommitment(template, salt)` of that template
+   * (`COMMITMENT_MISMATCH`). The duplicate check searches every capture and the template against
+   * every enrolled code: a duplicate of any of them is `DUPLICATE_ENROLLMENT`, an undecidable
+   * comparison `UNDECIDABLE_COMPARISON`. Only the template is stored; every challenge is consumed in
+   * the enrolment's transaction.
+   */
+  async enrolFromCaptures(request: CapturesEnrolmentRequest): Promise<EnrolmentReceipt> {
+    this.#assertOpen();
+    const r = object(request, "request");
+    const base = this.#checkEnrolmentBase(r);
+    if (
+      !Array.isArray(r.captures) ||
+      r.captures.length < MIN_ENROLMENT_CAPTURES ||
+      r.captures.length > MAX_ENROLMENT_CAPTURES
+    ) {
+      throw new InvalidParameterError(
+        "captures",
+        `Parameter 'captures' must be an array of ${MIN_ENROLMENT_CAPTURES} to ${MAX_ENROLMENT_CAPTURES} signed capture packets`,
+      );
+    }
+    const raw = r.captures as readonly unknown[];
+    const state = this.#group(base.groupId);
+    const now = this.#now();
+    const captures: VerifiedCapture[] = [];
+    for (const [i, packet] of raw.entries()) {
+      if (packet === undefined || packet === null) {
+        throw new InvalidParameterError(`captures[${i}]`, `Parameter 'captures[${i}]' is missing`);
+      }
+      const capture = await this.#checkCapture(packet, `captures[${i}]`, now);
+      const again = captures.findIndex((c) => c.challenge === capture.challenge);
+      if (again >= 0) {
+        throw new CaptureError(
+          "CHALLENGE_REPLAYED",
+          `Field 'captures[${i}].challenge' is the challenge of captures[${again}]; each capture needs its own`,
+          { field: `captures[${i}].challenge` },
+        );
+      }
+      captures.push(capture);
+    }
+    for (let i = 0; i < captures.length; i++) {
+      for (let j = i + 1; j < captures.length; j++) {
+        const m = matchCodes(captures[i]!.probe, captures[j]!.probe, this.profile);
+        if (!m.match) {
+          const reason = m.comparable
+            ? `best distance ${m.rawDistance.toFixed(4)} at shift ${m.shift} is over the verification threshold ${(this.profile.thresholdPer10k / 10_000).toFixed(4)}`
+            : `no shift in -${this.profile.maxShift}..${this.profile.maxShift} has ${this.profile.minUsableBits} jointly usable bits`;
+          throw new InconsistentCapturesError([i, j], m.rawDistance, reason);
+        }
+      }
+    }
+    const { template } = buildTemplate(
+      captures.map((c) => c.probe),
+      this.profile,
+    );
+    const required = this.profile.deduplication.enrolmentMinUsableBits;
+    const usable = template.usableBitCount();
+    if (usable < required) {
+      throw new InsufficientUsableBitsError(
+        "captures",
+        `the template built from ${captures.length} captures`,
+        usable,
+        required,
+      );
+    }
+    if (computeTemplateCommitment(template, base.salt) !== base.templateCommitment) {
+      throw new CaptureError(
+        "COMMITMENT_MISMATCH",
+        "Field 'templateCommitment' is not templateCommitment(template, salt) of the template built from the captures",
+        { field: "templateCommitment" },
+      );
+    }
+    const probes = [
+      { code: template, field: "captures" },
+      ...captures.map((c, i) => ({ code: c.probe, field: `captures[${i}]` })),
+    ];
+    return this.#commitEnrolment(state, base, template, probes, captures);
+  }
+
+  #checkEnrolmentBase(r: Record<string, unknown>): EnrolmentBase {
+    const groupId = identifier(r.groupId, "groupId");
+    const identityCommitment = fieldElement(r.identityCommitment, "identityCommitment", { nonZero: true });
+    const templateCommitment = fieldElement(r.templateCommitment, "templateCommitment");
+    const salt = fieldElement(r.salt, "salt");
+    checkSalt(salt);
+    return { groupId, identityCommitment, templateCommitment, salt };
+  }
+
+  /**
+   * Verifies one signed capture packet (form, signature, device, challenge, quality gates, usable
+   * bits), naming fields under `field` (`capture` or `captures[i]`).
+   */
+  async #checkCapture(packet: unknown, field: string, now: number): Promise<VerifiedCapture> {
+    const rename = (text: string) => text.replaceAll("capture.", `${field}.`);
+    let capture: ReturnType<typeof verifyCapture>;
+    try {
+      capture = verifyCapture(packet as CapturePacketJson | string, {
+        expectedGeometry: this.profile.geometry,
+        now,
+        maxAgeMs: this.#challengeTtlMs,
+      });
+    } catch (error) {
+      wrapCaptureError(error, field);
+    }
+    const device = await this.repository.getDevice(capture.deviceId.toString());
+    if (device === undefined) {
+      throw new DeviceStateError(
+        "UNKNOWN_DEVICE",
+        `Field '${field}.device.publicKey' is not a registered device`,
+        {
+          field: `${field}.device.publicKey`,
+        },
+      );
+    }
+    if (device.revokedAt !== null) {
+      throw new DeviceStateError(
+        "DEVICE_REVOKED",
+        `Field '${field}.device.publicKey' is a device revoked at ${new Date(device.revokedAt).toISOString()}`,
+        { field: `${field}.device.publicKey` },
+      );
+    }
+    const challenge = capture.challenge.toString();
+    const early = challengeRefusal(await this.repository.getChallenge(challenge), now);
+    if (early !== undefined) {
+      throw new CaptureError(early.code, rename(early.message), { field: `${field}.challenge` });
+    }
+    for (const [name, min] of this.#qualityGates) {
+      const value = capture.quality[name];
+      if (value === undefined) {
+        throw new CaptureError(
+          "QUALITY_GATE",
+          `Field '${field}.quality.${name}' is missing; the gate needs >= ${min}`,
+          { field: `${field}.quality.${name}` },
+        );
+      }
+      if (value < min) {
+        throw new CaptureError(
+          "QUALITY_GATE",
+          `Field '${field}.quality.${name}' is ${value}, below the gate ${min}`,
+          {
+            field: `${field}.quality.${name}`,
+          },
+        );
+      }
+    }
+    const required = this.profile.deduplication.enrolmentMinUsableBits;
+    const usable = capture.probe.usableBitCount();
+    if (usable < required) {
+      throw new InsufficientUsableBitsError(`${field}.probe.mask`, "the captured probe", usable, required);
+    }
+    return { probe: capture.probe, challenge, deviceId: device.id };
+  }
+
+  /**
+   * Under the mutex: the identity check, the fail-closed duplicate check of every probe against every
+   * enrolled code, then the transaction storing `template`.
+   */
+  #commitEnrolment(
+    state: GroupState,
+    base: EnrolmentBase,
+    template: IrisCode,
+    probes: ReadonlyArray<{ readonly code: IrisCode; readonly field: string }>,
+    captures: readonly VerifiedCapture[],
+  ): Promise<EnrolmentReceipt> {
+    const { groupId, identityCommitment, templateCommitment } = base;
+    const dedup = this.profile.deduplication;
     return this.#mutex.run(async () => {
       this.#assertOpen();
       if (state.identities.has(identityCommitment.toString())) {
@@ -699,14 +870,29 @@ export class Registry {
           },
         );
       }
-      const search = await this.#index.search(capture.probe, {
-        thresholdPer10k: this.profile.thresholdPer10k,
-        minUsableBits: this.profile.minUsableBits,
-        maxShift: this.profile.maxShift,
-        limit: 1,
-      });
-      if (search.best !== null) {
-        throw new DuplicateEnrollmentError(search.best.distance, this.profile.thresholdPer10k);
+      let undecidable: { field: string; count: number } | undefined;
+      for (const probe of probes) {
+        const search = await this.#index.search(probe.code, {
+          thresholdPer10k: dedup.thresholdPer10k,
+          minUsableBits: dedup.minUsableBits,
+          maxShift: this.profile.maxShift,
+          limit: 1,
+        });
+        if (search.best !== null) {
+          throw new DuplicateEnrollmentError(search.best.distance, dedup.thresholdPer10k, probe.field);
+        }
+        if (search.undecidableCount > 0 && undecidable === undefined) {
+          undecidable = { field: probe.field, count: search.undecidableCount };
+        }
+      }
+      // A duplicate of any probe is the more specific refusal; an undecidable comparison refuses too.
+      if (undecidable !== undefined) {
+        throw new UndecidableComparisonError(
+          undecidable.field,
+          undecidable.count,
+          dedup.minUsableBits,
+          this.profile.maxShift,
+        );
       }
       const leaf = leafFor(state.kind, identityCommitment, templateCommitment);
       const memberIndex = state.group.size;
@@ -715,15 +901,16 @@ export class Registry {
       let enrolmentId: number;
       try {
         enrolmentId = await this.repository.commitEnrolment({
-          challenge: challengeValue,
+          challenge: captures[0]!.challenge,
+          ...(captures.length > 1 ? { furtherChallenges: captures.slice(1).map((c) => c.challenge) } : {}),
           now: commitNow,
           enrolment: {
             groupId,
             memberIndex,
             identityCommitment: identityCommitment.toString(),
             templateCommitment: templateCommitment.toString(),
-            deviceId: device.id,
-            code: toBinary(capture.probe),
+            deviceId: captures[0]!.deviceId,
+            code: toBinary(template),
             createdAt: commitNow,
           },
           leaf: leaf.toString(),
@@ -733,7 +920,7 @@ export class Registry {
         await this.#reloadGroup(groupId);
         throw error;
       }
-      this.#index.add(BigInt(enrolmentId), capture.probe);
+      this.#index.add(BigInt(enrolmentId), template);
       state.identities.add(identityCommitment.toString());
       const root = this.#recordRoot(state, groupId, commitNow);
       return { groupId, memberIndex, leaf, root };

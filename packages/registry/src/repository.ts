@@ -90,6 +90,11 @@ export interface VoteRecord {
 /** Everything one enrolment writes, committed in one transaction. */
 export interface EnrolmentCommit {
   readonly challenge: string;
+  /**
+   * The challenges of the other captures of a multi-capture enrolment, consumed in the same
+   * transaction and under the same rules as `challenge`.
+   */
+  readonly furtherChallenges?: readonly string[];
   readonly now: number;
   readonly enrolment: Omit<EnrolmentRecord, "id" | "removedAt">;
   readonly leaf: string;
@@ -151,7 +156,7 @@ export interface Repository {
   listRoots(groupId: string): Promise<RootRecord[]>;
 
   /**
-   * In one transaction: consumes the challenge (only if unused and unexpired at `now`, else
+   * In one transaction: consumes the challenge and any `furtherChallenges` (each only if unused and unexpired at `now`, else
    * `CHALLENGE_REPLAYED` / `CHALLENGE_EXPIRED` / `UNKNOWN_CHALLENGE`), inserts the enrolment, appends the
    * leaf at `enrolment.memberIndex`, and records the new root. Returns the enrolment id.
    */

@@ -330,17 +330,17 @@ export class SqliteRepository implements Repository {
     try {
       return db
         .transaction(() => {
-          const refusal = challengeRefusal(
-            (() => {
-              const row = db.prepare("SELECT * FROM challenges WHERE value = ?").get(commit.challenge) as
-                | Row
-                | undefined;
-              return row === undefined ? undefined : challengeFromRow(row);
-            })(),
-            commit.now,
-          );
-          if (refusal !== undefined) throw refusal;
-          db.prepare("UPDATE challenges SET used_at = ? WHERE value = ?").run(commit.now, commit.challenge);
+          for (const challenge of [commit.challenge, ...(commit.furtherChallenges ?? [])]) {
+            const row = db.prepare("SELECT * FROM challenges WHERE value = ?").get(challenge) as
+              | Row
+              | undefined;
+            const refusal = challengeRefusal(
+              row === undefined ? undefined : challengeFromRow(row),
+              commit.now,
+            );
+            if (refusal !== undefined) throw refusal;
+            db.prepare("UPDATE challenges SET used_at = ? WHERE value = ?").run(commit.now, challenge);
+          }
           crashPoint("enrol:after-challenge");
           const id = num(
             db

@@ -1,8 +1,13 @@
 import { Group } from "@semaphore-protocol/group";
 import { DeviceKey, signCapture } from "@zkiris/device";
-import { DEFAULT_PROFILE, poseidon, templateCommitment } from "@zkiris/iris-code";
+import { DEFAULT_PROFILE, IrisCode, poseidon, templateCommitment, toBinary } from "@zkiris/iris-code";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { Registry, type RegistryOptions } from "../src/index.js";
+import {
+  InsufficientUsableBitsError,
+  Registry,
+  type RegistryOptions,
+  UndecidableComparisonError,
+} from "../src/index.js";
 import {
   BACKENDS,
   enrolmentRequest,
@@ -101,7 +106,7 @@ for (const backend of BACKENDS) {
       expect(error.distance).toBeGreaterThan(0.03);
       expect(error.distance).toBeLessThan(0.08);
       expect(error.message).toBe(
-        `Field 'capture' matches an enrolled iris: distance ${error.distance.toFixed(4)} is within the uniqueness threshold ${(DEFAULT_PROFILE.thresholdPer10k / 10_000).toFixed(4)}`,
+        `Field 'capture' matches an enrolled iris: distance ${error.distance.toFixed(4)} is within the uniqueness threshold ${(DEFAULT_PROFILE.deduplication.thresholdPer10k / 10_000).toFixed(4)}`,
       );
       await expectNothingStored(root, 1);
       expect((await registry.repository.getChallenge(String(again.capture.challenge)))?.usedAt).toBeNull();
@@ -204,13 +209,116 @@ for (const backend of BACKENDS) {
         code: "QUALITY_GATE",
         field: "capture.quality.focus",
       });
-      const floor = DEFAULT_PROFILE.minUsableBits;
-      await expect(registry.enrol(await request(sparseCode(8, floor - 1), 1n))).rejects.toMatchObject({
-        code: "QUALITY_GATE",
+      const floor = DEFAULT_PROFILE.deduplication.enrolmentMinUsableBits;
+      const sparse = registry.enrol(await request(sparseCode(8, floor - 1), 1n));
+      await expect(sparse).rejects.toBeInstanceOf(InsufficientUsableBitsError);
+      await expect(sparse).rejects.toMatchObject({
+        code: "INSUFFICIENT_USABLE_BITS",
         field: "capture.probe.mask",
-        message: `Field 'capture.probe.mask' has ${floor - 1} usable bits, below the gate ${floor}`,
+        usableBits: 2151,
+        requiredBits: 2152,
+        message:
+          "Field 'capture.probe.mask': the captured probe has 2151 usable bits; enrolment requires at least 2152",
       });
-      await expectNothingStored(0n, 0);
+      expect((await registry.enrol(await request(sparseCode(8, floor), 1n))).memberIndex).toBe(0);
+      await expect(
+        Registry.open({ database: ":memory:", minProbeUsableBits: 1 } as never),
+      ).rejects.toMatchObject({
+        code: "INVALID_PARAMETER",
+        field: "minProbeUsableBits",
+      });
+    });
+
+    it("refuses a squinted copy of an enrolled eye, three times, as new people", async () => {
+      // The attack: the exact bits of an enrolled eye with the mask cut to 720-800 usable bits.
+      // Below the deduplication floor against the enrolled code, the comparison used to count as
+      // "no match", so each attempt enrolled a new person.
+      const eye = randomCode(30);
+      await registry.enrol(await request(eye, 3001n));
+      const root = registry.group("citizens").root;
+      for (const [attempt, usable] of [720, 760, 800].entries()) {
+        const mask = eye.maskValues();
+        let kept = 0;
+        for (let i = 0; i < mask.length; i++) if (mask[i] === 1 && ++kept > usable) mask[i] = 0;
+        const squint = IrisCode.fromBits(eye.geometry, eye.bitValues(), mask);
+        expect(squint.usableBitCount()).toBe(usable);
+        const error = await registry.enrol(await request(squint, 3100n + BigInt(attempt))).catch((e) => e);
+        expect(error).toBeInstanceOf(InsufficientUsableBitsError);
+        expect(error).toMatchObject({
+          code: "INSUFFICIENT_USABLE_BITS",
+          field: "capture.probe.mask",
+          usableBits: usable,
+          requiredBits: 2152,
+        });
+      }
+      await expectNothingStored(root, 1);
+    });
+
+    it("refuses a probe whose comparison with an enrolled code is undecidable, never waving it through", async () => {
+      // Bypass the enrolment floor at the index level: a legacy enrolment of 760 usable bits (rows
+      // 0-3 only) imported straight into storage, then loaded into the index on reopening.
+      const g = DEFAULT_PROFILE.geometry;
+      const rowBits = g.cols * g.bitsPerCell;
+      const legacy = sparseCode(31, 760);
+      const leaf = 3201n;
+      await registry.repository.importEnrolments(
+        "citizens",
+        [
+          {
+            enrolment: {
+              groupId: "citizens",
+              memberIndex: 0,
+              identityCommitment: "3201",
+              templateCommitment: "1",
+              deviceId: key.deviceId.toString(),
+              code: toBinary(legacy),
+              createdAt: now,
+            },
+            leaf: leaf.toString(),
+          },
+        ],
+        new Group([leaf]).root.toString(),
+        now,
+      );
+      await registry.close();
+      registry = await open();
+      // A good capture (2688 usable bits) that sees nothing of rows 0-3: at every column shift the
+      // two share 0 usable bits, so the search can say neither "same eye" nor "different eye".
+      const bits = randomCode(32, 0).bitValues();
+      const mask = new Uint8Array(bits.length).fill(1).fill(0, 0, 4 * rowBits);
+      const probe = IrisCode.fromBits(g, bits, mask);
+      expect(probe.usableBitCount()).toBe(2688);
+      const root = registry.group("citizens").root;
+      const error = await registry.enrol(await request(probe, 3202n)).catch((e) => e);
+      expect(error).toBeInstanceOf(UndecidableComparisonError);
+      expect(error).toMatchObject({
+        code: "UNDECIDABLE_COMPARISON",
+        field: "capture",
+        undecidableCount: 1,
+        message:
+          "Field 'capture' cannot be compared with 1 enrolled iris: no shift in -8..8 has 720 jointly usable bits; capture the eye again with more of the iris visible",
+      });
+      await expectNothingStored(root, 1);
+      // Any ordinary eye shares at most ~690 usable bits with the legacy code: refused too, until
+      // the legacy enrolment is removed (or re-enrolled with a full capture).
+      await expect(registry.enrol(await request(randomCode(33), 3203n))).rejects.toMatchObject({
+        code: "UNDECIDABLE_COMPARISON",
+      });
+      await registry.removeMember("citizens", 0);
+      expect((await registry.enrol(await request(probe, 3202n))).memberIndex).toBe(1);
+    });
+
+    it("decides duplicates with the deduplication threshold, not the verification one", async () => {
+      const eye = randomCode(34);
+      await registry.enrol(await request(eye, 3401n));
+      // 33% of the bits flipped: over the verification threshold 0.32, within deduplication's 0.34.
+      const far = recapture(eye, 2, 0.33);
+      const between = registry.enrol(await request(far, 3402n));
+      await expect(between).rejects.toMatchObject({ code: "DUPLICATE_ENROLLMENT" });
+      const error = await between.catch((e) => e);
+      expect(error.distance).toBeGreaterThan(DEFAULT_PROFILE.thresholdPer10k / 10_000);
+      expect(error.distance).toBeLessThanOrEqual(DEFAULT_PROFILE.deduplication.thresholdPer10k / 10_000);
+      expect(error.message).toContain("within the uniqueness threshold 0.3400");
     });
 
     it("refuses a template commitment that is not the captured probe's", async () => {
