@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type CapturePacketJson, type DeviceKey, signCapture } from "@zkiris/device";
-import { DEFAULT_PROFILE, IrisCode, templateCommitment } from "@zkiris/iris-code";
+import { buildTemplate, DEFAULT_PROFILE, IrisCode, templateCommitment } from "@zkiris/iris-code";
 import pg from "pg";
-import type { DatabaseLocation, EnrolmentRequest, Registry } from "../src/index.js";
+import type { CapturesEnrolmentRequest, DatabaseLocation, EnrolmentRequest, Registry } from "../src/index.js";
 
 /** Deterministic xorshift32 stream in [0, 1). */
 export function prng(seed: number): () => number {
@@ -137,5 +137,40 @@ export async function enrolmentRequest(
     identityCommitment,
     templateCommitment: templateCommitment(probe, salt),
     salt,
+  };
+}
+
+/**
+ * Builds a multi-capture enrolment request: one fresh challenge per probe, each signed by `key`,
+ * and the commitment of the template iris-code's `buildTemplate` makes of the probes.
+ */
+export async function capturesRequest(
+  registry: Registry,
+  key: DeviceKey,
+  probes: readonly IrisCode[],
+  identityCommitment: bigint,
+  options: { groupId?: string; salt?: bigint; timestamp?: number } = {},
+): Promise<
+  Omit<CapturesEnrolmentRequest, "captures"> & {
+    salt: bigint;
+    templateCommitment: bigint;
+    captures: CapturePacketJson[];
+    template: IrisCode;
+  }
+> {
+  const captures: CapturePacketJson[] = [];
+  for (const probe of probes) {
+    const { challenge } = await registry.issueChallenge();
+    captures.push(signCapture(key, probe, challenge, GOOD_QUALITY, options.timestamp));
+  }
+  const salt = options.salt ?? 9876543210n + identityCommitment;
+  const { template } = buildTemplate(probes, registry.profile);
+  return {
+    groupId: options.groupId ?? "citizens",
+    captures,
+    identityCommitment,
+    templateCommitment: templateCommitment(template, salt),
+    salt,
+    template,
   };
 }

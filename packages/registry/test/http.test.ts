@@ -2,10 +2,11 @@ import { Group } from "@semaphore-protocol/group";
 import { Identity } from "@semaphore-protocol/identity";
 import { generateProof } from "@semaphore-protocol/proof";
 import { DeviceKey, signCapture } from "@zkiris/device";
-import { templateCommitment } from "@zkiris/iris-code";
+import { buildTemplate, DEFAULT_PROFILE, templateCommitment } from "@zkiris/iris-code";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type AuditLog,
+  httpStatusOf,
   Registry,
   type RegistryServer,
   ROUTES,
@@ -13,7 +14,7 @@ import {
   semaphoreArtifacts,
   startRegistryServer,
 } from "../src/index.js";
-import { randomCode, recapture, sqliteDatabase, type TestDatabase } from "./helpers.js";
+import { randomCode, recapture, sparseCode, sqliteDatabase, type TestDatabase } from "./helpers.js";
 
 const TOKEN = "test-admin-token";
 const key = DeviceKey.fromSeed("http-test-device");
@@ -79,6 +80,7 @@ describe("HTTP API", () => {
       "POST /devices/{deviceId}/revoke",
       "POST /challenges",
       "POST /enrolments",
+      "POST /enrolments/captures",
       "POST /groups",
       "GET /groups/{groupId}",
       "GET /groups/{groupId}/members",
@@ -183,6 +185,50 @@ describe("HTTP API", () => {
     const missing = await call("POST", "/enrolments", { ...body, salt: undefined });
     expect(missing.body.error).toMatchObject({ code: "INVALID_PARAMETER", field: "salt" });
     expect((await call("GET", "/groups/voters")).body.size).toBe(2);
+  });
+
+  it("enrols from several captures and answers their refusals with 4xx and stable codes", async () => {
+    const eye = randomCode(40);
+    const probes = [recapture(eye, 41, 0.04), recapture(eye, 42, 0.04, 2), recapture(eye, 43, 0.04, -1)];
+    const captures = [];
+    for (const probe of probes) {
+      const { body } = await call("POST", "/challenges");
+      captures.push(signCapture(key, probe, BigInt(body.challenge), { focus: 1 }));
+    }
+    const salt = 4040n;
+    const body = {
+      groupId: "voters",
+      captures,
+      identityCommitment: new Identity("multi").commitment.toString(),
+      templateCommitment: templateCommitment(
+        buildTemplate(probes, DEFAULT_PROFILE).template,
+        salt,
+      ).toString(),
+      salt: salt.toString(),
+    };
+    const inconsistent = await call("POST", "/enrolments/captures", {
+      ...body,
+      captures: [captures[0], captures[1], (await enrolmentBody(44, new Identity("z"))).capture],
+    });
+    expect(inconsistent.status).toBe(422);
+    expect(inconsistent.body.error).toMatchObject({ code: "INCONSISTENT_CAPTURES", field: "captures[2]" });
+    const accepted = await call("POST", "/enrolments/captures", body);
+    expect(accepted.status).toBe(201);
+    expect(accepted.body).toMatchObject({ groupId: "voters", leaf: body.identityCommitment });
+    const sparse = await call(
+      "POST",
+      "/enrolments",
+      await enrolmentBody(45, new Identity("s"), sparseCode(45, 900)),
+    );
+    expect(sparse.status).toBe(422);
+    expect(sparse.body.error).toMatchObject({
+      code: "INSUFFICIENT_USABLE_BITS",
+      field: "capture.probe.mask",
+    });
+    const few = await call("POST", "/enrolments/captures", { ...body, captures: captures.slice(0, 2) });
+    expect(few.status).toBe(400);
+    expect(few.body.error).toMatchObject({ code: "INVALID_PARAMETER", field: "captures" });
+    expect(httpStatusOf("UNDECIDABLE_COMPARISON")).toBe(409);
   });
 
   it("runs a poll: vote, duplicate, tally, audit log and offline recount", async () => {
