@@ -25,6 +25,8 @@ describe("npm run demo", () => {
     expect(out).toContain("encoder backend        wasm");
     expect(out).toContain("enrolled               3 people");
     expect(out).toContain("duplicate enrolment    refused (DUPLICATE_ENROLLMENT)");
+    expect(out).toContain("squint attack          refused (INSUFFICIENT_USABLE_BITS)");
+    expect(out).toMatch(/failed to enrol {8}\d+ subjects/);
     expect(out).toContain("votes                  3 accepted, double vote refused (DUPLICATE_NULLIFIER)");
     expect(out).toContain("audit recount          agrees");
     expect(out).toMatch(/live match proof {7}valid/);

@@ -2,6 +2,7 @@ import { Identity } from "@semaphore-protocol/identity";
 import { DeviceKey, signCapture } from "@zkiris/device";
 import { IrisEncoder } from "@zkiris/encoder";
 import {
+  buildTemplate,
   DEFAULT_PROFILE,
   fromJson,
   type IrisCode,
@@ -16,7 +17,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 /**
  * The packages together: mock device images -> TensorFlow.js encoder -> signed capture packets ->
- * registry enrolment with exact 1:N deduplication, on the embedded database.
+ * the registry's enrolment protocol (three captures, consistency, majority-vote template, exact
+ * fail-closed 1:N deduplication), on the embedded database.
  */
 describe("capture to enrolment across packages", () => {
   let encoder: IrisEncoder;
@@ -29,14 +31,29 @@ describe("capture to enrolment across packages", () => {
     return code;
   };
 
-  const enrol = async (code: IrisCode) => {
-    const { challenge } = await registry.issueChallenge();
+  /** Three captures of a subject whose codes reach the enrolment floor (frames below it are retaken). */
+  const enrolmentCodes = async (subject: string, session: string): Promise<IrisCode[]> => {
+    const codes: IrisCode[] = [];
+    for (let frame = 0; frame < 8 && codes.length < 3; frame++) {
+      const code = await encode(subject, `${session}-${frame}`);
+      if (code.usableBitCount() >= DEFAULT_PROFILE.deduplication.enrolmentMinUsableBits) codes.push(code);
+    }
+    expect(codes.length).toBe(3);
+    return codes;
+  };
+
+  const enrol = async (codes: IrisCode[]) => {
+    const captures = [];
+    for (const code of codes) {
+      const { challenge } = await registry.issueChallenge();
+      captures.push(signCapture(device, code, challenge, { sharpness: 1 }));
+    }
     const salt = randomSalt();
-    return registry.enrol({
+    return registry.enrolFromCaptures({
       groupId: "people",
-      capture: signCapture(device, code, challenge, { sharpness: 1 }),
+      captures,
       identityCommitment: new Identity().commitment,
-      templateCommitment: templateCommitment(code, salt),
+      templateCommitment: templateCommitment(buildTemplate(codes, DEFAULT_PROFILE).template, salt),
       salt,
     });
   };
@@ -72,13 +89,20 @@ describe("capture to enrolment across packages", () => {
     expect(matchCodes(a1, b1, DEFAULT_PROFILE).match).toBe(false);
   });
 
-  it("enrols distinct eyes and refuses a second enrolment of the same eye from a fresh capture", async () => {
-    const first = await enrol(await encode("subject-c", "enrol"));
-    const second = await enrol(await encode("subject-d", "enrol"));
+  it("enrols distinct eyes from three captures each and refuses the same eye from fresh captures", async () => {
+    const first = await enrol(await enrolmentCodes("demo-person-1", "enrol"));
+    const second = await enrol(await enrolmentCodes("demo-person-2", "enrol"));
     expect([first.memberIndex, second.memberIndex]).toEqual([0, 1]);
-    const again = enrol(await encode("subject-c", "another-day"));
+    const again = enrol(await enrolmentCodes("demo-person-1", "another-day"));
     await expect(again).rejects.toBeInstanceOf(DuplicateEnrollmentError);
     await expect(again).rejects.toMatchObject({ code: "DUPLICATE_ENROLLMENT" });
+    expect((await registry.group("people")).size).toBe(2);
+  });
+
+  it("refuses captures of two different eyes as inconsistent", async () => {
+    const [a1, a2] = await enrolmentCodes("demo-person-3", "enrol");
+    const [b1] = await enrolmentCodes("demo-person-4", "enrol");
+    await expect(enrol([a1!, a2!, b1!])).rejects.toMatchObject({ code: "INCONSISTENT_CAPTURES" });
     expect((await registry.group("people")).size).toBe(2);
   });
 });

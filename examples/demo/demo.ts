@@ -3,8 +3,12 @@
  *
  *  1. a mock capture device (seeded synthetic NIR irises) signs captures with its BabyJubJub key;
  *  2. synthetic people are encoded by the real TensorFlow.js encoder and enrolled in a registry on
- *     an embedded database file, each bound to a Semaphore identity and a salted template commitment;
- *  3. a second enrolment of the same eye (a fresh capture, a new identity) is refused by the 1:N search;
+ *     an embedded database file with the enrolment protocol: three signed captures per person (a
+ *     frame with fewer usable bits than the enrolment floor is retaken), checked against each other,
+ *     voted into a template, each bound to a Semaphore identity and a salted template commitment;
+ *     a subject whose eye never yields enough usable bits is a failure to enrol, counted;
+ *  3. a second enrolment of the same eye (fresh captures, a new identity) is refused by the 1:N
+ *     search, and so is a squint (an enrolled template's bits with the mask cut to 760 bits);
  *  4. a poll: everyone votes anonymously with a Semaphore proof, a double vote is refused, the tally
  *     is counted, and the public audit log is re-verified offline;
  *  5. a live, device-signed capture is proved to match a committed template in zero knowledge
@@ -28,9 +32,10 @@ import {
 } from "@zkiris/device";
 import { IrisEncoder, QualityGateError } from "@zkiris/encoder";
 import {
+  buildTemplate,
   DEFAULT_PROFILE,
   formatGeometry,
-  type IrisCode,
+  IrisCode,
   matchCodes,
   randomSalt,
   templateCommitment,
@@ -130,40 +135,74 @@ async function main() {
     }
   };
 
-  // Enrolment.
-  step("enrolling: capture -> encode -> sign -> 1:N uniqueness search -> commit -> group leaf");
+  // Enrolment with the protocol: three captures per person, each over its own challenge.
+  const enrolmentFloor = DEFAULT_PROFILE.deduplication.enrolmentMinUsableBits;
+  let lowUsableRetakes = 0;
+  const enrolmentCaptures = async (subjectSeed: string, session: string) => {
+    const packets = [];
+    const codes: IrisCode[] = [];
+    // The enrolment station retakes a frame whose code has fewer usable bits than the floor.
+    for (let frame = 0; frame < 8 && codes.length < 3; frame++) {
+      const { challenge } = await registry.issueChallenge();
+      const { code, packet } = await capture(subjectSeed, `${session}-${frame}`, challenge);
+      if (code.usableBitCount() < enrolmentFloor) {
+        lowUsableRetakes++;
+        continue;
+      }
+      codes.push(code);
+      packets.push(packet);
+    }
+    return { codes, packets };
+  };
+  step(
+    `enrolling: 3 captures -> encode -> sign -> consistency -> template -> 1:N search -> commit -> group leaf (floor ${enrolmentFloor} usable bits)`,
+  );
   const enrolled: Person[] = [];
-  for (let i = 0; i < people; i++) {
-    const subjectSeed = `demo-person-${i}`;
-    const { challenge } = await registry.issueChallenge();
-    const { code, packet } = await capture(subjectSeed, "enrolment", challenge);
+  const failedToEnrol: string[] = [];
+  for (let subject = 0; enrolled.length < people && subject < 2 * people + 4; subject++) {
+    const subjectSeed = `demo-person-${subject}`;
+    const { codes, packets } = await enrolmentCaptures(subjectSeed, "enrolment");
+    if (codes.length < 3) {
+      failedToEnrol.push(`${subjectSeed}: ${codes.length} of 8 frames reached ${enrolmentFloor} usable bits`);
+      continue;
+    }
+    const { template } = buildTemplate(codes, DEFAULT_PROFILE);
     const identity = new Identity();
     const salt = randomSalt();
-    const commitment = templateCommitment(code, salt);
-    await registry.enrol({
-      groupId: "citizens",
-      capture: packet,
-      identityCommitment: identity.commitment,
-      templateCommitment: commitment,
-      salt,
-    });
-    enrolled.push({ name: `person ${i}`, subjectSeed, identity, template: code, salt, commitment });
-    bar(i + 1, people, "enrolled");
+    const commitment = templateCommitment(template, salt);
+    try {
+      await registry.enrolFromCaptures({
+        groupId: "citizens",
+        captures: packets,
+        identityCommitment: identity.commitment,
+        templateCommitment: commitment,
+        salt,
+      });
+    } catch (error) {
+      const refused = error instanceof RegistryError ? error.code : undefined;
+      if (refused !== "INSUFFICIENT_USABLE_BITS" && refused !== "INCONSISTENT_CAPTURES") throw error;
+      failedToEnrol.push(`${subjectSeed}: ${refused}`);
+      continue;
+    }
+    enrolled.push({ name: `person ${enrolled.length}`, subjectSeed, identity, template, salt, commitment });
+    bar(enrolled.length, people, "enrolled");
   }
+  for (const failure of failedToEnrol) step(`failure to enrol: ${failure}`);
+  if (enrolled.length < Math.min(people, 3)) throw new Error("too few people could be enrolled");
 
-  // A second enrolment of an already enrolled eye, with a fresh capture and a new identity.
+  // A second enrolment of an already enrolled eye, with fresh captures and a new identity.
   const cheater = enrolled[1]!;
   let duplicateRefusal = "NOT REFUSED";
   {
-    const { challenge } = await registry.issueChallenge();
-    const { code, packet } = await capture(cheater.subjectSeed, "second-attempt", challenge);
+    const { codes, packets } = await enrolmentCaptures(cheater.subjectSeed, "second-attempt");
+    if (codes.length < 3) throw new Error(`${cheater.name}'s second attempt did not reach three captures`);
     const salt = randomSalt();
     try {
-      await registry.enrol({
+      await registry.enrolFromCaptures({
         groupId: "citizens",
-        capture: packet,
+        captures: packets,
         identityCommitment: new Identity().commitment,
-        templateCommitment: templateCommitment(code, salt),
+        templateCommitment: templateCommitment(buildTemplate(codes, DEFAULT_PROFILE).template, salt),
         salt,
       });
     } catch (error) {
@@ -173,6 +212,32 @@ async function main() {
   }
   step(`second enrolment of ${cheater.name}'s eye refused -> ${duplicateRefusal}`);
   if (duplicateRefusal === "NOT REFUSED") throw new Error("the duplicate enrolment was accepted");
+
+  // A squint: the exact bits of an enrolled template with the mask cut to 760 usable bits, which
+  // a search floor alone would call incomparable and hence unique.
+  let squintRefusal = "NOT REFUSED";
+  {
+    const mask = cheater.template.maskValues();
+    let kept = 0;
+    for (let i = 0; i < mask.length; i++) if (mask[i] === 1 && ++kept > 760) mask[i] = 0;
+    const squint = IrisCode.fromBits(cheater.template.geometry, cheater.template.bitValues(), mask);
+    const { challenge } = await registry.issueChallenge();
+    const salt = randomSalt();
+    try {
+      await registry.enrol({
+        groupId: "citizens",
+        capture: signCapture(device, squint, challenge, { sharpness: 1 }),
+        identityCommitment: new Identity().commitment,
+        templateCommitment: templateCommitment(squint, salt),
+        salt,
+      });
+    } catch (error) {
+      if (!(error instanceof RegistryError)) throw error;
+      squintRefusal = `${error.code}: ${error.message}`;
+    }
+  }
+  step(`squinted copy of ${cheater.name}'s template refused -> ${squintRefusal}`);
+  if (squintRefusal === "NOT REFUSED") throw new Error("the squinted copy was accepted");
 
   // The poll.
   const now = Date.now();
@@ -304,7 +369,11 @@ async function main() {
   console.log("\nSummary");
   console.log(`  encoder backend        ${encoder.backend}`);
   console.log(`  enrolled               ${info.size} people, group root ${String(info.root).slice(0, 16)}…`);
+  console.log(
+    `  failed to enrol        ${failedToEnrol.length} subjects (fewer than ${enrolmentFloor} usable bits in 3 of 8 frames, or refused)`,
+  );
   console.log(`  duplicate enrolment    refused (${duplicateRefusal.split(":")[0]})`);
+  console.log(`  squint attack          refused (${squintRefusal.split(":")[0]})`);
   console.log(`  votes                  ${audit.votes.length} accepted, double vote refused (${doubleVote})`);
   console.log(
     `  tally                  ${poll.options.map((o, i) => `${o}: ${tally.counts[i]}`).join(", ")}`,
@@ -313,7 +382,9 @@ async function main() {
   console.log(
     `  live match proof       ${valid ? "valid" : "invalid"} (prove ${(proveMs / 1000).toFixed(2)} s, verify ${verifyMs.toFixed(0)} ms)`,
   );
-  console.log(`  frames retaken         ${qualityRetakes} (refused by a quality gate)`);
+  console.log(
+    `  frames retaken         ${qualityRetakes} (refused by a quality gate), ${lowUsableRetakes} (below the enrolment floor)`,
+  );
   console.log(`  replay / impostor      refused (${replay}) / refused (${impostorRefusal.split(":")[0]})`);
   console.log(`  total time             ${elapsed().trim()}`);
 }
