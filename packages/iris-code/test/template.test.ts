@@ -26,7 +26,7 @@ interface Plain {
 
 /** Independent plain implementation over arrays of numbers, straight from the documented rule. */
 function plainTemplate(captures: Plain[], g: CodeGeometry, maxShift: number, minUsable: number) {
-  const at = (c: number, r: number, col: number, b: number) =>
+  const at = (r: number, col: number, b: number) =>
     (r * g.cols + (((col % g.cols) + g.cols) % g.cols)) * g.bitsPerCell + b;
   const first = captures[0]!;
   const shifts = captures.map((capture, i) => {
@@ -38,8 +38,8 @@ function plainTemplate(captures: Plain[], g: CodeGeometry, maxShift: number, min
       for (let r = 0; r < g.rows; r++)
         for (let col = 0; col < g.cols; col++)
           for (let b = 0; b < g.bitsPerCell; b++) {
-            const t = at(0, r, col, b);
-            const p = at(0, r, col + s, b);
+            const t = at(r, col, b);
+            const p = at(r, col + s, b);
             if (first.mask[t] && capture.mask[p]) {
               u++;
               if (first.bits[t] !== capture.bits[p]) d++;
@@ -56,11 +56,11 @@ function plainTemplate(captures: Plain[], g: CodeGeometry, maxShift: number, min
   for (let r = 0; r < g.rows; r++)
     for (let col = 0; col < g.cols; col++)
       for (let b = 0; b < g.bitsPerCell; b++) {
-        const j = at(0, r, col, b);
+        const j = at(r, col, b);
         let ones = 0;
         let zeros = 0;
         captures.forEach((capture, i) => {
-          const k = at(0, r, col + shifts[i]!, b);
+          const k = at(r, col + shifts[i]!, b);
           if (capture.mask[k]) {
             if (capture.bits[k]) ones++;
             else zeros++;

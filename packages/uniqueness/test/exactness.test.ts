@@ -241,7 +241,7 @@ describe("a squinted copy of an enrolled eye", () => {
     const eyeMask = eye.maskValues();
     const usable: number[] = [];
     const masked: number[] = [];
-    eyeMask.forEach((m, i) => (m === 1 ? usable : masked).push(i));
+    for (const [i, m] of eyeMask.entries()) (m === 1 ? usable : masked).push(i);
     const squintMask = new Uint8Array(eyeMask.length);
     for (const i of pick(random, usable.length, 700)) squintMask[usable[i]!] = 1;
     for (const i of pick(random, masked.length, 60)) squintMask[masked[i]!] = 1;
