@@ -1,15 +1,22 @@
-import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import path from "node:path";
 import {
-  type AccuracyReport,
+  type AccuracyGroupReport,
   type BackendPreference,
-  computeAccuracy,
+  DEGRADATIONS,
+  type Degradation,
+  decisionThresholds,
+  groupedPairDistances,
   IrisEncoder,
-  pairDistances,
-  renderAccuracyHtml,
+  measureAccuracyGroup,
+  type PairDistances,
+  renderAccuracyRunHtml,
   renderAccuracySvg,
 } from "@zkiris/encoder";
-import { formatGeometry, type IrisCode, toJson, ZkirisError } from "@zkiris/iris-code";
+import { formatGeometry, IrisCode, toJson, ZkirisError } from "@zkiris/iris-code";
+import { encodeImageKinds, type KindOutcome } from "./encode-image-kinds.js";
+import { EncodePool } from "./encode-pool.js";
 
 /** Where the CLI writes; tests pass collectors, the binary passes the process streams. */
 export interface CliIo {
@@ -23,10 +30,18 @@ const USAGE = `Usage:
   zkiris encode <images...> [--json] [--backend auto|wasm|cpu|tensorflow]
       One JSON line per image: file, version, geometry, bits, mask, quality; or file, error, reason.
       Exit code 0 when every image encoded, 1 when any failed.
-  zkiris accuracy <DIR> [--out DIR] [--backend ...]
-      DIR/<eye-id>/<images>: encodes everything, compares all pairs over the profile's shifts,
-      prints the JSON report and writes report.json, accuracy.svg and accuracy.html to --out
-      (default ./zkiris-accuracy).
+  zkiris accuracy <DIR...> [--out DIR] [--degrade none,far,offcentre,dark,defocus,eyelid|all]
+                  [--workers N] [--backend ...]
+      Each DIR/<eye-id>/<images> is a dataset; eye ids are namespaced per dataset, so impostor
+      pairs are also formed across datasets. Encodes every image (and, with --degrade, copies
+      degraded at run time; default none), compares all pairs of each kind over the profile's
+      shifts and reports every dataset and the pooled datasets for each kind: FTE by gate,
+      genuine/impostor figures, d', EER, FNMR and GFNMR at FMR 1e-3..1e-6, false matches at
+      the decision thresholds and the fitted impostor tail (false-match and false-duplicate
+      probabilities up to 1e6 enrolled). Prints the JSON report and writes report.json,
+      accuracy.svg and accuracy.html to --out (default ./zkiris-accuracy). --workers: encoding
+      threads (default the CPU count, at most 4; 1 encodes in the main thread). Exit code 1 when a
+      dataset or kind has too few codes to measure.
 `;
 
 /** The CLI refuses its own arguments with this error (exit code 2). */
@@ -146,99 +161,277 @@ function progressBar(done: number, total: number, label: string): string {
   return `${label} [${"#".repeat(filled)}${"-".repeat(width - filled)}] ${done}/${total}`;
 }
 
-async function accuracyCommand(args: readonly string[], io: CliIo): Promise<number> {
-  const { positional, flags } = parseArgs(args, ["out", "backend"]);
-  if (positional.length !== 1) throw new UsageError("accuracy needs exactly one dataset directory");
-  const dir = positional[0]!;
-  const out = (flags.get("out") as string | undefined) ?? "zkiris-accuracy";
-  let eyes: string[];
-  try {
-    eyes = (await readdir(dir, { withFileTypes: true }))
-      .filter((d) => d.isDirectory())
-      .map((d) => d.name)
-      .sort();
-  } catch {
-    throw new UsageError(`Dataset directory '${dir}' cannot be read`);
+const ALL_KINDS: readonly DegradationKind[] = ["none", ...DEGRADATIONS];
+
+/** `none` (the image as read) or one of the encoder's degradations. */
+type DegradationKind = "none" | Degradation;
+
+function degradationsOf(flags: Map<string, string | true>): DegradationKind[] {
+  const v = flags.get("degrade");
+  if (v === undefined) return ["none"];
+  const wanted = String(v)
+    .split(",")
+    .map((k) => k.trim())
+    .filter((k) => k !== "");
+  const kinds = new Set<DegradationKind>();
+  for (const k of wanted) {
+    if (k === "all") for (const a of ALL_KINDS) kinds.add(a);
+    else if ((ALL_KINDS as readonly string[]).includes(k)) kinds.add(k as DegradationKind);
+    else
+      throw new UsageError(
+        `Option '--degrade' takes a comma-separated list of ${ALL_KINDS.join(", ")} or all, received ${k}`,
+      );
   }
-  const jobs: { eye: string; file: string }[] = [];
-  for (const eye of eyes) {
-    for (const f of (await readdir(path.join(dir, eye))).sort()) {
-      if (/\.(png|jpe?g|bmp)$/i.test(f)) jobs.push({ eye, file: path.join(dir, eye, f) });
+  if (kinds.size === 0) throw new UsageError("Option '--degrade' needs at least one kind");
+  return ALL_KINDS.filter((k) => kinds.has(k));
+}
+
+function workersOf(flags: Map<string, string | true>): number {
+  const v = flags.get("workers");
+  if (v === undefined) return Math.min(4, availableParallelism());
+  const n = Number(v);
+  if (!(Number.isInteger(n) && n >= 1 && n <= 64))
+    throw new UsageError(`Option '--workers' must be an integer from 1 to 64, received ${String(v)}`);
+  return n;
+}
+
+/** FNV-1a of a string: a stable per-image seed, so a rerun degrades every image the same way. */
+function seedOf(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
+interface Dataset {
+  readonly name: string;
+  readonly dir: string;
+  readonly eyes: number;
+  readonly images: number;
+}
+
+interface ImageJob {
+  readonly set: string;
+  /** Namespaced eye id `set/eye`: two datasets never share an eye. */
+  readonly eye: string;
+  readonly file: string;
+}
+
+async function scanDatasets(dirs: readonly string[]): Promise<{ sets: Dataset[]; jobs: ImageJob[] }> {
+  const sets: Dataset[] = [];
+  const jobs: ImageJob[] = [];
+  const taken = new Set<string>();
+  for (const dir of dirs) {
+    let eyes: string[];
+    try {
+      const entries = await readdir(dir, { withFileTypes: true });
+      eyes = [];
+      for (const d of entries) {
+        // Eye folders may be symbolic links (a subset of a dataset assembled without copying).
+        if (d.isDirectory() || (d.isSymbolicLink() && (await stat(path.join(dir, d.name))).isDirectory()))
+          eyes.push(d.name);
+      }
+      eyes.sort();
+    } catch {
+      throw new UsageError(`Dataset directory '${dir}' cannot be read`);
     }
+    const base = path.basename(path.resolve(dir)) || "dataset";
+    let name = base;
+    for (let k = 2; taken.has(name); k++) name = `${base}-${k}`;
+    taken.add(name);
+    let images = 0;
+    for (const eye of eyes) {
+      for (const f of (await readdir(path.join(dir, eye))).sort()) {
+        if (!/\.(png|jpe?g|bmp)$/i.test(f)) continue;
+        jobs.push({ set: name, eye: `${name}/${eye}`, file: path.join(dir, eye, f) });
+        images++;
+      }
+    }
+    if (images === 0)
+      throw new UsageError(`Dataset directory '${dir}' has no images in DIR/<eye-id>/ folders`);
+    sets.push({ name, dir, eyes: eyes.length, images });
   }
-  if (jobs.length === 0)
-    throw new UsageError(`Dataset directory '${dir}' has no images in DIR/<eye-id>/ folders`);
-  const encoder = await IrisEncoder.create({ backend: backendOf(flags) });
-  const codesByEye = new Map<string, IrisCode[]>();
-  const refusals: Record<string, number> = {};
-  const refused: { file: string; error: string; reason: string }[] = [];
+  return { sets, jobs };
+}
+
+interface Refusal {
+  readonly file: string;
+  readonly set: string;
+  readonly degradation: DegradationKind;
+  readonly error: string;
+  readonly reason: string;
+}
+
+async function accuracyCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const { positional, flags } = parseArgs(args, ["out", "backend", "degrade", "workers"]);
+  const workers = workersOf(flags);
+  if (positional.length === 0) throw new UsageError("accuracy needs at least one dataset directory");
+  const out = (flags.get("out") as string | undefined) ?? "zkiris-accuracy";
+  const kinds = degradationsOf(flags);
+  const backend = backendOf(flags);
+  const { sets, jobs } = await scanDatasets(positional);
+  const encoder = await IrisEncoder.create({ backend });
+  const profile = encoder.profile;
+  const codes = new Map<DegradationKind, Map<string, IrisCode[]>>(kinds.map((k) => [k, new Map()]));
+  const setOfEye = new Map<string, string>(jobs.map((j) => [j.eye, j.set]));
+  const refused: Refusal[] = [];
   const progress = (done: number, total: number, label: string, force = false) => {
     if (io.interactive) io.stderr(`\r${progressBar(done, total, label)}`);
     else if (force || done % Math.max(1, Math.ceil(total / 10)) === 0)
       io.stderr(`${progressBar(done, total, label)}\n`);
   };
+  const total = jobs.length * kinds.length;
+  let done = 0;
+  const outcomes: KindOutcome[][] = new Array(jobs.length);
   const t0 = performance.now();
+  const seedOfJob = (job: ImageJob) => seedOf(`${job.eye}/${path.basename(job.file)}`);
+  const record = (index: number, result: KindOutcome[]) => {
+    outcomes[index] = result;
+    done += kinds.length;
+    progress(done, total, "encoding ", done === total);
+  };
   try {
-    for (let i = 0; i < jobs.length; i++) {
-      const { eye, file } = jobs[i]!;
+    if (workers <= 1) {
+      for (let i = 0; i < jobs.length; i++)
+        record(i, await encodeImageKinds(encoder, jobs[i]!.file, kinds, seedOfJob(jobs[i]!)));
+    } else {
+      const pool = new EncodePool(workers, backend);
       try {
-        const { code } = await encoder.encode(new Uint8Array(await readFile(file)));
-        const list = codesByEye.get(eye) ?? [];
-        list.push(code);
-        codesByEye.set(eye, list);
-      } catch (error) {
-        if (!(error instanceof ZkirisError)) throw error;
-        const key = (error as { gate?: string }).gate ?? error.code;
-        refusals[key] = (refusals[key] ?? 0) + 1;
-        refused.push({ file, error: key, reason: error.message });
+        let next = 0;
+        const lane = async () => {
+          while (next < jobs.length) {
+            const i = next++;
+            record(i, await pool.encode(jobs[i]!.file, kinds, seedOfJob(jobs[i]!)));
+          }
+        };
+        // Two requests in flight per worker keep every worker busy between answers.
+        await Promise.all(Array.from({ length: workers * 2 }, lane));
+      } finally {
+        await pool.close();
       }
-      progress(i + 1, jobs.length, "encoding ", i + 1 === jobs.length);
     }
   } finally {
     encoder.close();
   }
+  // Collected in job order, so the codes (and every figure) do not depend on worker timing.
+  jobs.forEach((job, i) => {
+    for (const o of outcomes[i]!) {
+      const kind = o.kind as DegradationKind;
+      if ("bits" in o) {
+        const byEye = codes.get(kind)!;
+        const list = byEye.get(job.eye) ?? [];
+        list.push(IrisCode.fromPacked(profile.geometry, o.bits, o.mask));
+        byEye.set(job.eye, list);
+      } else
+        refused.push({ file: job.file, set: job.set, degradation: kind, error: o.error, reason: o.reason });
+    }
+  });
   if (io.interactive) io.stderr("\n");
-  const encodeMs = (performance.now() - t0) / jobs.length;
-  const profile = encoder.profile;
-  const enrolledCount = [...codesByEye.values()].reduce((a, l) => a + l.length, 0);
-  const distances = pairDistances(codesByEye, profile, (done, total) =>
-    progress(done, total, "comparing", done === total),
-  );
-  if (io.interactive) io.stderr("\n");
-  let report: AccuracyReport;
-  try {
-    report = computeAccuracy({ ...distances, attempted: jobs.length, enrolled: enrolledCount });
-  } catch (error) {
-    io.stderr(`zkiris: cannot measure accuracy: ${(error as Error).message}\n`);
-    return 1;
+  const encodeSeconds = (performance.now() - t0) / 1000;
+  const t1 = performance.now();
+  const groups: { report: AccuracyGroupReport; distances: PairDistances }[] = [];
+  const unmeasured: { set: string; degradation: DegradationKind; reason: string }[] = [];
+  const thresholds = decisionThresholds(profile);
+  for (const kind of kinds) {
+    const byEye = codes.get(kind)!;
+    const grouped = groupedPairDistances(
+      byEye,
+      profile,
+      (eye) => setOfEye.get(eye)!,
+      (d, t) => progress(d, t, kinds.length > 1 ? `comparing ${kind}` : "comparing", d === t),
+    );
+    if (io.interactive) io.stderr("\n");
+    const names = sets.length > 1 ? [...sets.map((s) => s.name), "pooled"] : [sets[0]!.name];
+    for (const name of names) {
+      const inSet = (setName: string) => name === "pooled" || setName === name;
+      const attempted = jobs.filter((j) => inSet(j.set)).length;
+      const refusals: Record<string, number> = {};
+      for (const r of refused)
+        if (r.degradation === kind && inSet(r.set)) refusals[r.error] = (refusals[r.error] ?? 0) + 1;
+      const enrolled = attempted - Object.values(refusals).reduce((a, n) => a + n, 0);
+      const distances = name === "pooled" ? grouped.pooled : (grouped.byGroup.get(name) ?? EMPTY_DISTANCES);
+      try {
+        groups.push({
+          report: measureAccuracyGroup({
+            set: name,
+            degradation: kind,
+            distances,
+            attempted,
+            enrolled,
+            refusals,
+            profile,
+            thresholds,
+          }),
+          distances,
+        });
+      } catch (error) {
+        if (!(error instanceof ZkirisError)) throw error;
+        unmeasured.push({ set: name, degradation: kind, reason: error.message });
+        io.stderr(`zkiris: cannot measure accuracy of ${name} (${kind}): ${error.message}\n`);
+      }
+    }
   }
+  const compareSeconds = (performance.now() - t1) / 1000;
+  const dedup = (profile as { readonly deduplication?: { readonly thresholdPer10k?: unknown } })
+    .deduplication;
   const full = {
-    dataset: dir,
+    datasets: sets,
+    degradations: kinds,
     profile: {
       name: profile.name,
       geometry: formatGeometry(profile.geometry),
       maxShift: profile.maxShift,
       thresholdPer10k: profile.thresholdPer10k,
+      ...(typeof dedup?.thresholdPer10k === "number"
+        ? { deduplicationThresholdPer10k: dedup.thresholdPer10k }
+        : {}),
       minUsableBits: profile.minUsableBits,
     },
     backend: encoder.backend,
     modelSource: encoder.modelSource,
-    msPerImage: Math.round(encodeMs * 10) / 10,
-    refusals,
+    workers,
+    msPerImage: Math.round(((encodeSeconds * 1000) / total) * 10) / 10,
+    encodeSeconds: Math.round(encodeSeconds * 10) / 10,
+    compareSeconds: Math.round(compareSeconds * 10) / 10,
+    results: groups.map((g) => g.report),
+    unmeasured,
     refused,
-    ...report,
   };
   await mkdir(out, { recursive: true });
   await writeFile(path.join(out, "report.json"), `${JSON.stringify(full, null, 2)}\n`);
-  await writeFile(
-    path.join(out, "accuracy.svg"),
-    renderAccuracySvg(report, distances, `zkiris accuracy: ${dir}`),
+  const title = `zkiris accuracy: ${sets.map((s) => s.name).join(" + ")}`;
+  const headline = groups.find(
+    (g) => g.report.degradation === kinds[0] && g.report.set === (sets.length > 1 ? "pooled" : sets[0]!.name),
   );
+  if (headline)
+    await writeFile(
+      path.join(out, "accuracy.svg"),
+      renderAccuracySvg(
+        headline.report,
+        headline.distances,
+        `${title} (${headline.report.set}, ${headline.report.degradation})`,
+      ),
+    );
   await writeFile(
     path.join(out, "accuracy.html"),
-    renderAccuracyHtml(report, distances, `zkiris accuracy: ${dir}`),
+    renderAccuracyRunHtml({
+      title,
+      meta: [
+        ...sets.map((s) => `${s.name}: ${s.dir} (${s.eyes} eyes, ${s.images} images)`),
+        `degradations: ${kinds.join(", ")}`,
+        `profile ${profile.name}: geometry ${formatGeometry(profile.geometry)}, shifts ±${profile.maxShift}, verification threshold ${profile.thresholdPer10k / 10_000}${typeof dedup?.thresholdPer10k === "number" ? `, deduplication threshold ${dedup.thresholdPer10k / 10_000}` : ""}, min usable bits ${profile.minUsableBits}`,
+        `backend ${encoder.backend}, model ${encoder.modelSource}; ${total} encodings in ${full.encodeSeconds} s on ${workers} worker${workers > 1 ? "s" : ""} (${full.msPerImage} ms each, wall clock), comparisons ${full.compareSeconds} s`,
+      ],
+      groups,
+      unmeasured,
+    }),
   );
   io.stdout(`${JSON.stringify(full, null, 2)}\n`);
-  io.stderr(`wrote ${path.join(out, "report.json")}, accuracy.svg, accuracy.html\n`);
-  return 0;
+  io.stderr(`wrote ${path.join(out, "report.json")}, ${headline ? "accuracy.svg, " : ""}accuracy.html\n`);
+  return unmeasured.length === 0 ? 0 : 1;
 }
+
+const EMPTY_DISTANCES: PairDistances = {
+  genuine: new Float64Array(0),
+  impostor: new Float64Array(0),
+  impostorUnshifted: new Float64Array(0),
+};

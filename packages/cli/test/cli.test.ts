@@ -14,6 +14,42 @@ function collect() {
   return { io: { stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t) }, out, err };
 }
 
+/** The parts of the accuracy report these tests read. */
+interface GroupJson {
+  set: string;
+  degradation: string;
+  attempted: number;
+  enrolled: number;
+  failureToEnrol: number;
+  eer: number;
+  refusals: Record<string, number>;
+  genuine: { count: number };
+  impostor: { count: number };
+  notComparable: { genuine: number; impostor: number };
+  operatingPoints: { fmr: number; fnmr: number; gfnmr: number; resolved: boolean }[];
+  thresholds: {
+    label: string;
+    thresholdPer10k: number;
+    impostorPairs: number;
+    impostorPairsAtOrUnder: number;
+  }[];
+  impostorTail: {
+    shiftCorrection: string;
+    shifts: number;
+    populations: number[];
+    thresholds: { falseDuplicate: unknown[] }[];
+  };
+}
+interface ReportJson {
+  datasets: { name: string; dir: string; eyes: number; images: number }[];
+  degradations: string[];
+  profile: unknown;
+  backend: string;
+  workers: number;
+  results: GroupJson[];
+  refused: { file: string; set: string; degradation: string; error: string; reason: string }[];
+}
+
 let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), "zkiris-cli-"));
@@ -26,6 +62,17 @@ beforeAll(() => {
     path.join(dir, "blank.png"),
     encodeGreyPng({ width: 320, height: 280, data: new Uint8Array(320 * 280).fill(128) }),
   );
+  // A second dataset whose eye folders have the same names as the first's but other subjects:
+  // namespacing must keep them apart.
+  for (let s = 0; s < 2; s++) {
+    mkdirSync(path.join(dir, "other", `eye-${s}`), { recursive: true });
+    for (let c = 0; c < 2; c++) {
+      writeFileSync(
+        path.join(dir, "other", `eye-${s}`, `${c}.png`),
+        renderCapture(`cli-other-${s + 2}`, `c${c}`).toPng(),
+      );
+    }
+  }
   for (let s = 0; s < 3; s++) {
     mkdirSync(path.join(dir, "set", `eye-${s}`), { recursive: true });
     for (let c = 0; c < 3; c++) {
@@ -96,36 +143,174 @@ describe("zkiris encode", () => {
 });
 
 describe("zkiris accuracy", () => {
+  const profileFields = {
+    name: "zkiris-16x112x2",
+    geometry: "16x112x2",
+    maxShift: 8,
+    thresholdPer10k: 3200,
+    deduplicationThresholdPer10k: 3400,
+    minUsableBits: 720,
+  };
+  let single: ReportJson;
+
   it("encodes a dataset, prints the JSON report and writes the report and pictures", async () => {
     const { io, out, err } = collect();
     const outDir = path.join(dir, "report");
-    const code = await runCli(["accuracy", path.join(dir, "set"), "--out", outDir, "--backend", "wasm"], io);
+    const code = await runCli(
+      ["accuracy", path.join(dir, "set"), "--out", outDir, "--backend", "wasm", "--workers", "1"],
+      io,
+    );
     expect(code).toBe(0);
-    const report = JSON.parse(out.join(""));
-    expect(report.attempted).toBe(9);
-    expect(report.enrolled + report.refused.length).toBe(9);
-    if (report.enrolled === 9) {
-      expect(report.genuine.count + report.notComparable.genuine).toBe(9);
-      expect(report.impostor.count + report.notComparable.impostor).toBe(27);
-    }
-    expect(report.profile).toEqual({
-      name: "zkiris-16x112x2",
-      geometry: "16x112x2",
-      maxShift: 8,
-      thresholdPer10k: 3200,
-      minUsableBits: 720,
-    });
+    const report = JSON.parse(out.join("")) as ReportJson;
+    single = report;
+    expect(report.datasets).toEqual([{ name: "set", dir: path.join(dir, "set"), eyes: 3, images: 9 }]);
+    expect(report.degradations).toEqual(["none"]);
+    expect(report.profile).toEqual(profileFields);
     expect(report.backend).toBe("wasm");
+    expect(report.workers).toBe(1);
+    expect(report.results.map((r) => [r.set, r.degradation])).toEqual([["set", "none"]]);
+    const r = report.results[0]!;
+    expect(r.attempted).toBe(9);
+    // Two captures of eye-1 show too little iris for the default occlusion gate.
+    expect(r.enrolled).toBe(7);
+    expect(r.failureToEnrol).toBe(2 / 9);
+    expect(r.refusals).toEqual({ OCCLUSION: 2 });
+    expect(report.refused.map((f) => [path.basename(path.dirname(f.file)), f.error, f.degradation])).toEqual([
+      ["eye-1", "OCCLUSION", "none"],
+      ["eye-1", "OCCLUSION", "none"],
+    ]);
+    expect(r.genuine.count + r.notComparable.genuine).toBe(6);
+    expect(r.impostor.count + r.notComparable.impostor).toBe(15);
+    expect(r.operatingPoints.map((p) => [p.fmr, p.resolved])).toEqual([
+      [1e-3, false],
+      [1e-4, false],
+      [1e-5, false],
+      [1e-6, false],
+    ]);
+    for (const p of r.operatingPoints) expect(p.gfnmr).toBeCloseTo(2 / 9 + (7 / 9) * p.fnmr, 15);
+    expect(r.thresholds.map((t) => [t.label, t.thresholdPer10k, t.impostorPairs])).toEqual([
+      ["verification = 0.32", 3200, 15],
+      ["deduplication = 0.34", 3400, 15],
+      ["0.30", 3000, 15],
+      ["0.36", 3600, 15],
+    ]);
+    expect(r.thresholds.map((t) => t.impostorPairsAtOrUnder)).toEqual([0, 0, 0, 0]);
+    expect(r.impostorTail.shiftCorrection).toBe("minimum-of-shifts");
+    expect(r.impostorTail.shifts).toBe(17);
+    expect(r.impostorTail.populations).toEqual([1e3, 1e4, 1e5, 1e6]);
+    expect(r.impostorTail.thresholds[0]!.falseDuplicate).toHaveLength(4);
     expect(err.join("")).toContain("encoding  [##############################] 9/9");
     for (const f of ["report.json", "accuracy.svg", "accuracy.html"])
       expect(existsSync(path.join(outDir, f))).toBe(true);
-    expect(JSON.parse(readFileSync(path.join(outDir, "report.json"), "utf8")).eer).toBe(report.eer);
+    expect(JSON.parse(readFileSync(path.join(outDir, "report.json"), "utf8")).results[0].eer).toBe(r.eer);
+    const html = readFileSync(path.join(outDir, "accuracy.html"), "utf8");
+    expect(html).toContain("<h2>degradation: none</h2>");
+    expect(html).toContain('<td class="unresolved">unresolved</td>');
+  });
+
+  it("reports every dataset and the pooled datasets, keeping eyes of different datasets apart", async () => {
+    const { io, out } = collect();
+    const code = await runCli(
+      [
+        "accuracy",
+        path.join(dir, "set"),
+        path.join(dir, "other"),
+        "--out",
+        path.join(dir, "report-multi"),
+        "--backend",
+        "wasm",
+        "--workers",
+        "1",
+      ],
+      io,
+    );
+    const report = JSON.parse(out.join("")) as ReportJson;
+    expect(report.datasets.map((d) => [d.name, d.eyes, d.images])).toEqual([
+      ["set", 3, 9],
+      ["other", 2, 4],
+    ]);
+    expect(report.results.map((r) => [r.set, r.degradation, r.attempted])).toEqual([
+      ["set", "none", 9],
+      ["other", "none", 4],
+      ["pooled", "none", 13],
+    ]);
+    const [set, other, pooled] = report.results as [GroupJson, GroupJson, GroupJson];
+    expect(code).toBe(0);
+    expect(set).toEqual(single.results[0]);
+    const pairs = (r: GroupJson, kind: "genuine" | "impostor") => r[kind].count + r.notComparable[kind];
+    // 7 codes of 3 eyes (6 genuine pairs) and 4 of 2 eyes (2): 8 genuine pairs of the 55, since
+    // eye-0 of one set and eye-0 of the other are different eyes.
+    expect(pairs(other, "genuine")).toBe(2);
+    expect(pairs(other, "impostor")).toBe(4);
+    expect(pairs(pooled, "genuine")).toBe(8);
+    expect(pairs(pooled, "impostor")).toBe(47);
+    expect(pooled.thresholds[0]!.impostorPairs).toBe(47);
+    expect(pooled.enrolled).toBe(11);
+    expect(pooled.refusals).toEqual({ OCCLUSION: 2 });
+  });
+
+  it("measures degraded copies as sets of their own, the same on worker threads", async () => {
+    const { io, out, err } = collect();
+    const code = await runCli(
+      [
+        "accuracy",
+        path.join(dir, "set"),
+        "--degrade",
+        "none,dark",
+        "--out",
+        path.join(dir, "report-degrade"),
+        "--backend",
+        "wasm",
+        "--workers",
+        "2",
+      ],
+      io,
+    );
+    const report = JSON.parse(out.join("")) as ReportJson;
+    expect(report.degradations).toEqual(["none", "dark"]);
+    expect(report.workers).toBe(2);
+    expect(report.results.map((r) => [r.set, r.degradation, r.attempted])).toEqual([
+      ["set", "none", 9],
+      ["set", "dark", 9],
+    ]);
+    expect(report.results[0]).toEqual(single.results[0]);
+    const dark = report.results[1]!;
+    expect(dark.enrolled + Object.values(dark.refusals).reduce((a, n) => a + n, 0)).toBe(9);
+    expect(report.refused.filter((r) => r.degradation === "none")).toEqual(single.refused);
+    expect(code).toBe(0);
+    expect(err.join("")).toContain("encoding  [##############################] 18/18");
+    expect(readFileSync(path.join(dir, "report-degrade", "accuracy.html"), "utf8")).toContain(
+      "<h2>degradation: dark</h2>",
+    );
   });
 
   it("refuses a directory without eye folders", async () => {
     const { io, err } = collect();
     expect(await runCli(["accuracy", path.join(dir, "nowhere")], io)).toBe(2);
     expect(err.join("")).toContain("cannot be read");
+  });
+
+  it("refuses an unknown degradation, a bad worker count and a missing directory with the usage", async () => {
+    const cases: [string[], string][] = [
+      [
+        ["accuracy", path.join(dir, "set"), "--degrade", "dark,blur"],
+        "zkiris: Option '--degrade' takes a comma-separated list of none, far, offcentre, dark, defocus, eyelid or all, received blur",
+      ],
+      [
+        ["accuracy", path.join(dir, "set"), "--degrade", ","],
+        "zkiris: Option '--degrade' needs at least one kind",
+      ],
+      [
+        ["accuracy", path.join(dir, "set"), "--workers", "0"],
+        "zkiris: Option '--workers' must be an integer from 1 to 64, received 0",
+      ],
+      [["accuracy"], "zkiris: accuracy needs at least one dataset directory"],
+    ];
+    for (const [args, message] of cases) {
+      const { io, err } = collect();
+      expect(await runCli(args, io)).toBe(2);
+      expect(err.join("")).toContain(`${message}\nUsage:`);
+    }
   });
 });
 

@@ -17,6 +17,11 @@ export interface OperatingPoint {
   /** Measured false match rate at the threshold (at most the target). */
   readonly measuredFmr: number;
   readonly fnmr: number;
+  /**
+   * Generalised FNMR: a refused image counts as a missed match, `FTE + (1 - FTE) * fnmr`
+   * (ISO/IEC 19795-1).
+   */
+  readonly gfnmr: number;
   /** Largest threshold (parts per 10,000; match when `distance * 10000 <= threshold`) meeting the target. */
   readonly thresholdPer10k: number;
   /** False when there are too few impostor comparisons to estimate this rate (fewer than 1/fmr). */
@@ -72,6 +77,17 @@ export interface PairDistances {
   readonly impostor: Float64Array;
   readonly genuineNotComparable?: number;
   readonly impostorNotComparable?: number;
+  /**
+   * Impostor distances at shift 0 alone (no search over shifts) of the impostor pairs comparable
+   * there: what Daugman's binomial fit needs before the best-of-shifts minimum is applied.
+   */
+  readonly impostorUnshifted?: Float64Array;
+}
+
+/** Pair distances of everything together and of each group (pairs whose eyes share a group). */
+export interface GroupedPairDistances {
+  readonly pooled: PairDistances;
+  readonly byGroup: ReadonlyMap<string, PairDistances>;
 }
 
 /**
@@ -85,7 +101,40 @@ export function pairDistances(
   profile: IrisProfile,
   onProgress?: (done: number, total: number) => void,
 ): PairDistances {
-  const flat: { eye: string; code: IrisCode; bits: Uint32Array; mask: Uint32Array }[] = [];
+  return groupedPairDistances(codesByEye, profile, () => "", onProgress).pooled;
+}
+
+class DistanceCollector {
+  readonly genuine: number[] = [];
+  readonly impostor: number[] = [];
+  readonly impostorUnshifted: number[] = [];
+  genuineNotComparable = 0;
+  impostorNotComparable = 0;
+
+  result(): PairDistances {
+    return {
+      genuine: Float64Array.from(this.genuine),
+      impostor: Float64Array.from(this.impostor),
+      genuineNotComparable: this.genuineNotComparable,
+      impostorNotComparable: this.impostorNotComparable,
+      impostorUnshifted: Float64Array.from(this.impostorUnshifted),
+    };
+  }
+}
+
+/**
+ * {@link pairDistances} of every pair (`pooled`) and, for each group named by `groupOf(eye)`, of
+ * the pairs whose two eyes are in that group (`byGroup`), in one pass. Eye ids must be unique
+ * across groups (namespace them, e.g. `set/eye`). Also collects the shift-0 impostor distances.
+ * Throws `INVALID_PARAMETER` when a code does not have the profile's geometry.
+ */
+export function groupedPairDistances(
+  codesByEye: ReadonlyMap<string, readonly IrisCode[]>,
+  profile: IrisProfile,
+  groupOf: (eye: string) => string,
+  onProgress?: (done: number, total: number) => void,
+): GroupedPairDistances {
+  const flat: { eye: string; group: string; code: IrisCode; bits: Uint32Array; mask: Uint32Array }[] = [];
   for (const [eye, codes] of codesByEye) {
     for (const code of codes) {
       if (
@@ -103,34 +152,57 @@ export function pairDistances(
       }
       flat.push({
         eye,
+        group: groupOf(eye),
         code,
         bits: rowWords(code.packedBitsView() as Uint8Array, code.geometry),
         mask: rowWords(code.packedMaskView() as Uint8Array, code.geometry),
       });
     }
   }
-  const genuine: number[] = [];
-  const impostor: number[] = [];
-  let genuineNotComparable = 0;
-  let impostorNotComparable = 0;
+  const pooled = new DistanceCollector();
+  const groups = new Map<string, DistanceCollector>();
+  for (const f of flat) if (!groups.has(f.group)) groups.set(f.group, new DistanceCollector());
+  const single = groups.size === 1;
   const opts = { minUsableBits: profile.minUsableBits };
   for (let i = 0; i < flat.length; i++) {
-    const probe = new PreparedProbe(flat[i]!.code, profile.maxShift);
+    const a = flat[i]!;
+    const probe = new PreparedProbe(a.code, profile.maxShift);
+    const probe0 = new PreparedProbe(a.code, 0);
+    const own = groups.get(a.group)!;
     for (let j = i + 1; j < flat.length; j++) {
-      const r = probe.compareWords(flat[j]!.bits, flat[j]!.mask, opts);
-      const same = flat[i]!.eye === flat[j]!.eye;
-      if (r.comparable) (same ? genuine : impostor).push(r.rawDistance);
-      else if (same) genuineNotComparable++;
-      else impostorNotComparable++;
+      const b = flat[j]!;
+      const r = probe.compareWords(b.bits, b.mask, opts);
+      const same = a.eye === b.eye;
+      const inGroup = !single && a.group === b.group;
+      if (same) {
+        if (r.comparable) {
+          pooled.genuine.push(r.rawDistance);
+          if (inGroup) own.genuine.push(r.rawDistance);
+        } else {
+          pooled.genuineNotComparable++;
+          if (inGroup) own.genuineNotComparable++;
+        }
+        continue;
+      }
+      if (r.comparable) {
+        pooled.impostor.push(r.rawDistance);
+        if (inGroup) own.impostor.push(r.rawDistance);
+      } else {
+        pooled.impostorNotComparable++;
+        if (inGroup) own.impostorNotComparable++;
+      }
+      const r0 = probe0.compareWords(b.bits, b.mask, opts);
+      if (r0.comparable) {
+        pooled.impostorUnshifted.push(r0.rawDistance);
+        if (inGroup) own.impostorUnshifted.push(r0.rawDistance);
+      }
     }
     onProgress?.(i + 1, flat.length);
   }
-  return {
-    genuine: Float64Array.from(genuine),
-    impostor: Float64Array.from(impostor),
-    genuineNotComparable,
-    impostorNotComparable,
-  };
+  const result = pooled.result();
+  const byGroup = new Map<string, PairDistances>();
+  for (const [name, c] of groups) byGroup.set(name, single ? result : c.result());
+  return { pooled: result, byGroup };
 }
 
 function summary(values: Float64Array): DistributionSummary {
@@ -234,6 +306,7 @@ export function computeAccuracy(
       eerThreshold = t;
     }
   }
+  const failureToEnrol = attempted > 0 ? (attempted - enrolled) / attempted : 0;
   const operatingPoints = fmrTargets.map((target): OperatingPoint => {
     const allowed = Math.floor(target * nI);
     // Largest per-10k threshold with at most `allowed` impostors at or under it.
@@ -242,16 +315,18 @@ export function computeAccuracy(
     while (thr >= 0 && fractionAtMost(im, thr / 10_000) * im.length > allowed) thr--;
     thr = Math.max(thr, 0);
     const t = thr / 10_000;
+    const fnmr = fnmrAt(t);
     return {
       fmr: target,
       measuredFmr: fmrAt(t),
-      fnmr: fnmrAt(t),
+      fnmr,
+      gfnmr: generalisedFnmr(failureToEnrol, fnmr),
       thresholdPer10k: thr,
       resolved: nI >= 1 / target,
     };
   });
   return {
-    failureToEnrol: attempted > 0 ? (attempted - enrolled) / attempted : 0,
+    failureToEnrol,
     attempted,
     enrolled,
     genuine: gs,
@@ -262,4 +337,72 @@ export function computeAccuracy(
     eerThreshold,
     operatingPoints,
   };
+}
+
+/** `FTE + (1 - FTE) * FNMR`: the FNMR when a refused image counts as a missed match. */
+export function generalisedFnmr(failureToEnrol: number, fnmr: number): number {
+  return failureToEnrol + (1 - failureToEnrol) * fnmr;
+}
+
+/** A named decision threshold, in parts per 10,000 (match when `distance * 10000 <= threshold`). */
+export interface DecisionThreshold {
+  readonly label: string;
+  readonly thresholdPer10k: number;
+}
+
+/** What one decision threshold does on a set of comparisons. */
+export interface ThresholdOutcome extends DecisionThreshold {
+  /** Impostor pairs whose distance is at or under the threshold (false matches), counted. */
+  readonly impostorPairsAtOrUnder: number;
+  /** All impostor pairs, comparable or not. */
+  readonly impostorPairs: number;
+  readonly fmr: number;
+  readonly fnmr: number;
+  readonly gfnmr: number;
+}
+
+/**
+ * Counts false matches and measures FMR, FNMR and generalised FNMR at each threshold. Pairs that
+ * cannot be compared never match. Throws `INVALID_PARAMETER` for a threshold that is not an
+ * integer in 0..10000 or a failure-to-enrol outside [0, 1].
+ */
+export function evaluateThresholds(
+  distances: PairDistances,
+  thresholds: readonly DecisionThreshold[],
+  failureToEnrol = 0,
+): ThresholdOutcome[] {
+  if (!(failureToEnrol >= 0 && failureToEnrol <= 1)) {
+    throw new EncoderError(
+      "INVALID_PARAMETER",
+      `Parameter 'failureToEnrol' is ${failureToEnrol}; it must lie in [0, 1]`,
+      { field: "failureToEnrol" },
+    );
+  }
+  const g = Float64Array.from(distances.genuine).sort();
+  const im = Float64Array.from(distances.impostor).sort();
+  const nG = g.length + (distances.genuineNotComparable ?? 0);
+  const nI = im.length + (distances.impostorNotComparable ?? 0);
+  return thresholds.map((th, i) => {
+    const t = th.thresholdPer10k;
+    if (!(Number.isInteger(t) && t >= 0 && t <= 10_000)) {
+      throw new EncoderError(
+        "INVALID_PARAMETER",
+        `Parameter 'thresholds[${i}].thresholdPer10k' is ${t}; it must be an integer in 0..10000`,
+        { field: `thresholds[${i}].thresholdPer10k` },
+      );
+    }
+    // d/u <= t/10000 in doubles agrees with d * 10000 <= t * u: both sides are correctly rounded.
+    const falseMatches = Math.round(fractionAtMost(im, t / 10_000) * im.length);
+    const genuineMatches = Math.round(fractionAtMost(g, t / 10_000) * g.length);
+    const fnmr = nG ? 1 - genuineMatches / nG : Number.NaN;
+    return {
+      label: th.label,
+      thresholdPer10k: t,
+      impostorPairsAtOrUnder: falseMatches,
+      impostorPairs: nI,
+      fmr: nI ? falseMatches / nI : 0,
+      fnmr,
+      gfnmr: generalisedFnmr(failureToEnrol, fnmr),
+    };
+  });
 }

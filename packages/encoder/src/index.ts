@@ -2,11 +2,25 @@ export {
   type AccuracyInput,
   type AccuracyReport,
   computeAccuracy,
+  type DecisionThreshold,
   type DistributionSummary,
+  evaluateThresholds,
+  type GroupedPairDistances,
+  generalisedFnmr,
+  groupedPairDistances,
   type OperatingPoint,
   type PairDistances,
   pairDistances,
+  type ThresholdOutcome,
 } from "./accuracy.js";
+export {
+  ACCURACY_FMR_TARGETS,
+  type AccuracyGroupInput,
+  type AccuracyGroupReport,
+  decisionThresholds,
+  FIXED_DECISION_THRESHOLDS,
+  measureAccuracyGroup,
+} from "./accuracy-group.js";
 export {
   type BackendName,
   type BackendPreference,
@@ -34,6 +48,24 @@ export {
   QualityGateError,
 } from "./errors.js";
 export {
+  type BinomialFit,
+  binomialCdf,
+  binomialFalseMatch,
+  binomialMinimumMean,
+  falseDuplicateProbability,
+  fitBinomial,
+  fitImpostorTail,
+  type ImpostorTailFit,
+  type ImpostorTailInput,
+  MAX_DEGREES_OF_FREEDOM,
+  minimumOfDrawsCdf,
+  normalCdf,
+  normalQuantile,
+  type TailLine,
+  type TailProbabilities,
+  type TailThreshold,
+} from "./impostor-tail.js";
+export {
   buildGaborModel,
   ENCODER_SPEC_FILE,
   type EncoderModelSpec,
@@ -56,7 +88,12 @@ export {
   stripFor,
 } from "./pipeline.js";
 export { checkQuality, DEFAULT_QUALITY_LIMITS, type QualityLimits, type QualityReport } from "./quality.js";
-export { renderAccuracyHtml, renderAccuracySvg } from "./render.js";
+export {
+  type AccuracyRunView,
+  renderAccuracyHtml,
+  renderAccuracyRunHtml,
+  renderAccuracySvg,
+} from "./render.js";
 export {
   type Circle,
   DEFAULT_SEGMENTATION_CONFIG,
