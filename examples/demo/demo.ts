@@ -144,7 +144,15 @@ async function main() {
     // The enrolment station retakes a frame whose code has fewer usable bits than the floor.
     for (let frame = 0; frame < 8 && codes.length < 3; frame++) {
       const { challenge } = await registry.issueChallenge();
-      const { code, packet } = await capture(subjectSeed, `${session}-${frame}`, challenge);
+      let taken: Awaited<ReturnType<typeof capture>>;
+      try {
+        taken = await capture(subjectSeed, `${session}-${frame}`, challenge);
+      } catch (error) {
+        // An eye the camera cannot image after its retakes counts towards a failure to enrol.
+        if (!(error instanceof QualityGateError)) throw error;
+        continue;
+      }
+      const { code, packet } = taken;
       if (code.usableBitCount() < enrolmentFloor) {
         lowUsableRetakes++;
         continue;
