@@ -138,12 +138,18 @@ for (const c of selected) {
   }
   model.dispose();
   for (const minUsableFraction of minUsableFractions) {
+    const minUsableBits = Math.round(minUsableFraction * bitCount(c.geometry));
     const profile: IrisProfile = {
       name: "candidate",
       geometry: c.geometry,
       maxShift: c.maxShift,
       thresholdPer10k: 3500,
-      minUsableBits: Math.round(minUsableFraction * bitCount(c.geometry)),
+      minUsableBits,
+      deduplication: {
+        thresholdPer10k: 3500,
+        minUsableBits,
+        enrolmentMinUsableBits: Math.ceil((bitCount(c.geometry) + minUsableBits) / 2),
+      },
     };
     const d = pairDistances(codes, profile);
     const acc = computeAccuracy({ ...d, attempted, enrolled });

@@ -56,7 +56,9 @@ const config = resolvePipelineConfig();
 
 for (const dir of dirs) {
   const files: string[] = [];
-  for (const eye of readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory())) {
+  for (const eye of readdirSync(dir, { withFileTypes: true }).filter(
+    (d) => d.isDirectory() || d.isSymbolicLink(),
+  )) {
     for (const f of readdirSync(path.join(dir, eye.name)).sort())
       if (/\.(png|jpe?g|bmp)$/i.test(f)) files.push(path.join(dir, eye.name, f));
   }

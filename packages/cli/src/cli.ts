@@ -4,15 +4,26 @@ import path from "node:path";
 import {
   type AccuracyGroupReport,
   type BackendPreference,
+  checkQuality,
+  contactSheet,
   DEGRADATIONS,
   type Degradation,
   decisionThresholds,
+  decodeImage,
+  degradeImage,
+  encodeRgbaPng,
+  type GreyImage,
   groupedPairDistances,
   IrisEncoder,
   measureAccuracyGroup,
   type PairDistances,
+  QualityGateError,
+  type RgbaImage,
   renderAccuracyRunHtml,
   renderAccuracySvg,
+  renderSegmentationOverlay,
+  resolvePipelineConfig,
+  segmentIris,
 } from "@zkiris/encoder";
 import { formatGeometry, IrisCode, toJson, ZkirisError } from "@zkiris/iris-code";
 import { encodeImageKinds, type KindOutcome } from "./encode-image-kinds.js";
@@ -25,6 +36,15 @@ export interface CliIo {
   /** True when stderr is a terminal (progress redraws in place). */
   readonly interactive?: boolean;
 }
+
+const OVERLAYS_USAGE = `  zkiris overlays <DIR...> --out DIR [--sample N] [--seed S] [--refused] [--degrade KIND]
+      Segmentation contact sheets of a random sample (default 48 images per dataset, seed 1) of
+      each DIR/<eye-id>/<images>: traced pupil boundary (yellow), limbus (cyan), noise mask
+      (magenta), green frame accepted, red frame refused. --refused samples refused images only;
+      --degrade draws a degraded copy (far, offcentre, dark, defocus, eyelid). Writes
+      <set>-<n>.png sheets of 48 tiles and <set>.tsv (tile, file, outcome) to --out, which must
+      lie outside any repository the images may not be copied into.
+`;
 
 const USAGE = `Usage:
   zkiris encode <images...> [--json] [--backend auto|wasm|cpu|tensorflow]
@@ -42,7 +62,7 @@ const USAGE = `Usage:
       accuracy.svg and accuracy.html to --out (default ./zkiris-accuracy). --workers: encoding
       threads (default the CPU count, at most 4; 1 encodes in the main thread). Exit code 1 when a
       dataset or kind has too few codes to measure.
-`;
+${OVERLAYS_USAGE}`;
 
 /** The CLI refuses its own arguments with this error (exit code 2). */
 export class UsageError extends ZkirisError {
@@ -71,7 +91,7 @@ function parseArgs(args: readonly string[], valued: readonly string[]): Parsed {
         const v = inline ?? args[++i];
         if (v === undefined) throw new UsageError(`Option '--${name}' needs a value`);
         flags.set(name, v);
-      } else if (name === "json" || name === "help") flags.set(name, true);
+      } else if (name === "json" || name === "help" || name === "refused") flags.set(name, true);
       else throw new UsageError(`Unknown option '--${name}'`);
     } else positional.push(a);
   }
@@ -99,6 +119,7 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
     }
     if (command === "encode") return await encodeCommand(rest, io);
     if (command === "accuracy") return await accuracyCommand(rest, io);
+    if (command === "overlays") return await overlaysCommand(rest, io);
     throw new UsageError(`Unknown command '${command}'`);
   } catch (error) {
     if (error instanceof UsageError) {
@@ -251,6 +272,87 @@ async function scanDatasets(dirs: readonly string[]): Promise<{ sets: Dataset[];
     sets.push({ name, dir, eyes: eyes.length, images });
   }
   return { sets, jobs };
+}
+
+async function overlaysCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const { positional, flags } = parseArgs(args, ["out", "sample", "seed", "degrade"]);
+  if (positional.length === 0) throw new UsageError("overlays needs at least one dataset directory");
+  const out = flags.get("out");
+  if (typeof out !== "string") throw new UsageError("overlays needs --out DIR");
+  const count = (name: string, fallback: number): number => {
+    const raw = flags.get(name);
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 1 || n > 100_000)
+      throw new UsageError(`Option '--${name}' must be an integer from 1 to 100000, received ${String(raw)}`);
+    return n;
+  };
+  const sample = count("sample", 48);
+  const seed = count("seed", 1);
+  const degrade = flags.get("degrade");
+  if (degrade !== undefined && !(DEGRADATIONS as readonly unknown[]).includes(degrade))
+    throw new UsageError(
+      `Option '--degrade' must be one of ${DEGRADATIONS.join(", ")}, received ${String(degrade)}`,
+    );
+  const onlyRefused = flags.has("refused");
+  const { sets, jobs } = await scanDatasets(positional);
+  const config = resolvePipelineConfig();
+  await mkdir(out, { recursive: true });
+  for (const set of sets) {
+    // Seeded Fisher-Yates shuffle, so the same seed shows the same sample.
+    const files = jobs.filter((j) => j.set === set.name);
+    let state = seedOf(`${seed}:${set.name}`) || 1;
+    const next = () => {
+      state ^= state << 13;
+      state ^= state >>> 17;
+      state ^= state << 5;
+      return (state >>> 0) / 4294967296;
+    };
+    for (let i = files.length - 1; i > 0; i--) {
+      const j = Math.floor(next() * (i + 1));
+      [files[i], files[j]] = [files[j]!, files[i]!];
+    }
+    const tiles: RgbaImage[] = [];
+    const index: string[] = ["tile\tfile\toutcome"];
+    let looked = 0;
+    for (const job of files) {
+      if (tiles.length >= sample) break;
+      looked++;
+      let line: string;
+      let image: GreyImage;
+      try {
+        image = decodeImage(new Uint8Array(await readFile(job.file)));
+      } catch (error) {
+        if (!(error instanceof ZkirisError)) throw error;
+        if (!onlyRefused)
+          index.push(`-\t${path.relative(set.dir, job.file)}\t${error.code}: ${error.message}`);
+        continue;
+      }
+      if (typeof degrade === "string") image = degradeImage(image, degrade as Degradation, seedOf(job.file));
+      const seg = segmentIris(image, config.segmentation);
+      let accepted = true;
+      try {
+        checkQuality(seg, config.quality);
+        line = "accepted";
+      } catch (error) {
+        if (!(error instanceof QualityGateError)) throw error;
+        accepted = false;
+        line = error.message;
+      }
+      if (onlyRefused && accepted) continue;
+      tiles.push(renderSegmentationOverlay(image, seg, accepted));
+      index.push(`${tiles.length}\t${path.relative(set.dir, job.file)}\t${line}`);
+    }
+    for (let s = 0; s * 48 < tiles.length; s++) {
+      const sheet = contactSheet(tiles.slice(s * 48, (s + 1) * 48), { columns: 8, firstNumber: s * 48 + 1 });
+      await writeFile(path.join(out, `${set.name}-${s + 1}.png`), encodeRgbaPng(sheet));
+    }
+    await writeFile(path.join(out, `${set.name}.tsv`), `${index.join("\n")}\n`);
+    io.stderr(
+      `${set.name}: ${tiles.length} tiles from ${looked} images looked at, ${Math.ceil(tiles.length / 48)} sheet(s) in ${out}\n`,
+    );
+  }
+  return 0;
 }
 
 interface Refusal {

@@ -314,6 +314,48 @@ describe("zkiris accuracy", () => {
   });
 });
 
+describe("zkiris overlays", () => {
+  it("draws a seeded sample of a dataset as numbered contact sheets with an index", async () => {
+    const out = path.join(dir, "overlays");
+    const { io } = collect();
+    expect(
+      await runCli(["overlays", path.join(dir, "set"), "--out", out, "--sample", "5", "--seed", "3"], io),
+    ).toBe(0);
+    const sheet = readFileSync(path.join(out, "set-1.png"));
+    expect([...sheet.subarray(1, 4)].map((b) => String.fromCharCode(b)).join("")).toBe("PNG");
+    const rows = readFileSync(path.join(out, "set.tsv"), "utf8").trim().split("\n");
+    expect(rows[0]).toBe("tile\tfile\toutcome");
+    expect(rows.slice(1).map((r) => r.split("\t")[0])).toEqual(["1", "2", "3", "4", "5"]);
+    for (const r of rows.slice(1)) expect(r.split("\t")[1]).toMatch(/^eye-[0-2]\/[0-2]\.png$/);
+    // The same seed gives the same sample; another seed another order.
+    const again = path.join(dir, "overlays-again");
+    expect(
+      await runCli(["overlays", path.join(dir, "set"), "--out", again, "--sample", "5", "--seed", "3"], io),
+    ).toBe(0);
+    expect(readFileSync(path.join(again, "set.tsv"), "utf8")).toBe(rows.join("\n") + "\n");
+  });
+
+  it("refuses a missing --out, a bad sample size and an unknown degradation with the usage", async () => {
+    const cases: [string[], string][] = [
+      [["overlays", path.join(dir, "set")], "zkiris: overlays needs --out DIR"],
+      [["overlays"], "zkiris: overlays needs at least one dataset directory"],
+      [
+        ["overlays", path.join(dir, "set"), "--out", path.join(dir, "o"), "--sample", "0"],
+        "zkiris: Option '--sample' must be an integer from 1 to 100000, received 0",
+      ],
+      [
+        ["overlays", path.join(dir, "set"), "--out", path.join(dir, "o"), "--degrade", "blur"],
+        "zkiris: Option '--degrade' must be one of far, offcentre, dark, defocus, eyelid, received blur",
+      ],
+    ];
+    for (const [args, message] of cases) {
+      const { io, err } = collect();
+      expect(await runCli(args, io)).toBe(2);
+      expect(err.join("")).toContain(`${message}\nUsage:`);
+    }
+  });
+});
+
 describe("the zkiris binary", () => {
   it("runs from the source checkout through tsx", () => {
     const bin = path.resolve(__dirname, "../bin/zkiris.js");

@@ -411,6 +411,9 @@ function smoothCircular(values: Float32Array, radius: number): Float32Array {
   return out;
 }
 
+/** Lashes are looked for where the direction from the pupil is more than 30 degrees from horizontal. */
+const LASH_ZONE_SINE = 0.5;
+
 /** A limbus candidate must rise at least this fraction of the strongest rise on its arcs. */
 const LIMBUS_RELATIVE = 0.6;
 
@@ -883,7 +886,11 @@ export function segmentIris(
       }
       const i = y * w + x;
       const v = filled.data[i]!;
-      if (specular[i] || v > brightLimit || v < darkLimit || closed.data[i]! - v > lashStep) continue;
+      // Thin dark structures are lashes only where lids hang over the iris (away from the lateral
+      // sectors); in the lateral sectors they are crypts and furrows, the texture the code needs.
+      const lashZone = Math.abs(y - pupil.cy) > LASH_ZONE_SINE * Math.hypot(x - pupil.cx, y - pupil.cy);
+      if (specular[i] || v > brightLimit || v < darkLimit || (lashZone && closed.data[i]! - v > lashStep))
+        continue;
       noise[i] = 0;
     }
   }
@@ -931,7 +938,7 @@ export function segmentIris(
 
 /**
  * Eyelids: walking from the pupil towards the top (bottom) of the iris in each column, the lid
- * starts where most pixels of a short window are noise (skin is brighter, lashes darker than the
+ * starts where most pixels of a 20-row window are noise (skin is brighter, lashes darker than the
  * iris). The boundary is median-filtered across columns and everything beyond it is masked.
  */
 function maskEyelids(noise: Uint8Array, w: number, h: number, pupil: Circle, iris: Circle): void {
@@ -949,19 +956,24 @@ function maskEyelids(noise: Uint8Array, w: number, h: number, pupil: Circle, iri
       const start = inPupil + 0.45 * Math.max(0, half - inPupil);
       let y = Math.round(pupil.cy + dir * start);
       let found = yEdge;
-      const win = 6;
+      // A lid is a long run of noise; a window this deep does not stop at a clump of lashes
+      // hanging over the iris.
+      const win = 20;
       for (; dir < 0 ? y >= yEdge : y <= yEdge; y += dir) {
         let bad = 0;
         let tot = 0;
         for (let k = 0; k < win; k++) {
           const yy = y + dir * k;
+          // Only the part of the window inside the iris counts: beyond the limbus everything is
+          // noise, which would otherwise end the walk a window's depth before the edge.
+          if (dir < 0 ? yy < yEdge : yy > yEdge) break;
           for (let dx = -2; dx <= 2; dx++) {
             const xx = x + dx;
             tot++;
             if (yy < 0 || yy >= h || xx < 0 || xx >= w || noise[yy * w + xx]) bad++;
           }
         }
-        if (bad >= 0.8 * tot) {
+        if (tot > 0 && bad >= 0.8 * tot) {
           found = y;
           break;
         }

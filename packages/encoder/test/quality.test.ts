@@ -91,7 +91,7 @@ describe("quality gates", () => {
   });
 
   it("refuses an iris mostly hidden by lids once the limit asks for more: OCCLUSION", () => {
-    const spec = { lidTop: 105, lidBottom: 175, lidHalfWidth: 80, pupilR: 28 };
+    const spec = { lidTop: 100, lidBottom: 180, lidHalfWidth: 80, pupilR: 28 };
     const { quality } = prepareIris(drawEye(spec), config);
     const e = refusal(spec, { minUsableFraction: 0.6 });
     expectGate(e, "OCCLUSION", 0.6);
