@@ -1,26 +1,22 @@
 /**
  * Segmentation and quality gates over real datasets: per-set failure-to-enrol by gate and the
- * time per image, optionally on degraded copies derived at run time, optionally with overlay
- * contact sheets of the refused (or all) images. Run:
+ * time per image, optionally on degraded copies derived at run time, and with --measurements the
+ * percentiles of every quality measurement. Run:
  *   npx tsx --conditions=zkiris-source bench/encoder/segmentation.ts [DIR...] [--degrade all|none|<kind>]
- *       [--overlays OUT] [--all] [--limit N]
- * DIRs default to every set under ../shared/datasets. Overlays are written outside the repository
- * (the datasets may not be copied into it).
+ *       [--measurements] [--limit N]
+ * DIRs default to every set under ../shared/datasets. To look at the segmentations, use
+ * `zkiris overlays DIR --out OUT [--refused] [--degrade KIND]` (written outside the repository).
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   checkQuality,
-  contactSheet,
   DEGRADATIONS,
   type Degradation,
   decodeImage,
   degradeImage,
-  encodeRgbaPng,
   QualityGateError,
-  type RgbaImage,
-  renderSegmentationOverlay,
   resolvePipelineConfig,
   segmentIris,
 } from "@zkiris/encoder";
@@ -30,7 +26,7 @@ const flag = (name: string): string | undefined => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
 };
-const valued = new Set(["--degrade", "--overlays", "--limit"]);
+const valued = new Set(["--degrade", "--limit"]);
 const dirs: string[] = [];
 for (let i = 0; i < args.length; i++) {
   if (valued.has(args[i]!)) i++;
@@ -49,8 +45,6 @@ if (dirs.length === 0) {
 const degradeArg = flag("--degrade") ?? "none";
 const kinds: (Degradation | "none")[] =
   degradeArg === "all" ? ["none", ...DEGRADATIONS] : (degradeArg.split(",") as (Degradation | "none")[]);
-const overlays = flag("--overlays");
-const showAll = args.includes("--all");
 const limit = Number(flag("--limit") ?? Number.POSITIVE_INFINITY);
 const config = resolvePipelineConfig();
 
@@ -66,8 +60,6 @@ for (const dir of dirs) {
   const chosen = files.slice(0, limit);
   for (const kind of kinds) {
     const refusals: Record<string, number> = {};
-    const tiles: RgbaImage[] = [];
-    const index: string[] = [];
     let ms = 0;
     const measured: Record<string, number[]> = {};
     chosen.forEach((file, i) => {
@@ -75,7 +67,6 @@ for (const dir of dirs) {
       if (kind !== "none") image = degradeImage(image, kind, i);
       const t0 = performance.now();
       const seg = segmentIris(image, config.segmentation);
-      let reason = "";
       if (!("reason" in seg)) {
         const m = {
           ...seg.measurements,
@@ -94,13 +85,8 @@ for (const dir of dirs) {
       } catch (error) {
         if (!(error instanceof QualityGateError)) throw error;
         refusals[error.gate] = (refusals[error.gate] ?? 0) + 1;
-        reason = error.message;
       }
       ms += performance.now() - t0;
-      if (overlays && (showAll || reason) && tiles.length < 600) {
-        tiles.push(renderSegmentationOverlay(image, seg, reason === ""));
-        index.push(`${tiles.length}\t${path.relative(dir, file)}\t${reason || "accepted"}`);
-      }
     });
     const refused = Object.values(refusals).reduce((a, b) => a + b, 0);
     console.log(
@@ -114,18 +100,6 @@ for (const dir of dirs) {
         console.log(
           `  ${k}: p1 ${pct(a, 0.01).toFixed(3)} p5 ${pct(a, 0.05).toFixed(3)} p50 ${pct(a, 0.5).toFixed(3)} p95 ${pct(a, 0.95).toFixed(3)} p99 ${pct(a, 0.99).toFixed(3)}`,
         );
-    }
-    if (overlays && tiles.length) {
-      mkdirSync(overlays, { recursive: true });
-      const base = path.join(overlays, `${path.basename(dir)}-${kind}`);
-      for (let s = 0; s * 48 < tiles.length; s++) {
-        const sheet = contactSheet(tiles.slice(s * 48, (s + 1) * 48), {
-          columns: 8,
-          firstNumber: s * 48 + 1,
-        });
-        writeFileSync(`${base}-${s + 1}.png`, encodeRgbaPng(sheet));
-      }
-      writeFileSync(`${base}.tsv`, `${index.join("\n")}\n`);
     }
   }
 }

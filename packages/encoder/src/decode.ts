@@ -1,4 +1,5 @@
 import { inflateSync } from "node:zlib";
+import { crc32 } from "@zkiris/iris-code";
 import jpeg from "jpeg-js";
 import { PNG } from "pngjs";
 import { ImageDecodeError } from "./errors.js";
@@ -237,24 +238,6 @@ const ADAM7 = [
  */
 const DEFLATE_MAX_RATIO = 1033;
 
-const CRC_TABLE = crcTable();
-
-function crcTable(): Uint32Array {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-}
-
-function crc32(bytes: Uint8Array, start: number, end: number): number {
-  let c = 0xffffffff;
-  for (let i = start; i < end; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
 function chunkName(bytes: Uint8Array, at: number): string {
   let name = "";
   for (let i = at; i < at + 4; i++) {
@@ -288,7 +271,8 @@ function decodePng(bytes: Uint8Array, lim: Required<DecodeLimits>): GreyImage {
   if (view.getUint32(12) !== PNG_IHDR || view.getUint32(8) !== 13) {
     throw corrupt("PNG file does not start with a 13-byte IHDR chunk");
   }
-  if (crc32(bytes, 12, 29) !== view.getUint32(29)) throw corrupt("PNG IHDR chunk fails its CRC check");
+  if (crc32(bytes.subarray(12, 29)) !== view.getUint32(29))
+    throw corrupt("PNG IHDR chunk fails its CRC check");
   const width = view.getUint32(16);
   const height = view.getUint32(20);
   const depth = bytes[24]!;
@@ -320,7 +304,7 @@ function decodePng(bytes: Uint8Array, lim: Required<DecodeLimits>): GreyImage {
     if (p + 12 + length > bytes.length) {
       throw truncated(`PNG file ends inside its ${name} chunk at byte ${p} (${length} data bytes declared)`);
     }
-    if (crc32(bytes, p + 4, p + 8 + length) !== view.getUint32(p + 8 + length)) {
+    if (crc32(bytes.subarray(p + 4, p + 8 + length)) !== view.getUint32(p + 8 + length)) {
       throw corrupt(`PNG ${name} chunk at byte ${p} fails its CRC check`);
     }
     if (name.includes("?"))

@@ -1,6 +1,6 @@
 import type { GreyImage } from "./decode.js";
 import { EncoderError } from "./errors.js";
-import { boxBlur, sampleBilinear, toFloat } from "./image-ops.js";
+import { boxBlur, greyPercentile, sampleBilinear, toFloat } from "./image-ops.js";
 
 /**
  * The degradations accuracy runs apply to real images at run time (so that no derived picture of
@@ -39,18 +39,6 @@ function gauss(next: () => number): number {
   return Math.sqrt(-2 * Math.log(Math.max(1e-12, next()))) * Math.cos(2 * Math.PI * next());
 }
 
-function percentile(data: Uint8Array, p: number): number {
-  const hist = new Uint32Array(256);
-  for (const v of data) hist[v]!++;
-  let acc = 0;
-  const target = p * data.length;
-  for (let v = 0; v < 256; v++) {
-    acc += hist[v]!;
-    if (acc >= target) return v;
-  }
-  return 255;
-}
-
 /**
  * A degraded copy of an eye image (see {@link DEGRADATIONS}); `seed` picks the random parameters.
  * Pure: the input is not modified. Throws `INVALID_PARAMETER` for an unknown kind.
@@ -69,7 +57,7 @@ export function degradeImage(image: GreyImage, kind: Degradation, seed: number):
       const oy = Math.floor(next() * (h - sh));
       // Anti-alias before sampling, as a lens and sensor of lower resolution would.
       const pre = boxBlur(src, Math.max(1, Math.round(0.5 / s - 0.5)));
-      out.fill(percentile(data, 0.5));
+      out.fill(greyPercentile(data, 0.5));
       for (let y = 0; y < sh; y++)
         for (let x = 0; x < sw; x++)
           out[(oy + y) * w + ox + x] = clampByte(
@@ -99,7 +87,7 @@ export function degradeImage(image: GreyImage, kind: Degradation, seed: number):
       return { width: w, height: h, data: out };
     }
     case "eyelid": {
-      const skin = percentile(data, 0.85);
+      const skin = greyPercentile(data, 0.85);
       // The lid edge: a downward-bulging curve whose lowest point lies in the upper third of the
       // frame, over the upper part of the iris in the sample sets.
       const lowest = h * (0.12 + 0.23 * next());

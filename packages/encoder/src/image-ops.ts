@@ -155,6 +155,22 @@ export function downsample2(img: FloatImage): FloatImage {
   return { width: w, height: h, data: out };
 }
 
+/**
+ * The grey level (0..255) below which `fraction` of `values` lie: the first level whose
+ * cumulative histogram count reaches `fraction * values.length` (values rounded and clamped).
+ */
+export function greyPercentile(values: ArrayLike<number>, fraction: number): number {
+  const hist = new Uint32Array(256);
+  for (let i = 0; i < values.length; i++) hist[Math.max(0, Math.min(255, Math.round(values[i]!)))]!++;
+  const target = fraction * values.length;
+  let acc = 0;
+  for (let v = 0; v < 256; v++) {
+    acc += hist[v]!;
+    if (acc >= target) return v;
+  }
+  return 255;
+}
+
 /** Median of a numeric array (copies). NaN for an empty array. */
 export function median(values: ArrayLike<number>): number {
   if (values.length === 0) return Number.NaN;
@@ -253,4 +269,58 @@ export function fitEllipseConic(xs: ArrayLike<number>, ys: ArrayLike<number>): n
   const [A, B, C] = k as [number, number, number];
   if (!(4 * A * C - B * B > 0 && A > 0)) return undefined;
   return k;
+}
+
+/** Squared Euclidean distance transform of one line (Felzenszwalb and Huttenlocher). */
+function edt1d(f: Float64Array, n: number, d: Float64Array, v: Int32Array, z: Float64Array): void {
+  let k = 0;
+  v[0] = 0;
+  z[0] = Number.NEGATIVE_INFINITY;
+  z[1] = Number.POSITIVE_INFINITY;
+  for (let q = 1; q < n; q++) {
+    let s = (f[q]! + q * q - (f[v[k]!]! + v[k]! * v[k]!)) / (2 * q - 2 * v[k]!);
+    while (s <= z[k]!) {
+      k--;
+      s = (f[q]! + q * q - (f[v[k]!]! + v[k]! * v[k]!)) / (2 * q - 2 * v[k]!);
+    }
+    k++;
+    v[k] = q;
+    z[k] = s;
+    z[k + 1] = Number.POSITIVE_INFINITY;
+  }
+  k = 0;
+  for (let q = 0; q < n; q++) {
+    while (z[k + 1]! < q) k++;
+    d[q] = (q - v[k]!) ** 2 + f[v[k]!]!;
+  }
+}
+
+/**
+ * Squared distance from every pixel inside `inside` to the nearest pixel outside it (the frame
+ * border counts as outside), exact Euclidean.
+ */
+export function squaredDistanceTransform(inside: Uint8Array, w: number, h: number): Float64Array {
+  const INF = 1e12;
+  const out = new Float64Array(w * h);
+  const n = Math.max(w, h) + 2;
+  const f = new Float64Array(n);
+  const d = new Float64Array(n);
+  const v = new Int32Array(n);
+  const z = new Float64Array(n + 1);
+  // Columns, padded by an outside pixel at both ends.
+  for (let x = 0; x < w; x++) {
+    f[0] = 0;
+    for (let y = 0; y < h; y++) f[y + 1] = inside[y * w + x] ? INF : 0;
+    f[h + 1] = 0;
+    edt1d(f, h + 2, d, v, z);
+    for (let y = 0; y < h; y++) out[y * w + x] = d[y + 1]!;
+  }
+  for (let y = 0; y < h; y++) {
+    f[0] = 0;
+    for (let x = 0; x < w; x++) f[x + 1] = out[y * w + x]!;
+    f[w + 1] = 0;
+    edt1d(f, w + 2, d, v, z);
+    for (let x = 0; x < w; x++) out[y * w + x] = d[x + 1]!;
+  }
+  return out;
 }

@@ -5,9 +5,11 @@ import {
   type FloatImage,
   fitCircle,
   fitEllipseConic,
+  greyPercentile,
   median,
   rankFilter,
   sampleBilinear,
+  squaredDistanceTransform,
   toFloat,
 } from "./image-ops.js";
 
@@ -106,19 +108,6 @@ interface Component {
   touchesBorder: boolean;
 }
 
-/** Grey level below which `fraction` of the pixels lie. */
-function greyPercentile(img: FloatImage, fraction: number): number {
-  const hist = new Uint32Array(256);
-  for (const v of img.data) hist[Math.max(0, Math.min(255, Math.round(v)))]!++;
-  const target = fraction * img.data.length;
-  let acc = 0;
-  for (let v = 0; v < 256; v++) {
-    acc += hist[v]!;
-    if (acc >= target) return v;
-  }
-  return 255;
-}
-
 /** 99th-percentile grey level of a well-exposed eye image; dimmer images scale the reflection limits. */
 const FULL_EXPOSURE = 220;
 
@@ -137,7 +126,7 @@ export function fillSpecularities(
 ): { filled: FloatImage; specular: Uint8Array; opened: FloatImage } {
   const opened = rankFilter(rankFilter(img, r, false), r, true);
   const n = img.width * img.height;
-  const exposure = Math.min(1, greyPercentile(img, 0.99) / FULL_EXPOSURE);
+  const exposure = Math.min(1, greyPercentile(img.data, 0.99) / FULL_EXPOSURE);
   const minStep = Math.max(10, excess * exposure);
   const minLevel = minBrightness * exposure;
   const raw = new Uint8Array(n);
@@ -229,12 +218,17 @@ function labelDark(img: FloatImage, threshold: number, labels: Int32Array, stack
   return comps;
 }
 
+/** The half-resolution, lightly smoothed image both pupil searches run on. */
+function halfResolution(dark: FloatImage): FloatImage {
+  return boxBlur(downsample2(dark), 1);
+}
+
 /**
- * Coarse pupil: the largest round dark blob over a sweep of thresholds on a half-resolution,
- * reflection-free image. Searches the whole frame (no central window) and every size above 3 px.
+ * Coarse pupil: the largest round dark blob over a sweep of thresholds on the half-resolution,
+ * reflection-free image `small` (see {@link halfResolution}). Searches the whole frame (no central
+ * window) and every size above 3 px. Circles are returned in full-resolution pixels.
  */
-function coarsePupils(dark: FloatImage): (Circle & { elongation: number })[] {
-  const small = boxBlur(downsample2(dark), 1);
+function coarsePupils(small: FloatImage): (Circle & { elongation: number })[] {
   const n = small.width * small.height;
   let lo = 255;
   for (let i = 0; i < n; i++) if (small.data[i]! < lo) lo = small.data[i]!;
@@ -283,68 +277,14 @@ function coarsePupils(dark: FloatImage): (Circle & { elongation: number })[] {
   return kept;
 }
 
-/** Squared Euclidean distance transform of one line (Felzenszwalb and Huttenlocher). */
-function edt1d(f: Float64Array, n: number, d: Float64Array, v: Int32Array, z: Float64Array): void {
-  let k = 0;
-  v[0] = 0;
-  z[0] = Number.NEGATIVE_INFINITY;
-  z[1] = Number.POSITIVE_INFINITY;
-  for (let q = 1; q < n; q++) {
-    let s = (f[q]! + q * q - (f[v[k]!]! + v[k]! * v[k]!)) / (2 * q - 2 * v[k]!);
-    while (s <= z[k]!) {
-      k--;
-      s = (f[q]! + q * q - (f[v[k]!]! + v[k]! * v[k]!)) / (2 * q - 2 * v[k]!);
-    }
-    k++;
-    v[k] = q;
-    z[k] = s;
-    z[k + 1] = Number.POSITIVE_INFINITY;
-  }
-  k = 0;
-  for (let q = 0; q < n; q++) {
-    while (z[k + 1]! < q) k++;
-    d[q] = (q - v[k]!) ** 2 + f[v[k]!]!;
-  }
-}
-
-/**
- * Squared distance from every pixel inside `inside` to the nearest pixel outside it (the frame
- * border counts as outside), exact Euclidean.
- */
-export function squaredDistanceTransform(inside: Uint8Array, w: number, h: number): Float64Array {
-  const INF = 1e12;
-  const out = new Float64Array(w * h);
-  const n = Math.max(w, h) + 2;
-  const f = new Float64Array(n);
-  const d = new Float64Array(n);
-  const v = new Int32Array(n);
-  const z = new Float64Array(n + 1);
-  // Columns, padded by an outside pixel at both ends.
-  for (let x = 0; x < w; x++) {
-    f[0] = 0;
-    for (let y = 0; y < h; y++) f[y + 1] = inside[y * w + x] ? INF : 0;
-    f[h + 1] = 0;
-    edt1d(f, h + 2, d, v, z);
-    for (let y = 0; y < h; y++) out[y * w + x] = d[y + 1]!;
-  }
-  for (let y = 0; y < h; y++) {
-    f[0] = 0;
-    for (let x = 0; x < w; x++) f[x + 1] = out[y * w + x]!;
-    f[w + 1] = 0;
-    edt1d(f, w + 2, d, v, z);
-    for (let x = 0; x < w; x++) out[y * w + x] = d[x + 1]!;
-  }
-  return out;
-}
-
 /**
  * Pupil candidates as the largest discs inscribed in the dark region at a sweep of grey-level
  * thresholds (peaks of the distance transform of the half-resolution image below the threshold).
  * A pupil that touches eyelashes or the lid joins them in one dark region, but the largest disc
- * inside that region is still the pupil's; lashes are thin and give small discs.
+ * inside that region is still the pupil's; lashes are thin and give small discs. `small` is the
+ * half-resolution image of {@link halfResolution}; circles are in full-resolution pixels.
  */
-function inscribedDiscPupils(dark: FloatImage, maxCandidates = 6): (Circle & { elongation: number })[] {
-  const small = boxBlur(downsample2(dark), 1);
+function inscribedDiscPupils(small: FloatImage, maxCandidates = 6): (Circle & { elongation: number })[] {
   const { width: w, height: h, data } = small;
   const n = w * h;
   let lo = 255;
@@ -761,8 +701,10 @@ export function segmentIris(
   // The pupil is searched on the reflection-filled image, smoothed (sigma ~1.2 px) against pixel
   // noise. Not on the grey opening used to find the reflections: its minimum filter turns a band
   // of thin dark eyelashes into a solid dark blob that wins over the pupil.
-  const dark = boxBlur(boxBlur(filled, 1), 1);
-  const candidates = [...coarsePupils(dark), ...inscribedDiscPupils(dark)];
+  const filledSmooth = boxBlur(filled, 1);
+  const dark = boxBlur(filledSmooth, 1);
+  const small = halfResolution(dark);
+  const candidates = [...coarsePupils(small), ...inscribedDiscPupils(small)];
   if (candidates.length === 0)
     return new SegmentationFailure("no round dark pupil found at any threshold", 0, 1);
   const smooth = boxBlur(dark, 1);
@@ -927,7 +869,7 @@ export function segmentIris(
       irisMedian,
       limbusContrast: limbus.contrast,
       sharpness:
-        irisMedian > pupilMean ? edgeSlope(boxBlur(filled, 1), pupil, radii) / (irisMedian - pupilMean) : 0,
+        irisMedian > pupilMean ? edgeSlope(filledSmooth, pupil, radii) / (irisMedian - pupilMean) : 0,
       usableFraction: annulus ? usable / annulus : 0,
       outOfFrameFraction: annulus ? outside / annulus : 1,
       centreOffset: Math.hypot(pupil.cx - iris.cx, pupil.cy - iris.cy) / iris.r,

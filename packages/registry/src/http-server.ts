@@ -165,6 +165,13 @@ function groupJson(group: GroupInfo) {
 }
 
 /** Refuses keys outside `allowed` and returns the object. */
+/** A receipt with its field elements as decimal strings (JSON has no bigint). */
+function receiptJson<T extends { readonly leaf: bigint; readonly root: bigint }>(
+  receipt: T,
+): Omit<T, "leaf" | "root"> & { leaf: string; root: string } {
+  return { ...receipt, leaf: receipt.leaf.toString(), root: receipt.root.toString() };
+}
+
 function exactObject(value: unknown, field: string, allowed: readonly string[]): Record<string, unknown> {
   const obj = object(value, field);
   for (const key of Object.keys(obj)) {
@@ -331,7 +338,7 @@ export const ROUTES: readonly RouteSpec[] = [
       const receipt = await registry.enrol(b as unknown as EnrolmentRequest);
       return {
         status: 201,
-        body: { ...receipt, leaf: receipt.leaf.toString(), root: receipt.root.toString() },
+        body: receiptJson(receipt),
       };
     },
   },
@@ -376,7 +383,7 @@ export const ROUTES: readonly RouteSpec[] = [
       const receipt = await registry.enrolFromCaptures(b as unknown as CapturesEnrolmentRequest);
       return {
         status: 201,
-        body: { ...receipt, leaf: receipt.leaf.toString(), root: receipt.root.toString() },
+        body: receiptJson(receipt),
       };
     },
   },
@@ -512,7 +519,7 @@ export const ROUTES: readonly RouteSpec[] = [
       });
       return {
         status: 200,
-        body: { ...receipt, leaf: receipt.leaf.toString(), root: receipt.root.toString() },
+        body: receiptJson(receipt),
       };
     },
   },
