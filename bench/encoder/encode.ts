@@ -1,7 +1,8 @@
 /**
  * Encoding speed: ms per image and images/s for a batch, for the whole pipeline on the WebAssembly
  * backend, against two baselines run in the same process: the same pipeline on the pure-JavaScript
- * `cpu` backend, and decode + segmentation alone (the part that does not depend on the backend).
+ * `cpu` backend, and decode + segmentation alone (the part that does not depend on the backend),
+ * followed by the time per stage of decode + segmentation + quality (`segmentIris` timings).
  * Uses the real sample set when ../shared is present, else mock captures. Run:
  *   npx tsx --conditions=zkiris-source bench/encoder/encode.ts [--images 100]
  */
@@ -9,11 +10,14 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
+  checkQuality,
+  decodeImage,
   type ImageInput,
   IrisEncoder,
   prepareIris,
   QualityGateError,
   resolvePipelineConfig,
+  segmentIris,
 } from "@zkiris/encoder";
 import { renderCapture } from "@zkiris/mock-capture";
 
@@ -89,3 +93,29 @@ console.log(row(`full pipeline, ${cpu.name} backend (baseline)`, cpu.ms));
 console.log(
   `model + normalisation share on wasm: ${(wasm.ms - segMs).toFixed(1)} ms/image; refused ${wasm.refused}/${batch.length}`,
 );
+
+// Per stage, the same work as prepareIris: decode, the stages of segmentIris, the quality gates.
+const stages: Record<string, number> = {};
+const add = (stage: string, ms: number) => {
+  stages[stage] = (stages[stage] ?? 0) + ms;
+};
+const timings: NonNullable<Parameters<typeof segmentIris>[2]> = {};
+t0 = performance.now();
+for (const x of batch) {
+  let t = performance.now();
+  const image = decodeImage(x, config.decode);
+  add("decode", performance.now() - t);
+  const seg = segmentIris(image, config.segmentation, timings);
+  t = performance.now();
+  try {
+    checkQuality(seg, config.quality);
+  } catch (e) {
+    if (!(e instanceof QualityGateError)) throw e;
+  }
+  add("quality", performance.now() - t);
+}
+const stagedMs = (performance.now() - t0) / batch.length;
+for (const [k, v] of Object.entries(timings)) add(`segmentation: ${k}`, v);
+console.log("\n| decode + segmentation + quality, by stage | ms/image |\n|---|---|");
+for (const [k, v] of Object.entries(stages)) console.log(`| ${k} | ${(v / batch.length).toFixed(2)} |`);
+console.log(`| total (timed per stage) | ${stagedMs.toFixed(1)} |`);

@@ -4,7 +4,8 @@
  * percentiles of every quality measurement. Run:
  *   npx tsx --conditions=zkiris-source bench/encoder/segmentation.ts [DIR...] [--degrade all|none|<kind>]
  *       [--measurements] [--limit N]
- * DIRs default to every set under ../shared/datasets. To look at the segmentations, use
+ * DIRs default to every set under ../shared/datasets. Each line ends with the segmentation time per
+ * image split by stage (`segmentIris` timings). To look at the segmentations, use
  * `zkiris overlays DIR --out OUT [--refused] [--degrade KIND]` (written outside the repository).
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -61,12 +62,13 @@ for (const dir of dirs) {
   for (const kind of kinds) {
     const refusals: Record<string, number> = {};
     let ms = 0;
+    const timings: NonNullable<Parameters<typeof segmentIris>[2]> = {};
     const measured: Record<string, number[]> = {};
     chosen.forEach((file, i) => {
       let image = decodeImage(new Uint8Array(readFileSync(file)));
       if (kind !== "none") image = degradeImage(image, kind, i);
       const t0 = performance.now();
-      const seg = segmentIris(image, config.segmentation);
+      const seg = segmentIris(image, config.segmentation, timings);
       if (!("reason" in seg)) {
         const m = {
           ...seg.measurements,
@@ -92,6 +94,11 @@ for (const dir of dirs) {
     console.log(
       `${path.basename(dir)} [${kind}] ${chosen.length} images: FTE ${((100 * refused) / chosen.length).toFixed(1)} %` +
         ` ${JSON.stringify(refusals)}  ${(ms / chosen.length).toFixed(1)} ms/image`,
+    );
+    console.log(
+      `  stages (ms/image): ${Object.entries(timings)
+        .map(([k, v]) => `${k} ${(v / chosen.length).toFixed(2)}`)
+        .join(", ")}`,
     );
     if (args.includes("--measurements")) {
       const pct = (a: number[], p: number) =>

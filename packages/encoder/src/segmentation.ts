@@ -685,29 +685,66 @@ export function pupilRadiusAt(radii: Float32Array, angle: number): number {
   return radii[i]! * (1 - f) + radii[(i + 1) % n]! * f;
 }
 
+/** The stages of {@link segmentIris}, in order, as named in {@link SegmentationTimings}. */
+export const SEGMENTATION_STAGES = [
+  "reflections",
+  "smoothing",
+  "blobPupils",
+  "discPupils",
+  "tracePupils",
+  "limbus",
+  "noiseMask",
+  "eyelids",
+  "measurements",
+] as const;
+
+/** One stage of {@link segmentIris}. */
+export type SegmentationStage = (typeof SEGMENTATION_STAGES)[number];
+
+/**
+ * Milliseconds spent in each stage of {@link segmentIris}, added to over calls (for benchmarks):
+ * pass the same object to every call and read it afterwards. A stage a call did not reach (a
+ * failure returns early) adds nothing.
+ */
+export type SegmentationTimings = Partial<Record<SegmentationStage, number>>;
+
 /**
  * Finds pupil and iris boundaries and the noise mask (eyelids, eyelashes, reflections) of a grey
  * eye image. Returns a {@link SegmentationFailure} (never throws) when no plausible boundary
- * exists; the quality gates turn that into a refusal.
+ * exists; the quality gates turn that into a refusal. `timings`, when given, receives the time
+ * spent per stage.
  */
 export function segmentIris(
   image: GreyImage,
   config: Partial<SegmentationConfig> = {},
+  timings?: SegmentationTimings,
 ): Segmentation | SegmentationFailure {
+  let mark = timings ? performance.now() : 0;
+  const lap = (stage: SegmentationStage): void => {
+    if (!timings) return;
+    const now = performance.now();
+    timings[stage] = (timings[stage] ?? 0) + (now - mark);
+    mark = now;
+  };
   const cfg = { ...DEFAULT_SEGMENTATION_CONFIG, ...config };
   const { width: w, height: h } = image;
   const src = toFloat(w, h, image.data);
   const { filled, specular } = fillSpecularities(src);
+  lap("reflections");
   // The pupil is searched on the reflection-filled image, smoothed (sigma ~1.2 px) against pixel
   // noise. Not on the grey opening used to find the reflections: its minimum filter turns a band
   // of thin dark eyelashes into a solid dark blob that wins over the pupil.
   const filledSmooth = boxBlur(filled, 1);
   const dark = boxBlur(filledSmooth, 1);
   const small = halfResolution(dark);
-  const candidates = [...coarsePupils(small), ...inscribedDiscPupils(small)];
+  const smooth = boxBlur(dark, 1);
+  lap("smoothing");
+  const blobs = coarsePupils(small);
+  lap("blobPupils");
+  const candidates = [...blobs, ...inscribedDiscPupils(small)];
+  lap("discPupils");
   if (candidates.length === 0)
     return new SegmentationFailure("no round dark pupil found at any threshold", 0, 1);
-  const smooth = boxBlur(dark, 1);
   type Refined = Exclude<ReturnType<typeof refinePupil>, SegmentationFailure>;
   let refined: Refined | undefined;
   let coarseElongation = 1;
@@ -749,6 +786,7 @@ export function segmentIris(
   if (refined === undefined)
     return lastFailure ?? new SegmentationFailure("pupil edge could not be traced", 0, 1);
   const { pupil, radii } = refined;
+  lap("tracePupils");
   const limbusImage = boxBlur(filled, 3);
   let limbus = findLimbus(limbusImage, pupil, cfg);
   if (limbus instanceof SegmentationFailure) return limbus;
@@ -764,6 +802,7 @@ export function segmentIris(
     }
   }
   const { iris } = limbus;
+  lap("limbus");
 
   // Pupil darkness and iris statistics from the lateral middle band of the annulus.
   let pupilSum = 0;
@@ -836,7 +875,9 @@ export function segmentIris(
       noise[i] = 0;
     }
   }
+  lap("noiseMask");
   maskEyelids(noise, w, h, pupil, iris);
+  lap("eyelids");
   for (let y = Math.max(0, y0); y <= Math.min(h - 1, y1); y++) {
     for (let x = Math.max(0, x0); x <= Math.min(w - 1, x1); x++) if (!noise[y * w + x]) usable++;
   }
@@ -855,6 +896,9 @@ export function segmentIris(
   h0 /= radii.length;
   const h2 = (2 * Math.hypot(hc, hs)) / radii.length;
   const tracedElongation = h0 > h2 ? (h0 + h2) / (h0 - h2) : Number.POSITIVE_INFINITY;
+  const sharpness =
+    irisMedian > pupilMean ? edgeSlope(filledSmooth, pupil, radii) / (irisMedian - pupilMean) : 0;
+  lap("measurements");
   return {
     width: w,
     height: h,
@@ -868,8 +912,7 @@ export function segmentIris(
       pupilMean,
       irisMedian,
       limbusContrast: limbus.contrast,
-      sharpness:
-        irisMedian > pupilMean ? edgeSlope(filledSmooth, pupil, radii) / (irisMedian - pupilMean) : 0,
+      sharpness,
       usableFraction: annulus ? usable / annulus : 0,
       outOfFrameFraction: annulus ? outside / annulus : 1,
       centreOffset: Math.hypot(pupil.cx - iris.cx, pupil.cy - iris.cy) / iris.r,
