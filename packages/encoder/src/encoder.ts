@@ -19,6 +19,7 @@ import {
   buildGaborModel,
   type EncoderModelSpec,
   type GaborDesign,
+  gaborIntegerKernel,
   gaborModelSpec,
   type LoadedEncoderModel,
   loadEncoderModel,
@@ -80,6 +81,11 @@ export class IrisEncoder {
   /** Where the model came from: a directory, or `generated:<name>`. */
   readonly modelSource: string;
   readonly spec: EncoderModelSpec;
+  /**
+   * The model's integer kernel `[kh, kw, 1, bitsPerCell]`: `referenceEncodeStrip(spec, kernel,
+   * strip)` computes the same code as {@link IrisEncoder.encodeStrip} without TensorFlow.js.
+   */
+  readonly kernel: Int32Array;
   readonly config: PipelineConfig;
   readonly #runtime: TensorflowRuntime;
   #model: LoadedEncoderModel | undefined;
@@ -97,6 +103,7 @@ export class IrisEncoder {
     this.backendFallbacks = runtime.fallbacks;
     this.#model = model;
     this.spec = model.spec;
+    this.kernel = model.kernel;
     this.modelSource = modelSource;
     this.config = config;
   }
@@ -132,8 +139,14 @@ export class IrisEncoder {
         model = loaded;
         source = shipped;
       } else {
-        const layers = buildGaborModel(runtime.tf, wanted);
-        model = { spec: wanted, predict: (x) => layers.predict(x) as never, dispose: () => layers.dispose() };
+        const kernel = gaborIntegerKernel(wanted);
+        const layers = buildGaborModel(runtime.tf, wanted, kernel);
+        model = {
+          spec: wanted,
+          kernel,
+          predict: (x) => layers.predict(x) as never,
+          dispose: () => layers.dispose(),
+        };
         source = `generated:${wanted.name}`;
       }
     }
@@ -165,7 +178,11 @@ export class IrisEncoder {
     };
   }
 
-  /** Runs the model on a rubber-sheet strip of the model's size and builds the code. */
+  /**
+   * Runs the model on a rubber-sheet strip of the model's size and builds the code. The model's
+   * integer responses are exact in float32, so this equals {@link referenceEncodeStrip} bit for
+   * bit on every backend.
+   */
   async encodeStrip(strip: NormalisedIris): Promise<IrisCode> {
     const model = this.#open();
     const { tf } = this.#runtime;

@@ -67,14 +67,20 @@ export {
 } from "./impostor-tail.js";
 export {
   buildGaborModel,
+  checkIntegerKernel,
   ENCODER_SPEC_FILE,
   type EncoderModelSpec,
+  FLOAT32_EXACT_INTEGER_LIMIT,
   type GaborDesign,
   type GaborFilter,
+  gaborIntegerKernel,
   gaborKernel,
   gaborModelSpec,
+  INPUT_OFFSET,
+  type IntegerSemantics,
   type LoadedEncoderModel,
   loadEncoderModel,
+  macsPerCode,
   saveEncoderModel,
 } from "./model.js";
 export { type NormalisationConfig, type NormalisedIris, normaliseIris } from "./normalise.js";
@@ -88,6 +94,7 @@ export {
   stripFor,
 } from "./pipeline.js";
 export { checkQuality, DEFAULT_QUALITY_LIMITS, type QualityLimits, type QualityReport } from "./quality.js";
+export { referenceEncodeStrip, referenceResponses } from "./reference.js";
 export {
   type AccuracyRunView,
   renderAccuracyHtml,
@@ -105,4 +112,13 @@ export {
   type SegmentationMeasurements,
   segmentIris,
 } from "./segmentation.js";
-export { cellMask, modelInput, responsesToCode } from "./strip-code.js";
+export {
+  cellMask,
+  fragileCount,
+  integerModelInput,
+  integerStrip,
+  modelInput,
+  quantiseGrey,
+  responsesToCode,
+  standardisedModelInput,
+} from "./strip-code.js";
