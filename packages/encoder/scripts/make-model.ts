@@ -1,7 +1,8 @@
 /**
  * Generates the shipped encoder model, packages/encoder/model/gabor-v1/ (tfjs Layers format:
  * model.json + weights.bin, plus zkiris-encoder.json with the pipeline contract), from the Gabor
- * filter design for DEFAULT_PROFILE's geometry. Deterministic: rerunning gives identical files.
+ * filter design for DEFAULT_PROFILE's geometry, with the integer (fixed-point) kernel whose scale
+ * and float32 bound the spec records. Deterministic: rerunning gives identical files.
  *   npm run model -w @zkiris/encoder
  */
 import { createHash } from "node:crypto";
@@ -24,5 +25,5 @@ for (const f of ["model.json", "weights.bin", "zkiris-encoder.json"]) {
   console.log(`${f} sha256 ${hash}`);
 }
 console.log(
-  `wrote ${dir} for geometry ${formatGeometry(spec.geometry)} (kernel ${spec.kernel.join("x")}, stride ${spec.stride.join("x")})`,
+  `wrote ${dir} for geometry ${formatGeometry(spec.geometry)} (kernel ${spec.kernel.join("x")}, stride ${spec.stride.join("x")}, scale ${spec.integer.kernelScale}, sum|K| ${spec.integer.kernelAbsSum.join("/")})`,
 );

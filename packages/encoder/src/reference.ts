@@ -23,20 +23,24 @@ export function referenceResponses(
   const [kh, kw] = spec.kernel;
   const [sy, sx] = spec.stride;
   const out = new Int32Array(rows * cols * p);
-  const acc = new Array<number>(p);
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) {
-      acc.fill(0);
-      for (let y = 0; y < kh; y++) {
-        const inRow = (r * sy + y) * width + c * sx;
-        const kRow = y * kw * p;
-        for (let x = 0; x < kw; x++) {
-          const v = data[inRow + x]!;
-          const kk = kRow + x * p;
-          for (let b = 0; b < p; b++) acc[b]! += v * k[kk + b]!;
+  // One contiguous kernel per channel; the sum over taps is the same whatever the loop order.
+  const channels = Array.from({ length: p }, (_, b) => {
+    const kb = new Int32Array(kh * kw);
+    for (let t = 0; t < kh * kw; t++) kb[t] = k[t * p + b]!;
+    return kb;
+  });
+  for (let b = 0; b < p; b++) {
+    const kb = channels[b]!;
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c++) {
+        let acc = 0;
+        for (let y = 0; y < kh; y++) {
+          const inRow = (r * sy + y) * width + c * sx;
+          const kRow = y * kw;
+          for (let x = 0; x < kw; x++) acc += data[inRow + x]! * kb[kRow + x]!;
         }
+        out[(r * cols + c) * p + b] = acc;
       }
-      for (let b = 0; b < p; b++) out[(r * cols + c) * p + b] = acc[b]!;
     }
   }
   return out;
