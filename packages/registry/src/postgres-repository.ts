@@ -1,5 +1,6 @@
-import pg from "pg";
+import type pg from "pg";
 import { crashPoint } from "./crash-points.js";
+import { loadPostgresDriver } from "./database-drivers.js";
 import { ConflictError, StorageError } from "./errors.js";
 import {
   type ChallengeRecord,
@@ -78,13 +79,16 @@ export class PostgresRepository implements Repository {
         },
       );
     }
-    const pool = new pg.Pool({
+    const driver = loadPostgresDriver();
+    const pool = new driver.Pool({
       connectionString: options.url,
       max: options.poolSize ?? 8,
       options: `-c search_path=${schema}`,
       types: {
         getTypeParser: ((oid: number, format?: "text" | "binary") =>
-          oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as never,
+          oid === INT8_OID
+            ? (value: string) => Number(value)
+            : driver.types.getTypeParser(oid, format)) as never,
       },
     });
     // An idle client's connection error must not crash the process; the next query reports it.

@@ -1,5 +1,6 @@
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
 import { crashPoint } from "./crash-points.js";
+import { loadSqliteDriver } from "./database-drivers.js";
 import { CaptureError, ConflictError, type RegistryError, StorageError, VoteError } from "./errors.js";
 import {
   type ChallengeRecord,
@@ -161,7 +162,8 @@ export class SqliteRepository implements Repository {
 
   /** Opens (creating if needed) the database file; `":memory:"` for a private in-memory database. */
   constructor(filename: string) {
-    this.#db = new Database(filename);
+    const Driver = loadSqliteDriver();
+    this.#db = new Driver(filename);
     try {
       // One writer process per file (the uniqueness index lives in that process): EXCLUSIVE locking
       // keeps the file locked from the first transaction below until close.
