@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { dirname, join } from "node:path";
@@ -20,19 +20,14 @@ import {
   toJson,
 } from "@zkiris/iris-code";
 import { loadMatchArtifacts, proveMatch } from "@zkiris/match-proof";
+import { chromiumPath, needs, requirement } from "@zkiris/test-kit";
 import { build } from "esbuild";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const artifactsDir = join(root, "circuits", "artifacts", "iris_match");
-const chromiumPath = process.env.ZKIRIS_CHROMIUM ?? "/usr/bin/chromium";
-const haveChromium = existsSync(chromiumPath);
-if (!haveChromium) {
-  console.warn(
-    `browser tests skipped: no Chromium at ${chromiumPath} (apt-get install chromium, or set ZKIRIS_CHROMIUM)`,
-  );
-}
+const headless = requirement("chromium");
 
 /** Bundles what a web page imports, for browsers, from the workspace sources. */
 async function bundleForBrowser(): Promise<string> {
@@ -56,7 +51,7 @@ describe("bundling for browsers", () => {
   });
 });
 
-describe.skipIf(!haveChromium)("in headless Chromium", () => {
+describe.skipIf(!headless.available)(needs(headless, "in headless Chromium"), () => {
   let server: Server;
   let browser: Browser;
   let baseUrl: string;
@@ -140,7 +135,7 @@ describe.skipIf(!haveChromium)("in headless Chromium", () => {
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     browser = await chromium.launch({
-      executablePath: chromiumPath,
+      executablePath: chromiumPath(),
       args: [
         "--no-sandbox",
         "--disable-gpu",

@@ -6,6 +6,7 @@
  *
  *   npx tsx --conditions=zkiris-source bench/device/capture.ts [--ms 1500]
  */
+
 import { IMT } from "@zk-kit/imt";
 import {
   DEVICE_TREE_CAPACITY,
@@ -18,6 +19,7 @@ import {
   verifyEdDSAPoseidon,
 } from "@zkiris/device";
 import { DEFAULT_PROFILE, IrisCode, probeCommitment } from "@zkiris/iris-code";
+import { xorshift32 } from "@zkiris/test-kit";
 import { poseidon2 } from "poseidon-lite";
 
 const msArg = process.argv.indexOf("--ms");
@@ -38,15 +40,7 @@ function timeIt(label: string, fn: () => void): number {
 
 const g = DEFAULT_PROFILE.geometry;
 const n = g.rows * g.cols * g.bitsPerCell;
-let x = 12345;
-const rand = (): number => {
-  x ^= x << 13;
-  x >>>= 0;
-  x ^= x >>> 17;
-  x ^= x << 5;
-  x >>>= 0;
-  return x;
-};
+const rand = xorshift32(12345);
 const probe = IrisCode.fromBits(
   g,
   Array.from({ length: n }, () => rand() & 1),

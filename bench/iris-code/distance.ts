@@ -4,30 +4,22 @@
  *
  *   npx tsx --conditions=zkiris-source bench/iris-code/distance.ts [--templates N]
  */
+
 import {
   bitCount,
   DEFAULT_PROFILE,
   hammingDistance,
-  IrisCode,
+  type IrisCode,
   type IrisProfile,
   OPEN_IRIS_PROFILE,
   PreparedProbe,
   referenceHammingDistance,
   rowWords,
 } from "@zkiris/iris-code";
+import { randomCode as kitRandomCode, mulberry32 } from "@zkiris/test-kit";
 
 function randomCode(profile: IrisProfile, seed: number): IrisCode {
-  const n = bitCount(profile.geometry);
-  let x = seed * 2654435761 + 1;
-  const next = () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
-  const bits = Array.from({ length: n }, () => (next() < 0.5 ? 1 : 0));
-  const mask = Array.from({ length: n }, () => (next() < 0.85 ? 1 : 0));
-  return IrisCode.fromBits(profile.geometry, bits, mask);
+  return kitRandomCode(mulberry32(seed), profile.geometry, 0.85);
 }
 
 function timeIt(fn: () => number, minMs = 1500): { perSecond: number; ops: number } {

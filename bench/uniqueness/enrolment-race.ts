@@ -17,7 +17,8 @@
  *
  * Prints duplicates admitted, genuine eyes refused, throughput and lock hold time per strategy.
  */
-import { bitCount, DEFAULT_PROFILE, IrisCode, packedByteLength } from "@zkiris/iris-code";
+import { DEFAULT_PROFILE, type IrisCode } from "@zkiris/iris-code";
+import { recapture as kitRecapture, mulberry32, randomCode } from "@zkiris/test-kit";
 import { bruteForceSearch, UniquenessIndex } from "@zkiris/uniqueness";
 
 const args = process.argv.slice(2);
@@ -32,51 +33,9 @@ const WRITE_MS = 2;
 const profile = DEFAULT_PROFILE;
 const g = profile.geometry;
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function randomCode(random: () => number): IrisCode {
-  const n = packedByteLength(g);
-  const bits = new Uint8Array(n);
-  const mask = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    bits[i] = Math.floor(random() * 256);
-    mask[i] = Math.floor(random() * 256) | Math.floor(random() * 256);
-  }
-  return IrisCode.fromPacked(g, bits, mask);
-}
-
 /** Another capture of the same eye: 8% of bits flipped, 5% of mask bits lost, columns rotated by `shift`. */
 function recapture(random: () => number, code: IrisCode, shift: number): IrisCode {
-  const n = bitCount(g);
-  const bits = code.bitValues();
-  const mask = code.maskValues();
-  for (let i = 0; i < n; i++) {
-    if (random() < 0.08) bits[i]! ^= 1;
-    if (random() < 0.05) mask[i] = 0;
-  }
-  const c = bits.length;
-  const out = new Uint8Array(c);
-  const outMask = new Uint8Array(c);
-  const p = g.bitsPerCell;
-  for (let r = 0; r < g.rows; r++) {
-    for (let col = 0; col < g.cols; col++) {
-      const src = (((col + shift) % g.cols) + g.cols) % g.cols;
-      for (let b = 0; b < p; b++) {
-        out[(r * g.cols + col) * p + b] = bits[(r * g.cols + src) * p + b]!;
-        outMask[(r * g.cols + col) * p + b] = mask[(r * g.cols + src) * p + b]!;
-      }
-    }
-  }
-  return IrisCode.fromBits(g, out, outMask);
+  return kitRecapture(random, code, { flip: 0.08, drop: 0.05, shift });
 }
 
 class Mutex {
@@ -155,19 +114,19 @@ async function run(strategy: Strategy, base: IrisCode[], requests: Array<{ eye: 
 }
 
 async function main(): Promise<void> {
-  const random = rng(2026);
+  const random = mulberry32(2026);
   console.log(
     `# Concurrent enrolment simulation: ${ENROLLED} enrolled codes, ${EYES} new eyes each captured twice, ${CONCURRENCY} enrolments in flight, ${WRITE_MS} ms storage write`,
   );
   const base: IrisCode[] = [];
   for (let i = 0; i < ENROLLED; i++) {
-    base.push(randomCode(random));
+    base.push(randomCode(random, g, 0.75));
     if ((i + 1) % Math.floor(ENROLLED / 4) === 0)
       process.stderr.write(`  population: ${i + 1}/${ENROLLED}\n`);
   }
   const requests: Array<{ eye: number; code: IrisCode }> = [];
   for (let e = 0; e < EYES; e++) {
-    const eye = randomCode(random);
+    const eye = randomCode(random, g, 0.75);
     // The two captures are submitted back to back, so they overlap in flight.
     requests.push({ eye: e, code: recapture(random, eye, Math.floor(random() * 7) - 3) });
     requests.push({ eye: e, code: recapture(random, eye, Math.floor(random() * 7) - 3) });

@@ -1,8 +1,9 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { subOrder } from "@zk-kit/baby-jubjub";
+import { needs, requirement } from "@zkiris/test-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DeviceKey, DeviceRegistryTree, signCapture, verifyCapture } from "../src/index.js";
 import { makeProbe } from "./helpers.js";
@@ -13,10 +14,7 @@ import { makeProbe } from "./helpers.js";
 const packageDir = fileURLToPath(new URL("..", import.meta.url));
 const repoDir = resolve(packageDir, "../..");
 const circuitFile = join(packageDir, "test/circuits/device_attestation.circom");
-const toolsPresent =
-  existsSync(join(repoDir, "node_modules/circom2")) &&
-  existsSync(join(repoDir, "node_modules/circomlib/circuits/eddsaposeidon.circom")) &&
-  existsSync(join(repoDir, "node_modules/snarkjs"));
+const circom = requirement("circom");
 
 interface Snarkjs {
   wtns: {
@@ -46,7 +44,7 @@ async function runCircuit(input: Record<string, unknown>): Promise<bigint> {
   return BigInt(witness[1]!);
 }
 
-describe.skipIf(!toolsPresent)("circomlib accepts what this package produces", () => {
+describe.skipIf(!circom.available)(needs(circom, "circomlib accepts what this package produces"), () => {
   let key: DeviceKey;
   let registry: DeviceRegistryTree;
   let honest: Record<string, unknown>;

@@ -1,18 +1,11 @@
 import { type CodeGeometry, DEFAULT_PROFILE, IrisCode } from "@zkiris/iris-code";
+import { xorshift32 } from "@zkiris/test-kit";
 import type { CapturePacketJson } from "../src/index.js";
 
 /** A deterministic pseudo-random code (xorshift32) with about 10% of its bits masked out. */
 export function makeProbe(seed: number, geometry: CodeGeometry = DEFAULT_PROFILE.geometry): IrisCode {
   const n = geometry.rows * geometry.cols * geometry.bitsPerCell;
-  let x = seed >>> 0 || 1;
-  const next = (): number => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
+  const next = xorshift32(seed);
   const bits = new Uint8Array(n);
   const mask = new Uint8Array(n);
   for (let i = 0; i < n; i++) {

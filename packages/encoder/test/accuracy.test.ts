@@ -1,7 +1,8 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { DEFAULT_PROFILE, IrisCode, type IrisProfile } from "@zkiris/iris-code";
 import { renderCapture } from "@zkiris/mock-capture";
+import { datasetsDirectory, needs, requirement } from "@zkiris/test-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   binomialCdf,
@@ -155,8 +156,10 @@ describe("accuracy end to end", () => {
     expect(report.eer).toBeLessThanOrEqual(0.05);
   });
 
-  const real = path.resolve(__dirname, "../../../../shared/datasets/casia-iris-interval-sample");
-  it.skipIf(!existsSync(real))(`separates five real eyes (skipped when ${real} is absent)`, async () => {
+  // Research data that cannot be in the repository: ZKIRIS_DATASETS points at it (see CONTRIBUTING.md).
+  const datasets = requirement("datasets");
+  const real = path.join(datasetsDirectory(), "casia-iris-interval-sample");
+  it.skipIf(!datasets.available)(needs(datasets, "separates five real eyes"), async () => {
     const codesByEye = new Map<string, IrisCode[]>();
     let attempted = 0;
     const eyes = readdirSync(real, { withFileTypes: true })

@@ -1,3 +1,7 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { DEVICE_TREE_DEPTH } from "@zkiris/device";
 import {
   DEFAULT_PROFILE,
   IrisCode,
@@ -16,6 +20,8 @@ import {
 } from "../src/index.js";
 import { makeDevice, rng } from "./fixtures.js";
 
+const CIRCUITS = fileURLToPath(new URL("../../../circuits", import.meta.url));
+
 function refusal(fn: () => unknown): { code: string; field: string | undefined } {
   try {
     fn();
@@ -30,10 +36,30 @@ describe("matchCircuitMain", () => {
   it("writes the main component of the default profile with its parameters compiled in", () => {
     const main = matchCircuitMain(DEFAULT_PROFILE);
     expect(main).toContain('include "lib/iris_match.circom";');
+    // Arguments read back by the parameter names of the template in the circuit library itself.
+    const library = readFileSync(join(CIRCUITS, "src", "lib", "iris_match.circom"), "utf8");
+    const names = /template IrisMatch\(([^)]*)\)/
+      .exec(library)![1]!
+      .split(",")
+      .map((p) => p.trim());
+    const call = /component main \{public \[([^\]]*)\]\} = IrisMatch\(([^)]*)\);/.exec(main)!;
+    const args = call[2]!.split(",").map((a) => Number(a.trim()));
     const { geometry: g, maxShift, thresholdPer10k, minUsableBits } = DEFAULT_PROFILE;
-    expect(main).toContain(
-      `component main {public [templateCommitment, challenge, deviceRoot]} = IrisMatch(${g.rows}, ${g.cols}, ${g.bitsPerCell}, ${maxShift}, ${thresholdPer10k}, ${minUsableBits}, 10);`,
-    );
+    expect(Object.fromEntries(names.map((n, i) => [n, args[i]]))).toEqual({
+      ROWS: g.rows,
+      COLS: g.cols,
+      P: g.bitsPerCell,
+      K: maxShift,
+      THRESHOLD: thresholdPer10k,
+      MIN_USABLE: minUsableBits,
+      DEPTH: DEVICE_TREE_DEPTH,
+    });
+    // The public inputs are the template's own inputs of those names.
+    for (const signal of call[1]!.split(",").map((p) => p.trim())) {
+      expect(library).toMatch(new RegExp(`signal input ${signal};`));
+    }
+    // The committed main file, which the committed artifacts were compiled from, is this one.
+    expect(readFileSync(join(CIRCUITS, "src", "main", "iris_match.circom"), "utf8")).toBe(main);
   });
 
   it("refuses profiles the circuit cannot represent, naming the field", () => {

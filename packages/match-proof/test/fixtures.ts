@@ -1,4 +1,4 @@
-import { createRequire } from "node:module";
+import * as eddsa from "@zk-kit/eddsa-poseidon";
 import { IMT } from "@zk-kit/imt";
 import {
   captureMessage,
@@ -9,27 +9,11 @@ import {
   shiftColumns,
   type VerificationProfile,
 } from "@zkiris/iris-code";
+import { mulberry32 } from "@zkiris/test-kit";
 import { poseidon2 } from "poseidon-lite";
 import type { DeviceMembershipProof, DeviceSignature, MatchWitnessInput } from "../src/index.js";
 
-// The ESM build of @zk-kit/eddsa-poseidon 1.1.0 imports named exports from the CommonJS blakejs,
-// which Node's ESM loader refuses; its CommonJS build works.
-const eddsa = createRequire(import.meta.url)("@zk-kit/eddsa-poseidon") as {
-  derivePublicKey(privateKey: string): [bigint, bigint];
-  signMessage(privateKey: string, message: bigint): { R8: [bigint, bigint]; S: bigint };
-};
-
-/** Deterministic 32-bit generator (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 as rng } from "@zkiris/test-kit";
 
 /** A registered capture device: key, and the registry tree it sits in (with two other devices). */
 export interface TestDevice {
@@ -76,7 +60,7 @@ export function codePair(
 ): { template: IrisCode; probe: IrisCode } {
   const g = profile.geometry;
   const n = g.rows * g.cols * g.bitsPerCell;
-  const random = rng(options.seed ?? 1);
+  const random = mulberry32(options.seed ?? 1);
   const order = Array.from({ length: n }, (_, i) => i).sort(() => random() - 0.5);
   const t: number[] = Array.from({ length: n }, () => (random() < 0.5 ? 1 : 0));
   const mt = new Array<number>(n).fill(0);

@@ -74,7 +74,7 @@ const NOTHING_POINTS: CrashPoint[] = [
 ];
 
 for (const backend of BACKENDS) {
-  describe.skipIf(backend.skip)(`crash safety on ${backend.name}`, () => {
+  describe.skipIf(backend.skip)(backend.title("crash safety"), () => {
     let db: TestDatabase;
     const key = DeviceKey.fromSeed("crash-test-device");
     const open = () => openWithRetry({ database: db.location, searchWorkers: 0, verifierWorkers: 1 });

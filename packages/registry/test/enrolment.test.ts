@@ -21,7 +21,7 @@ import {
 const T0 = 1_760_000_000_000;
 
 for (const backend of BACKENDS) {
-  describe.skipIf(backend.skip)(`enrolment on ${backend.name}`, () => {
+  describe.skipIf(backend.skip)(backend.title("enrolment"), () => {
     let db: TestDatabase;
     let registry: Registry;
     let now: number;

@@ -3,20 +3,20 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type CapturePacketJson, type DeviceKey, signCapture } from "@zkiris/device";
 import { buildTemplate, DEFAULT_PROFILE, IrisCode, templateCommitment } from "@zkiris/iris-code";
+import {
+  randomCode as kitRandomCode,
+  recapture as kitRecapture,
+  needs,
+  requirement,
+  unit,
+  xorshift32,
+} from "@zkiris/test-kit";
 import pg from "pg";
 import type { CapturesEnrolmentRequest, DatabaseLocation, EnrolmentRequest, Registry } from "../src/index.js";
 
 /** Deterministic xorshift32 stream in [0, 1). */
 export function prng(seed: number): () => number {
-  let x = seed >>> 0 || 0x9e3779b9;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 0x1_0000_0000;
-  };
+  return unit(xorshift32(seed, 0x9e3779b9));
 }
 
 const G = DEFAULT_PROFILE.geometry;
@@ -24,36 +24,12 @@ const N = G.rows * G.cols * G.bitsPerCell;
 
 /** A random code of the default geometry with about `maskedFraction` of its bits masked out. */
 export function randomCode(seed: number, maskedFraction = 0.1): IrisCode {
-  const next = prng(seed);
-  const bits = new Uint8Array(N);
-  const mask = new Uint8Array(N);
-  for (let i = 0; i < N; i++) {
-    bits[i] = next() < 0.5 ? 1 : 0;
-    mask[i] = next() < maskedFraction ? 0 : 1;
-  }
-  return IrisCode.fromBits(G, bits, mask);
+  return kitRandomCode(prng(seed), G, 1 - maskedFraction);
 }
 
 /** The same code with a fraction of its bits flipped and its columns rotated by `shift`. */
 export function recapture(code: IrisCode, seed: number, flipFraction: number, shift = 0): IrisCode {
-  const next = prng(seed);
-  const bits = code.bitValues();
-  const mask = code.maskValues();
-  const outBits = new Uint8Array(N);
-  const outMask = new Uint8Array(N);
-  const p = G.bitsPerCell;
-  for (let r = 0; r < G.rows; r++) {
-    for (let c = 0; c < G.cols; c++) {
-      const src = (((c + shift) % G.cols) + G.cols) % G.cols;
-      for (let b = 0; b < p; b++) {
-        const i = (r * G.cols + c) * p + b;
-        const j = (r * G.cols + src) * p + b;
-        outBits[i] = next() < flipFraction ? 1 - bits[j]! : bits[j]!;
-        outMask[i] = mask[j]!;
-      }
-    }
-  }
-  return IrisCode.fromBits(G, outBits, outMask);
+  return kitRecapture(prng(seed), code, { flip: flipFraction, shift });
 }
 
 /** A code whose mask keeps only `usable` bits. */
@@ -74,14 +50,11 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** The PostgreSQL URL of the test server, or undefined (the PostgreSQL suites then skip). */
-export const POSTGRES_URL = process.env.ZKIRIS_TEST_DATABASE_URL;
+/** The test server (`ZKIRIS_TEST_DATABASE_URL`); without it the PostgreSQL suites skip and the skip report says why. */
+export const POSTGRES = requirement("postgresql");
 
-if (POSTGRES_URL === undefined) {
-  console.warn(
-    "[registry] ZKIRIS_TEST_DATABASE_URL is not set: PostgreSQL suites are skipped (run .ci/start-postgres.sh and export it)",
-  );
-}
+/** The PostgreSQL URL of the test server, or undefined (the PostgreSQL suites then skip). */
+export const POSTGRES_URL = POSTGRES.available ? process.env.ZKIRIS_TEST_DATABASE_URL : undefined;
 
 let counter = 0;
 
@@ -109,10 +82,23 @@ export function postgresDatabase(): TestDatabase {
   };
 }
 
+/** A storage backend the suites run on; `title` names a suite on it (tagged with what it needs). */
+export interface Backend {
+  readonly name: string;
+  readonly create: () => TestDatabase;
+  readonly skip: boolean;
+  title(what: string): string;
+}
+
 /** Both backends; PostgreSQL only when the test server is configured. */
-export const BACKENDS: ReadonlyArray<{ name: string; create: () => TestDatabase; skip: boolean }> = [
-  { name: "SQLite", create: sqliteDatabase, skip: false },
-  { name: "PostgreSQL", create: postgresDatabase, skip: POSTGRES_URL === undefined },
+export const BACKENDS: readonly Backend[] = [
+  { name: "SQLite", create: sqliteDatabase, skip: false, title: (what) => `${what} on SQLite` },
+  {
+    name: "PostgreSQL",
+    create: postgresDatabase,
+    skip: !POSTGRES.available,
+    title: (what) => needs(POSTGRES, `${what} on PostgreSQL`),
+  },
 ];
 
 /** Good quality figures for a capture packet. */

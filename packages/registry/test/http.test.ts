@@ -64,45 +64,45 @@ describe("HTTP API", () => {
     await db?.drop();
   });
 
-  it("serves an OpenAPI 3.1 document listing every route", async () => {
+  it("serves an OpenAPI 3.1 document of exactly the routes the server answers", async () => {
     const { status, body } = await call("GET", "/openapi.json");
     expect(status).toBe(200);
     expect(body.openapi).toBe("3.1.0");
-    const documented = Object.entries(body.paths as Record<string, Record<string, unknown>>).flatMap(
-      ([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
+    const paths = body.paths as Record<string, Record<string, { security?: unknown; responses: object }>>;
+    const documented = Object.entries(paths).flatMap(([path, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
     );
-    const expected = [
-      "POST /devices",
-      "GET /devices/{deviceId}",
-      "GET /devices/{deviceId}/proof",
-      "GET /device-registry",
-      "POST /groups/{groupId}/members/{index}/recover",
-      "POST /devices/{deviceId}/revoke",
-      "POST /challenges",
-      "POST /enrolments",
-      "POST /enrolments/captures",
-      "POST /groups",
-      "GET /groups/{groupId}",
-      "GET /groups/{groupId}/members",
-      "GET /groups/{groupId}/members/{index}/proof",
-      "DELETE /groups/{groupId}/members/{index}",
-      "GET /groups/{groupId}/roots",
-      "POST /polls",
-      "GET /polls/{pollId}",
-      "POST /polls/{pollId}/votes",
-      "GET /polls/{pollId}/tally",
-      "GET /polls/{pollId}/audit-log",
-      "GET /openapi.json",
-    ];
-    expect(documented.sort()).toEqual(expected.sort());
+    expect(documented).toContain("GET /openapi.json");
     expect(ROUTES.map((r) => `${r.method} ${r.path}`).sort()).toEqual(
-      expected.filter((e) => e !== "GET /openapi.json").sort(),
+      documented.filter((e) => e !== "GET /openapi.json").sort(),
     );
-    for (const route of ROUTES) {
-      const op = body.paths[route.path][route.method.toLowerCase()];
-      expect(op.responses["4XX"]).toBeDefined();
-      expect(op.security !== undefined).toBe(route.admin);
+    // The server, not the route table, is checked against the document: every documented operation
+    // reaches a handler (no 404 "No route", no 405), admin ones refuse a wrong token before acting,
+    // and a method the document does not list is refused with the documented ones in Allow.
+    const wrongToken = { authorization: "Bearer not-the-admin-token" };
+    for (const [path, ops] of Object.entries(paths)) {
+      const concrete = path.replace(/\{[^}]+\}/g, "0");
+      for (const [method, op] of Object.entries(ops)) {
+        const bodyless = method === "get" || method === "delete";
+        const res = await call(method.toUpperCase(), concrete, bodyless ? undefined : {}, wrongToken);
+        const where = `${method.toUpperCase()} ${path}`;
+        expect(res.status, where).not.toBe(405);
+        expect(String(res.body.error?.message ?? ""), where).not.toMatch(/^No route/);
+        expect(res.status === 401, where).toBe(op.security !== undefined);
+        if (path !== "/openapi.json") expect(op.responses, where).toHaveProperty("4XX");
+      }
+      if (path === "/openapi.json") continue;
+      const refused = await fetch(`${api.url}${concrete}`, { method: "PUT" });
+      expect(refused.status, `PUT ${path}`).toBe(405);
+      expect(refused.headers.get("allow")?.split(", ").sort(), `PUT ${path}`).toEqual(
+        Object.keys(ops)
+          .map((m) => m.toUpperCase())
+          .sort(),
+      );
+      await refused.body?.cancel();
     }
+    const unknown = await call("GET", "/no-such-route");
+    expect(unknown.status).toBe(404);
   });
 
   it("registers a device, creates a group and enrols over HTTP", async () => {

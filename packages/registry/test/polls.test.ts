@@ -39,7 +39,7 @@ beforeAll(async () => {
 }, 120_000);
 
 for (const backend of BACKENDS) {
-  describe.skipIf(backend.skip)(`polls on ${backend.name}`, () => {
+  describe.skipIf(backend.skip)(backend.title("polls"), () => {
     let db: TestDatabase;
     let registry: Registry;
     let now = T0;

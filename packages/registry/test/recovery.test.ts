@@ -1,21 +1,16 @@
-import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DeviceKey, DeviceRegistryTree, signCapture, verifyCapture } from "@zkiris/device";
 import { DEFAULT_PROFILE, poseidon } from "@zkiris/iris-code";
 import { loadMatchArtifacts, type MatchArtifacts, proveMatch } from "@zkiris/match-proof";
+import { needs, requirement } from "@zkiris/test-kit";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { Registry } from "../src/index.js";
 import { enrolmentRequest, randomCode, recapture, sqliteDatabase, type TestDatabase } from "./helpers.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const MATCH_ARTIFACTS = join(here, "..", "..", "..", "circuits", "artifacts", "iris_match");
-const HAVE_ARTIFACTS = existsSync(join(MATCH_ARTIFACTS, "manifest.json"));
-if (!HAVE_ARTIFACTS) {
-  console.warn(
-    `[registry] ${MATCH_ARTIFACTS} has no match-circuit artifacts: the recovery proof tests are skipped`,
-  );
-}
+const ARTIFACTS = requirement("match-artifacts");
 
 const keys = [
   DeviceKey.fromSeed("recovery-device-0"),
@@ -68,7 +63,7 @@ describe("device registry tree", () => {
   });
 });
 
-describe.skipIf(!HAVE_ARTIFACTS)("biometric recovery with a real match proof", () => {
+describe.skipIf(!ARTIFACTS.available)(needs(ARTIFACTS, "biometric recovery with a real match proof"), () => {
   let db: TestDatabase;
   let registry: Registry;
   let artifacts: MatchArtifacts;

@@ -30,7 +30,7 @@ function enrolment(memberIndex: number, identity: string) {
 }
 
 for (const backend of BACKENDS) {
-  describe.skipIf(backend.skip)(`repository on ${backend.name}`, () => {
+  describe.skipIf(backend.skip)(backend.title("repository"), () => {
     let db: TestDatabase;
     let repo: Repository;
 

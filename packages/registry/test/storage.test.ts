@@ -1,6 +1,7 @@
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { needs } from "@zkiris/test-kit";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import {
@@ -11,7 +12,7 @@ import {
   semaphoreArtifacts,
   semaphoreArtifactsDirectory,
 } from "../src/index.js";
-import { POSTGRES_URL, postgresDatabase, sqliteDatabase, type TestDatabase } from "./helpers.js";
+import { POSTGRES, POSTGRES_URL, postgresDatabase, sqliteDatabase, type TestDatabase } from "./helpers.js";
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -91,8 +92,8 @@ describe("storage guards", () => {
     });
   });
 
-  it.skipIf(POSTGRES_URL === undefined)(
-    "lets only one registry process write a PostgreSQL schema",
+  it.skipIf(!POSTGRES.available)(
+    needs(POSTGRES, "lets only one registry process write a PostgreSQL schema"),
     async () => {
       const db = track(postgresDatabase());
       const first = await Registry.open({ database: db.location, searchWorkers: 0, verifierWorkers: 1 });

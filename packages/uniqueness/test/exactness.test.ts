@@ -8,20 +8,18 @@ import {
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bruteForceSearch, type EnrolmentId, UniquenessIndex } from "../src/index.js";
-import { allMasked, expectSameAsBruteForce, pick, plantedCode, randomCode, rng } from "./helpers.js";
+import {
+  allMasked,
+  expectSameAsBruteForce,
+  PINNED_PROFILE,
+  pick,
+  plantedCode,
+  randomCode,
+  rng,
+} from "./helpers.js";
 
-/**
- * The default geometry with a pinned decision policy, so the planted distances below (900 of 2,500
- * bits is exactly 0.36) keep their meaning when the default profile's policy is re-tuned.
- */
-const profile: IrisProfile = {
-  ...DEFAULT_PROFILE,
-  name: "test-16x112x2",
-  thresholdPer10k: 3600,
-  minUsableBits: 1200,
-  // The index searches with the deduplication decision; ceil((3584 + 1200) / 2) = 2392.
-  deduplication: { thresholdPer10k: 3600, minUsableBits: 1200, enrolmentMinUsableBits: 2392 },
-};
+/** The default geometry with a pinned decision policy (threshold 0.36, 1200 usable bits). */
+const profile: IrisProfile = PINNED_PROFILE;
 const g = profile.geometry;
 
 /**

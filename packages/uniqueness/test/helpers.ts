@@ -1,4 +1,12 @@
-import { bitCount, type CodeGeometry, IrisCode, type IrisProfile, shiftColumns } from "@zkiris/iris-code";
+import {
+  bitCount,
+  type CodeGeometry,
+  DEFAULT_PROFILE,
+  IrisCode,
+  type IrisProfile,
+  shiftColumns,
+} from "@zkiris/iris-code";
+import { randomCode } from "@zkiris/test-kit";
 import { expect } from "vitest";
 import {
   bruteForceSearch,
@@ -7,29 +15,20 @@ import {
   type UniquenessIndex,
 } from "../src/index.js";
 
-/** mulberry32: a small seeded generator, so every test case is reproducible. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 as rng, randomCode } from "@zkiris/test-kit";
 
-/** A random code whose mask bits are set with probability `usable`. */
-export function randomCode(random: () => number, g: CodeGeometry, usable = 0.8): IrisCode {
-  const n = bitCount(g);
-  const bits = new Uint8Array(n);
-  const mask = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    bits[i] = random() < 0.5 ? 1 : 0;
-    mask[i] = random() < usable ? 1 : 0;
-  }
-  return IrisCode.fromBits(g, bits, mask);
-}
+/**
+ * The default geometry with a pinned decision policy, so planted distances (900 of 2,500 bits is
+ * exactly 0.36) keep their meaning when the default profile's policy is re-tuned.
+ */
+export const PINNED_PROFILE: IrisProfile = {
+  ...DEFAULT_PROFILE,
+  name: "test-16x112x2",
+  thresholdPer10k: 3600,
+  minUsableBits: 1200,
+  // The index searches with the deduplication decision; ceil((3584 + 1200) / 2) = 2392.
+  deduplication: { thresholdPer10k: 3600, minUsableBits: 1200, enrolmentMinUsableBits: 2392 },
+};
 
 /** Distinct indices in 0..n-1 chosen at random. */
 export function pick(random: () => number, n: number, count: number): number[] {
