@@ -10,66 +10,161 @@ export interface FloatImage {
   readonly data: Float32Array;
 }
 
+/** Images up to this many pixels reuse module-level work buffers (larger ones allocate their own). */
+const POOLED_PIXELS = 1 << 20;
+const pool = new Map<string, Float32Array>();
+
+/** A work buffer of at least `n` floats with arbitrary contents; every caller writes before reading. */
+function workBuffer(key: string, n: number): Float32Array {
+  if (n > POOLED_PIXELS) return new Float32Array(n);
+  let a = pool.get(key);
+  if (a === undefined || a.length < n) {
+    a = new Float32Array(n);
+    pool.set(key, a);
+  }
+  return a;
+}
+
 /** Grey bytes to floats. */
 export function toFloat(width: number, height: number, data: Uint8Array): FloatImage {
-  return { width, height, data: Float32Array.from(data) };
+  return { width, height, data: new Float32Array(data) };
 }
 
 /**
  * Separable square minimum (erode) or maximum (dilate) filter of radius `r`, windows truncated
- * at the borders. Van Herk / Gil-Werman: three comparisons per pixel whatever the radius.
+ * at the borders. Van Herk / Gil-Werman: three comparisons per pixel whatever the radius. Both
+ * passes run along rows (the vertical one on whole rows at a time), so memory is read in order.
  */
 export function rankFilter(img: FloatImage, r: number, max: boolean): FloatImage {
   const { width: w, height: h, data } = img;
-  const tmp = new Float32Array(w * h);
+  if (r <= 0) return { width: w, height: h, data: data.slice() };
+  const tmp = workBuffer("rank.tmp", w * h);
   const out = new Float32Array(w * h);
-  const n = Math.max(w, h);
   const k = 2 * r + 1;
-  const padded = n + 2 * r;
-  const line = new Float32Array(padded);
-  const pre = new Float32Array(padded);
-  const suf = new Float32Array(padded);
   const fill = max ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
-  const pass = (
-    src: Float32Array,
-    dst: Float32Array,
-    len: number,
-    count: number,
-    stride: number,
-    step: number,
-  ) => {
-    for (let l = 0; l < count; l++) {
-      const base = l * stride;
-      line.fill(fill, 0, len + 2 * r);
-      for (let i = 0; i < len; i++) line[i + r] = src[base + i * step]!;
-      const total = len + 2 * r;
-      for (let i = 0; i < total; i++) {
-        const v = line[i]!;
-        if (i % k === 0) pre[i] = v;
-        else {
-          const p = pre[i - 1]!;
-          pre[i] = max ? Math.max(v, p) : Math.min(v, p);
+  // Horizontal: one padded line at a time; block prefix and suffix extrema, a window is the
+  // suffix of its first block and the prefix of its last.
+  const total = w + 2 * r;
+  const line = new Float32Array(total);
+  const pre = new Float32Array(total);
+  const suf = new Float32Array(total);
+  line.fill(fill);
+  for (let y = 0; y < h; y++) {
+    const row = y * w;
+    for (let x = 0; x < w; x++) line[x + r] = data[row + x]!;
+    if (max) {
+      for (let b = 0; b < total; b += k) {
+        const e = Math.min(total, b + k);
+        let m = line[b]!;
+        pre[b] = m;
+        for (let i = b + 1; i < e; i++) {
+          const v = line[i]!;
+          if (v > m) m = v;
+          pre[i] = m;
+        }
+        m = line[e - 1]!;
+        suf[e - 1] = m;
+        for (let i = e - 2; i >= b; i--) {
+          const v = line[i]!;
+          if (v > m) m = v;
+          suf[i] = m;
         }
       }
-      for (let i = total - 1; i >= 0; i--) {
-        const v = line[i]!;
-        if (i === total - 1 || (i + 1) % k === 0) suf[i] = v;
-        else {
-          const q = suf[i + 1]!;
-          suf[i] = max ? Math.max(v, q) : Math.min(v, q);
-        }
-      }
-      for (let i = 0; i < len; i++) {
-        // Window [i, i + 2r] in padded coordinates.
+      for (let i = 0; i < w; i++) {
         const a = suf[i]!;
-        const b = pre[i + 2 * r]!;
-        dst[base + i * step] = max ? Math.max(a, b) : Math.min(a, b);
+        const c = pre[i + 2 * r]!;
+        tmp[row + i] = Math.max(a, c);
+      }
+    } else {
+      for (let b = 0; b < total; b += k) {
+        const e = Math.min(total, b + k);
+        let m = line[b]!;
+        pre[b] = m;
+        for (let i = b + 1; i < e; i++) {
+          const v = line[i]!;
+          if (v < m) m = v;
+          pre[i] = m;
+        }
+        m = line[e - 1]!;
+        suf[e - 1] = m;
+        for (let i = e - 2; i >= b; i--) {
+          const v = line[i]!;
+          if (v < m) m = v;
+          suf[i] = m;
+        }
+      }
+      for (let i = 0; i < w; i++) {
+        const a = suf[i]!;
+        const c = pre[i + 2 * r]!;
+        tmp[row + i] = Math.min(a, c);
       }
     }
-  };
-  pass(data, tmp, w, h, w, 1);
-  // Columns: a line is a column (elements `w` apart), consecutive lines are 1 apart.
-  pass(tmp, out, h, w, 1, w);
+  }
+  // Vertical: the same on padded rows (row p is source row p - r), all columns at once.
+  const rows = h + 2 * r;
+  const vpre = workBuffer("rank.pre", rows * w);
+  const vsuf = workBuffer("rank.suf", rows * w);
+  for (let b = 0; b < rows; b += k) {
+    const e = Math.min(rows, b + k);
+    for (let p = b; p < e; p++) {
+      const y = p - r;
+      const o = p * w;
+      if (y < 0 || y >= h) {
+        if (p === b) vpre.fill(fill, o, o + w);
+        else vpre.copyWithin(o, o - w, o);
+      } else if (p === b) vpre.set(tmp.subarray(y * w, y * w + w), o);
+      else if (max)
+        for (let x = 0; x < w; x++) {
+          const v = tmp[y * w + x]!;
+          const q = vpre[o - w + x]!;
+          vpre[o + x] = Math.max(v, q);
+        }
+      else
+        for (let x = 0; x < w; x++) {
+          const v = tmp[y * w + x]!;
+          const q = vpre[o - w + x]!;
+          vpre[o + x] = Math.min(v, q);
+        }
+    }
+    for (let p = e - 1; p >= b; p--) {
+      const y = p - r;
+      const o = p * w;
+      if (y < 0 || y >= h) {
+        if (p === e - 1) vsuf.fill(fill, o, o + w);
+        else vsuf.copyWithin(o, o + w, o + 2 * w);
+      } else if (p === e - 1) vsuf.set(tmp.subarray(y * w, y * w + w), o);
+      else if (max)
+        for (let x = 0; x < w; x++) {
+          const v = tmp[y * w + x]!;
+          const q = vsuf[o + w + x]!;
+          vsuf[o + x] = Math.max(v, q);
+        }
+      else
+        for (let x = 0; x < w; x++) {
+          const v = tmp[y * w + x]!;
+          const q = vsuf[o + w + x]!;
+          vsuf[o + x] = Math.min(v, q);
+        }
+    }
+  }
+  for (let y = 0; y < h; y++) {
+    // Window of padded rows [y, y + 2r].
+    const a0 = y * w;
+    const c0 = (y + 2 * r) * w;
+    const o = y * w;
+    if (max)
+      for (let x = 0; x < w; x++) {
+        const a = vsuf[a0 + x]!;
+        const c = vpre[c0 + x]!;
+        out[o + x] = Math.max(a, c);
+      }
+    else
+      for (let x = 0; x < w; x++) {
+        const a = vsuf[a0 + x]!;
+        const c = vpre[c0 + x]!;
+        out[o + x] = Math.min(a, c);
+      }
+  }
   return { width: w, height: h, data: out };
 }
 
@@ -95,23 +190,43 @@ export function rankFilterReference(img: FloatImage, r: number, max: boolean): F
 /** Box blur of radius `r` (window `2r+1`), clamped at the borders, via running sums. */
 export function boxBlur(img: FloatImage, r: number): FloatImage {
   const { width: w, height: h, data } = img;
-  const tmp = new Float32Array(w * h);
+  const tmp = workBuffer("blur.tmp", w * h);
   const out = new Float32Array(w * h);
+  const k = 2 * r + 1;
   for (let y = 0; y < h; y++) {
     const row = y * w;
     let sum = 0;
-    for (let k = -r; k <= r; k++) sum += data[row + clamp(k, w)]!;
-    for (let x = 0; x < w; x++) {
-      tmp[row + x] = sum / (2 * r + 1);
+    for (let j = -r; j <= r; j++) sum += data[row + clamp(j, w)]!;
+    // Clamped ends apart, the window moves over interior pixels without index clamping.
+    const xa = Math.min(w, r);
+    const xb = Math.max(xa, w - r - 1);
+    for (let x = 0; x < xa; x++) {
+      tmp[row + x] = sum / k;
+      sum += data[row + clamp(x + r + 1, w)]! - data[row + clamp(x - r, w)]!;
+    }
+    for (let x = xa; x < xb; x++) {
+      tmp[row + x] = sum / k;
+      sum += data[row + x + r + 1]! - data[row + x - r]!;
+    }
+    for (let x = xb; x < w; x++) {
+      tmp[row + x] = sum / k;
       sum += data[row + clamp(x + r + 1, w)]! - data[row + clamp(x - r, w)]!;
     }
   }
-  for (let x = 0; x < w; x++) {
-    let sum = 0;
-    for (let k = -r; k <= r; k++) sum += tmp[clamp(k, h) * w + x]!;
-    for (let y = 0; y < h; y++) {
-      out[y * w + x] = sum / (2 * r + 1);
-      sum += tmp[clamp(y + r + 1, h) * w + x]! - tmp[clamp(y - r, h) * w + x]!;
+  // Columns: one running sum per column, advanced a whole row at a time.
+  const sums = new Float64Array(w);
+  for (let j = -r; j <= r; j++) {
+    const o = clamp(j, h) * w;
+    for (let x = 0; x < w; x++) sums[x] = sums[x]! + tmp[o + x]!;
+  }
+  for (let y = 0; y < h; y++) {
+    const o = y * w;
+    const add = clamp(y + r + 1, h) * w;
+    const sub = clamp(y - r, h) * w;
+    for (let x = 0; x < w; x++) {
+      const sum = sums[x]!;
+      out[o + x] = sum / k;
+      sums[x] = sum + (tmp[add + x]! - tmp[sub + x]!);
     }
   }
   return { width: w, height: h, data: out };
@@ -119,6 +234,16 @@ export function boxBlur(img: FloatImage, r: number): FloatImage {
 
 function clamp(i: number, n: number): number {
   return i < 0 ? 0 : i >= n ? n - 1 : i;
+}
+
+/** The `cw` x `ch` rectangle of an image whose top left pixel is (`x0`, `y0`); must lie inside. */
+export function cropImage(img: FloatImage, x0: number, y0: number, cw: number, ch: number): FloatImage {
+  const out = new Float32Array(cw * ch);
+  for (let y = 0; y < ch; y++) {
+    const o = (y0 + y) * img.width + x0;
+    out.set(img.data.subarray(o, o + cw), y * cw);
+  }
+  return { width: cw, height: ch, data: out };
 }
 
 /** Bilinear sample with border clamping. */
@@ -297,30 +422,74 @@ function edt1d(f: Float64Array, n: number, d: Float64Array, v: Int32Array, z: Fl
 
 /**
  * Squared distance from every pixel inside `inside` to the nearest pixel outside it (the frame
- * border counts as outside), exact Euclidean.
+ * border counts as outside), exact Euclidean. Columns first (distance to the nearest outside
+ * pixel of the column, two scans), then a lower envelope of parabolas along each row, over the
+ * span from its first to its last inside pixel (a row without one is all zero). `out`, when given (length `w * h`), is filled and
+ * returned instead of a new array.
  */
-export function squaredDistanceTransform(inside: Uint8Array, w: number, h: number): Float64Array {
-  const INF = 1e12;
-  const out = new Float64Array(w * h);
+export function squaredDistanceTransform(
+  inside: Uint8Array,
+  w: number,
+  h: number,
+  out: Float64Array = new Float64Array(w * h),
+): Float64Array {
   const n = Math.max(w, h) + 2;
   const f = new Float64Array(n);
   const d = new Float64Array(n);
   const v = new Int32Array(n);
   const z = new Float64Array(n + 1);
-  // Columns, padded by an outside pixel at both ends.
-  for (let x = 0; x < w; x++) {
-    f[0] = 0;
-    for (let y = 0; y < h; y++) f[y + 1] = inside[y * w + x] ? INF : 0;
-    f[h + 1] = 0;
-    edt1d(f, h + 2, d, v, z);
-    for (let y = 0; y < h; y++) out[y * w + x] = d[y + 1]!;
-  }
+  // Columns: distance to the nearest outside pixel above (the frame above row 0 is outside) in a
+  // downward scan, then the nearer of that and the one below in an upward scan.
+  const first = new Int32Array(h);
+  const last = new Int32Array(h);
+  const up = new Int32Array(w);
+  for (let x = 0; x < w; x++) up[x] = 1;
   for (let y = 0; y < h; y++) {
+    const o = y * w;
+    let lo = w;
+    let hi = -1;
+    for (let x = 0; x < w; x++) {
+      if (inside[o + x]) {
+        if (lo === w) lo = x;
+        hi = x;
+        out[o + x] = up[x]!;
+        up[x]!++;
+      } else {
+        out[o + x] = 0;
+        up[x] = 1;
+      }
+    }
+    first[y] = lo;
+    last[y] = hi;
+  }
+  for (let x = 0; x < w; x++) up[x] = 1;
+  for (let y = h - 1; y >= 0; y--) {
+    const o = y * w;
+    for (let x = 0; x < w; x++) {
+      const a = out[o + x]!;
+      if (a === 0) {
+        up[x] = 1;
+        continue;
+      }
+      const b = up[x]!;
+      const m = Math.min(a, b);
+      out[o + x] = m * m;
+      up[x] = b + 1;
+    }
+  }
+  // Rows: only the span from the first to the last inside pixel, between the outside pixels (or
+  // the frame) that bound it; nothing beyond them is nearer.
+  for (let y = 0; y < h; y++) {
+    const lo = first[y]!;
+    const hi = last[y]!;
+    if (hi < lo) continue;
+    const o = y * w + lo;
+    const len = hi - lo + 1;
     f[0] = 0;
-    for (let x = 0; x < w; x++) f[x + 1] = out[y * w + x]!;
-    f[w + 1] = 0;
-    edt1d(f, w + 2, d, v, z);
-    for (let x = 0; x < w; x++) out[y * w + x] = d[x + 1]!;
+    for (let i = 0; i < len; i++) f[i + 1] = out[o + i]!;
+    f[len + 1] = 0;
+    edt1d(f, len + 2, d, v, z);
+    for (let i = 0; i < len; i++) out[o + i] = d[i + 1]!;
   }
   return out;
 }

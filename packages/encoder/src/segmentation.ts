@@ -1,6 +1,7 @@
 import type { GreyImage } from "./decode.js";
 import {
   boxBlur,
+  cropImage,
   downsample2,
   type FloatImage,
   fitCircle,
@@ -151,71 +152,120 @@ export function fillSpecularities(
       }
     }
   }
-  const out = Float32Array.from(img.data);
+  const out = img.data.slice();
   for (let i = 0; i < n; i++) if (specular[i]) out[i] = opened.data[i]!;
   return { filled: { width: w, height: h, data: out }, specular, opened };
 }
 
-function labelDark(img: FloatImage, threshold: number, labels: Int32Array, stack: Int32Array): Component[] {
+/**
+ * The 4-connected components of the pixels darker than each threshold of an increasing list, for
+ * every threshold in turn: `visit(m, components)` receives the components of area at least
+ * `minArea` at threshold `thresholds[m]`, ordered by their first pixel in row-major order (as a
+ * scan-line flood fill would find them). Pixels join in order of the first threshold they are
+ * under and are merged into their darker neighbours' components (union-find by size with path
+ * halving), so each pixel is visited once for all thresholds; the statistics are integer sums
+ * and do not depend on the merge order.
+ */
+function darkComponentsByThreshold(
+  img: FloatImage,
+  thresholds: readonly number[],
+  minArea: number,
+  visit: (m: number, components: readonly Component[]) => void,
+): void {
   const { width: w, height: h, data } = img;
-  labels.fill(0);
-  const comps: Component[] = [];
-  for (let start = 0; start < w * h; start++) {
-    if (labels[start] !== 0 || data[start]! >= threshold) continue;
-    const id = comps.length + 1;
-    const c: Component = {
-      area: 0,
-      sx: 0,
-      sy: 0,
-      minX: w,
-      maxX: 0,
-      minY: h,
-      maxY: 0,
-      sum: 0,
-      sxx: 0,
-      syy: 0,
-      sxy: 0,
-      touchesBorder: false,
-    };
-    let sp = 0;
-    stack[sp++] = start;
-    labels[start] = id;
-    while (sp > 0) {
-      const p = stack[--sp]!;
+  const n = w * h;
+  const nT = thresholds.length;
+  if (nT === 0) return;
+  // Level of each pixel: the first threshold it is under (nT when none), bucketed by level.
+  const level = new Int32Array(n);
+  const bucketStart = new Int32Array(nT + 2);
+  const t0 = thresholds[0]!;
+  const step = nT > 1 ? (thresholds[nT - 1]! - t0) / (nT - 1) : 1;
+  for (let p = 0; p < n; p++) {
+    const v = data[p]!;
+    let m = step > 0 ? Math.min(nT, Math.max(0, Math.floor((v - t0) / step))) : 0;
+    while (m > 0 && v < thresholds[m - 1]!) m--;
+    while (m < nT && !(v < thresholds[m]!)) m++;
+    level[p] = m;
+    bucketStart[m + 1]!++;
+  }
+  for (let m = 0; m <= nT; m++) bucketStart[m + 1]! += bucketStart[m]!;
+  const order = new Int32Array(n);
+  const fillAt = bucketStart.slice(0, nT + 1);
+  for (let p = 0; p < n; p++) order[fillAt[level[p]!]!++] = p;
+  const parent = new Int32Array(n).fill(-1);
+  const comps: (Component & { first: number })[] = new Array(n);
+  const find = (p: number): number => {
+    while (parent[p] !== p) {
+      const g = parent[parent[p]!]!;
+      parent[p] = g;
+      p = g;
+    }
+    return p;
+  };
+  const union = (a: number, b: number): number => {
+    let ra = find(a);
+    let rb = find(b);
+    if (ra === rb) return ra;
+    if (comps[ra]!.area < comps[rb]!.area) [ra, rb] = [rb, ra];
+    parent[rb] = ra;
+    const A = comps[ra]!;
+    const B = comps[rb]!;
+    A.area += B.area;
+    A.sx += B.sx;
+    A.sy += B.sy;
+    A.sum += B.sum;
+    A.sxx += B.sxx;
+    A.syy += B.syy;
+    A.sxy += B.sxy;
+    if (B.minX < A.minX) A.minX = B.minX;
+    if (B.maxX > A.maxX) A.maxX = B.maxX;
+    if (B.minY < A.minY) A.minY = B.minY;
+    if (B.maxY > A.maxY) A.maxY = B.maxY;
+    if (B.first < A.first) A.first = B.first;
+    A.touchesBorder ||= B.touchesBorder;
+    comps[rb] = undefined as unknown as Component & { first: number };
+    return ra;
+  };
+  let large: number[] = [];
+  const isLarge = new Uint8Array(n);
+  for (let m = 0; m < nT; m++) {
+    for (let q = bucketStart[m]!; q < bucketStart[m + 1]!; q++) {
+      const p = order[q]!;
       const x = p % w;
       const y = (p - x) / w;
-      c.area++;
-      c.sx += x;
-      c.sy += y;
-      c.sum += data[p]!;
-      c.sxx += x * x;
-      c.syy += y * y;
-      c.sxy += x * y;
-      if (x < c.minX) c.minX = x;
-      if (x > c.maxX) c.maxX = x;
-      if (y < c.minY) c.minY = y;
-      if (y > c.maxY) c.maxY = y;
-      if (x === 0 || y === 0 || x === w - 1 || y === h - 1) c.touchesBorder = true;
-      if (x > 0 && labels[p - 1] === 0 && data[p - 1]! < threshold) {
-        labels[p - 1] = id;
-        stack[sp++] = p - 1;
-      }
-      if (x < w - 1 && labels[p + 1] === 0 && data[p + 1]! < threshold) {
-        labels[p + 1] = id;
-        stack[sp++] = p + 1;
-      }
-      if (y > 0 && labels[p - w] === 0 && data[p - w]! < threshold) {
-        labels[p - w] = id;
-        stack[sp++] = p - w;
-      }
-      if (y < h - 1 && labels[p + w] === 0 && data[p + w]! < threshold) {
-        labels[p + w] = id;
-        stack[sp++] = p + w;
+      parent[p] = p;
+      comps[p] = {
+        area: 1,
+        sx: x,
+        sy: y,
+        minX: x,
+        maxX: x,
+        minY: y,
+        maxY: y,
+        sum: data[p]!,
+        sxx: x * x,
+        syy: y * y,
+        sxy: x * y,
+        touchesBorder: x === 0 || y === 0 || x === w - 1 || y === h - 1,
+        first: p,
+      };
+      let root = p;
+      if (x > 0 && parent[p - 1]! >= 0) root = union(root, p - 1);
+      if (x < w - 1 && parent[p + 1]! >= 0) root = union(root, p + 1);
+      if (y > 0 && parent[p - w]! >= 0) root = union(root, p - w);
+      if (y < h - 1 && parent[p + w]! >= 0) root = union(root, p + w);
+      if (comps[root]!.area >= minArea && !isLarge[root]) {
+        isLarge[root] = 1;
+        large.push(root);
       }
     }
-    comps.push(c);
+    // Roots absorbed into another component since they were listed drop out.
+    large = large.filter((r) => parent[r] === r);
+    const list = large.map((r) => comps[r]!);
+    list.sort((a, b) => a.first - b.first);
+    visit(m, list);
   }
-  return comps;
 }
 
 /** The half-resolution, lightly smoothed image both pupil searches run on. */
@@ -232,12 +282,12 @@ function coarsePupils(small: FloatImage): (Circle & { elongation: number })[] {
   const n = small.width * small.height;
   let lo = 255;
   for (let i = 0; i < n; i++) if (small.data[i]! < lo) lo = small.data[i]!;
-  const labels = new Int32Array(n);
-  const stack = new Int32Array(n);
   const found: { score: number; circle: Circle; elongation: number }[] = [];
-  for (let t = lo + 4; t <= lo + 110; t += 5) {
-    for (const c of labelDark(small, t, labels, stack)) {
-      if (c.area < 12 || c.touchesBorder) continue;
+  const thresholds: number[] = [];
+  for (let t = lo + 4; t <= lo + 110; t += 5) thresholds.push(t);
+  darkComponentsByThreshold(small, thresholds, 12, (_, components) => {
+    for (const c of components) {
+      if (c.touchesBorder) continue;
       const bw = c.maxX - c.minX + 1;
       const bh = c.maxY - c.minY + 1;
       const aspect = Math.min(bw, bh) / Math.max(bw, bh);
@@ -261,7 +311,7 @@ function coarsePupils(small: FloatImage): (Circle & { elongation: number })[] {
         elongation,
       });
     }
-  }
+  });
   found.sort((a, b) => b.score - a.score);
   const kept: (Circle & { elongation: number })[] = [];
   for (const f of found) {
@@ -290,6 +340,8 @@ function inscribedDiscPupils(small: FloatImage, maxCandidates = 6): (Circle & { 
   let lo = 255;
   for (let i = 0; i < n; i++) if (data[i]! < lo) lo = data[i]!;
   const inside = new Uint8Array(n);
+  const dt = new Float64Array(n);
+  const covered = new Uint8Array(n);
   const found: { r: number; cx: number; cy: number }[] = [];
   const minR = Math.max(1.5, 0.01 * Math.min(w, h));
   for (let t = lo + 8; t <= lo + 120; t += 14) {
@@ -300,16 +352,13 @@ function inscribedDiscPupils(small: FloatImage, maxCandidates = 6): (Circle & { 
     }
     // Past the point where most of the frame is "dark" the threshold no longer separates anything.
     if (count > 0.4 * n) break;
-    const dt = squaredDistanceTransform(inside, w, h);
+    squaredDistanceTransform(inside, w, h, dt);
     // The two largest separated discs at this threshold.
     for (let pick = 0; pick < 2; pick++) {
       let best = -1;
       let bestD = minR * minR;
       for (let i = 0; i < n; i++) {
-        if (dt[i]! <= bestD) continue;
-        const x = i % w;
-        const y = (i - x) / w;
-        if (found.some((f) => f.r > 0 && Math.hypot(f.cx - x, f.cy - y) < f.r && pick > 0)) continue;
+        if (dt[i]! <= bestD || (pick > 0 && covered[i])) continue;
         bestD = dt[i]!;
         best = i;
       }
@@ -318,6 +367,11 @@ function inscribedDiscPupils(small: FloatImage, maxCandidates = 6): (Circle & { 
       const y = (best - x) / w;
       const r = Math.sqrt(bestD);
       found.push({ r, cx: x, cy: y });
+      // Mark the pixels inside this disc: a second pick is never inside a disc found before.
+      // (hypot is at least the larger offset, so the disc lies within its bounding box.)
+      for (let yy = Math.max(0, Math.floor(y - r)); yy <= Math.min(h - 1, Math.ceil(y + r)); yy++)
+        for (let xx = Math.max(0, Math.floor(x - r)); xx <= Math.min(w - 1, Math.ceil(x + r)); xx++)
+          if (r > 0 && Math.hypot(x - xx, y - yy) < r) covered[yy * w + xx] = 1;
       // Suppress this disc for the second pick.
       for (let yy = Math.max(0, Math.floor(y - 2 * r)); yy <= Math.min(h - 1, y + 2 * r); yy++)
         for (let xx = Math.max(0, Math.floor(x - 2 * r)); xx <= Math.min(w - 1, x + 2 * r); xx++)
@@ -623,25 +677,66 @@ function findLimbus(
   const search = Math.max(4, cfg.irisCentreSearch * pupil.r);
   const pupilGuard2 = (pupil.r * 1.2 + 3) ** 2;
   let best = { score: Number.NEGATIVE_INFINITY, cx: pupil.cx, cy: pupil.cy, r: rMin };
-  const evalCentre = (cx: number, cy: number): void => {
-    for (let side = 0; side < 2; side++) {
-      const profile = profiles[side]!;
-      for (let j = 0; j < nR; j++) {
-        const r = rMin - STEP + j;
-        let s = 0;
-        let n = 0;
-        for (let k = side; k < angles.length; k += 2) {
-          const x = cx + r * cos[k]!;
-          const y = cy + r * sin[k]!;
-          // Samples near the pupil edge would reward the pupil boundary itself.
-          if ((x - pupil.cx) ** 2 + (y - pupil.cy) ** 2 < pupilGuard2) continue;
-          s += sampleBilinear(smooth, x, y);
-          n++;
-        }
-        profile[j] = n > nA / 4 ? s / n : Number.NaN;
-      }
+  // Ray offsets r * cos, r * sin per radius and angle, the same for every centre.
+  const nAngles = angles.length;
+  const offX = new Float64Array(nR * nAngles);
+  const offY = new Float64Array(nR * nAngles);
+  for (let j = 0; j < nR; j++) {
+    const r = rMin - STEP + j;
+    for (let k = 0; k < nAngles; k++) {
+      offX[j * nAngles + k] = r * cos[k]!;
+      offY[j * nAngles + k] = r * sin[k]!;
     }
-    const [pr, pl] = profiles as [Float32Array, Float32Array];
+  }
+  const { width: sw, height: sh, data: sd } = smooth;
+  const pcx = pupil.cx;
+  const pcy = pupil.cy;
+  const [pr, pl] = profiles as [Float32Array, Float32Array];
+  const sideProfile = (side: number, cx: number, cy: number): void => {
+    const profile = side === 0 ? pr : pl;
+    for (let j = 0; j < nR; j++) {
+      let s = 0;
+      let n = 0;
+      const o = j * nAngles;
+      for (let k = side; k < nAngles; k += 2) {
+        const x = cx + offX[o + k]!;
+        const y = cy + offY[o + k]!;
+        // Samples near the pupil edge would reward the pupil boundary itself.
+        const gx = x - pcx;
+        const gy = y - pcy;
+        if (gx * gx + gy * gy < pupilGuard2) continue;
+        // sampleBilinear(smooth, x, y), inlined.
+        const xc = x < 0 ? 0 : Math.min(x, sw - 1);
+        const yc = y < 0 ? 0 : Math.min(y, sh - 1);
+        const x0 = xc | 0;
+        const y0 = yc | 0;
+        const x1 = x0 + 1 < sw ? x0 + 1 : x0;
+        const y1 = y0 + 1 < sh ? y0 + 1 : y0;
+        const fx = xc - x0;
+        const fy = yc - y0;
+        const a = sd[y0 * sw + x0]!;
+        const b = sd[y0 * sw + x1]!;
+        const c = sd[y1 * sw + x0]!;
+        const d = sd[y1 * sw + x1]!;
+        s += a + (b - a) * fx + (c - a) * fy + (a - b - c + d) * fx * fy;
+        n++;
+      }
+      profile[j] = n > nA / 4 ? s / n : Number.NaN;
+    }
+  };
+  const evalCentre = (cx: number, cy: number): void => {
+    sideProfile(0, cx, cy);
+    // A centre's score is at most the right side's strongest step (the score takes the smaller
+    // side's): when that cannot beat the best so far, the left side is not sampled.
+    let bound = 0;
+    for (let j = STEP; j < nR - STEP; j++) {
+      let dr = 0;
+      for (let k = 1; k <= STEP; k++) dr += pr[j + k]! - pr[j - k]!;
+      const q = Math.fround(dr / STEP);
+      if (q > bound) bound = q;
+    }
+    if (bound <= best.score) return;
+    sideProfile(1, cx, cy);
     let dmax = 0;
     deriv.fill(0);
     for (let j = STEP; j < nR - STEP; j++) {
@@ -670,7 +765,9 @@ function findLimbus(
   }
   const coarse = best;
   for (let dy = -step; dy <= step; dy += 1) {
-    for (let dx = -step; dx <= step; dx += 1) evalCentre(coarse.cx + dx, coarse.cy + dy);
+    // The coarse best itself would score the same again and change nothing.
+    for (let dx = -step; dx <= step; dx += 1)
+      if (dx !== 0 || dy !== 0) evalCentre(coarse.cx + dx, coarse.cy + dy);
   }
   return { iris: { cx: best.cx, cy: best.cy, r: best.r }, contrast: best.score };
 }
@@ -842,7 +939,6 @@ export function segmentIris(
   const brightLimit = irisMedian + Math.max(cfg.brightSigmas * spread, 25);
   // Eyelashes: thin dark structures (a grey closing removes them) or very dark masses.
   const darkLimit = pupilMean + 0.35 * (irisMedian - pupilMean);
-  const closed = rankFilter(rankFilter(filled, 2, true), 2, false);
   const lashStep = Math.max(cfg.darkSigmas * spread, 0.4 * (irisMedian - pupilMean));
 
   // Noise mask over the iris disc bounding box; everything outside the annulus is noise anyway.
@@ -855,11 +951,39 @@ export function segmentIris(
   const y0 = Math.floor(iris.cy - iris.r);
   const y1 = Math.ceil(iris.cy + iris.r);
   const r2 = iris.r * iris.r;
+  // The grey closing (dilate then erode, radius 2 each) is only read inside the iris box, so it is
+  // computed on that box widened by 4 px: every window it needs lies inside, the values are the
+  // same as on the whole image.
+  const bx0 = Math.max(0, x0 - 4);
+  const by0 = Math.max(0, y0 - 4);
+  const bw = Math.min(w - 1, x1 + 4) - bx0 + 1;
+  const bh = Math.min(h - 1, y1 + 4) - by0 + 1;
+  const closed =
+    bw > 0 && bh > 0
+      ? rankFilter(rankFilter(cropImage(filled, bx0, by0, bw, bh), 2, true), 2, false).data
+      : new Float32Array(0);
+  // Beyond the largest traced radius a pixel is outside the pupil whatever its angle, and within
+  // the smallest it is inside, so the angle is only computed in between. The margins (relative
+  // 1e-9) are far wider than the rounding of hypot against the squared distance.
+  let pupilMax = 0;
+  let pupilMin = Number.POSITIVE_INFINITY;
+  let finite = true;
+  for (const r of radii) {
+    if (!Number.isFinite(r)) finite = false;
+    if (r > pupilMax) pupilMax = r;
+    if (r < pupilMin) pupilMin = r;
+  }
+  const beyondPupil2 = (pupilMax * (1 + 1e-9) + 1e-6) ** 2;
+  const innerPupil = finite ? pupilMin * (1 - 1e-9) - 1e-6 : 0;
+  const withinPupil2 = innerPupil > 0 ? innerPupil * innerPupil : -1;
   for (let y = y0; y <= y1; y++) {
+    const dy = y - pupil.cy;
     for (let x = x0; x <= x1; x++) {
       if ((x - iris.cx) ** 2 + (y - iris.cy) ** 2 > r2) continue;
-      const a = Math.atan2(y - pupil.cy, x - pupil.cx);
-      if (Math.hypot(x - pupil.cx, y - pupil.cy) <= pupilRadiusAt(radii, a)) continue;
+      const dx = x - pupil.cx;
+      const d2 = dx * dx + dy * dy;
+      if (d2 < withinPupil2) continue;
+      if (d2 <= beyondPupil2 && Math.hypot(dx, dy) <= pupilRadiusAt(radii, Math.atan2(dy, dx))) continue;
       annulus++;
       if (x < 0 || y < 0 || x >= w || y >= h) {
         outside++;
@@ -869,9 +993,15 @@ export function segmentIris(
       const v = filled.data[i]!;
       // Thin dark structures are lashes only where lids hang over the iris (away from the lateral
       // sectors); in the lateral sectors they are crypts and furrows, the texture the code needs.
-      const lashZone = Math.abs(y - pupil.cy) > LASH_ZONE_SINE * Math.hypot(x - pupil.cx, y - pupil.cy);
-      if (specular[i] || v > brightLimit || v < darkLimit || (lashZone && closed.data[i]! - v > lashStep))
-        continue;
+      if (specular[i] || v > brightLimit || v < darkLimit) continue;
+      if (closed[(y - by0) * bw + (x - bx0)]! - v > lashStep) {
+        // In the lash zone when |dy| > sin(30°) * hypot(dx, dy); decided on squares unless too
+        // close to call.
+        const q = dy * dy;
+        const zone = LASH_ZONE_SINE * LASH_ZONE_SINE * d2;
+        if (q > zone * (1 + 1e-12)) continue;
+        if (q >= zone * (1 - 1e-12) && Math.abs(dy) > LASH_ZONE_SINE * Math.hypot(dx, dy)) continue;
+      }
       noise[i] = 0;
     }
   }
@@ -931,7 +1061,30 @@ function maskEyelids(noise: Uint8Array, w: number, h: number, pupil: Circle, iri
   const xs1 = Math.min(w - 1, Math.floor(iris.cx + iris.r));
   const cols = xs1 - xs0 + 1;
   if (cols <= 0) return;
+  // Every window row lies between the pupil centre row and the iris top (bottom). Per column, a
+  // running count over rows of the noisy pixels of the 5-pixel-wide row (outside the frame counts
+  // as noise) gives any window's count by one subtraction.
+  const ry0 = Math.min(Math.floor(iris.cy - iris.r), Math.round(pupil.cy)) - 1;
+  const ry1 = Math.max(Math.ceil(iris.cy + iris.r), Math.round(pupil.cy)) + 1;
+  const nRows = ry1 - ry0 + 1;
+  const counts = new Int32Array((nRows + 1) * cols);
+  const badIn = (from: number, to: number, c: number): number =>
+    counts[(to - ry0 + 1) * cols + c]! - counts[(from - ry0) * cols + c]!;
   for (const dir of [-1, 1]) {
+    for (let j = 0; j < nRows; j++) {
+      const yy = ry0 + j;
+      const o = j * cols;
+      const inFrame = yy >= 0 && yy < h;
+      for (let c = 0; c < cols; c++) {
+        let bad = 5;
+        if (inFrame) {
+          bad = 0;
+          const x = xs0 + c;
+          for (let xx = x - 2; xx <= x + 2; xx++) if (xx < 0 || xx >= w || noise[yy * w + xx]) bad++;
+        }
+        counts[o + cols + c] = counts[o + c]! + bad;
+      }
+    }
     const boundary = new Float32Array(cols);
     for (let x = xs0; x <= xs1; x++) {
       const half = Math.sqrt(Math.max(0, iris.r * iris.r - (x - iris.cx) ** 2));
@@ -942,28 +1095,31 @@ function maskEyelids(noise: Uint8Array, w: number, h: number, pupil: Circle, iri
       let y = Math.round(pupil.cy + dir * start);
       let found = yEdge;
       // A lid is a long run of noise; a window this deep does not stop at a clump of lashes
-      // hanging over the iris.
+      // hanging over the iris. Only the part of the window inside the iris counts: beyond the
+      // limbus everything is noise, which would otherwise end the walk a window's depth before
+      // the edge.
       const win = 20;
-      for (; dir < 0 ? y >= yEdge : y <= yEdge; y += dir) {
-        let bad = 0;
-        let tot = 0;
-        for (let k = 0; k < win; k++) {
-          const yy = y + dir * k;
-          // Only the part of the window inside the iris counts: beyond the limbus everything is
-          // noise, which would otherwise end the walk a window's depth before the edge.
-          if (dir < 0 ? yy < yEdge : yy > yEdge) break;
-          for (let dx = -2; dx <= 2; dx++) {
-            const xx = x + dx;
-            tot++;
-            if (yy < 0 || yy >= h || xx < 0 || xx >= w || noise[yy * w + xx]) bad++;
+      const c = x - xs0;
+      if (dir < 0) {
+        const edgeRow = Math.ceil(yEdge);
+        for (; y >= yEdge; y--) {
+          const from = Math.max(edgeRow, y - win + 1);
+          if (badIn(from, y, c) >= 0.8 * (5 * (y - from + 1))) {
+            found = y;
+            break;
           }
         }
-        if (tot > 0 && bad >= 0.8 * tot) {
-          found = y;
-          break;
+      } else {
+        const edgeRow = Math.floor(yEdge);
+        for (; y <= yEdge; y++) {
+          const to = Math.min(edgeRow, y + win - 1);
+          if (badIn(y, to, c) >= 0.8 * (5 * (to - y + 1))) {
+            found = y;
+            break;
+          }
         }
       }
-      boundary[x - xs0] = found;
+      boundary[c] = found;
     }
     const filtered = new Float32Array(cols);
     const rad = 10;
