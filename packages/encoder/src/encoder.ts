@@ -21,6 +21,7 @@ import {
   type GaborDesign,
   gaborIntegerKernel,
   gaborModelSpec,
+  INPUT_OFFSET,
   type LoadedEncoderModel,
   loadEncoderModel,
 } from "./model.js";
@@ -181,7 +182,8 @@ export class IrisEncoder {
   /**
    * Runs the model on a rubber-sheet strip of the model's size and builds the code. The model's
    * integer responses are exact in float32, so this equals {@link referenceEncodeStrip} bit for
-   * bit on every backend.
+   * bit on every backend. Throws `INVALID_MODEL` when an output is not an integer within
+   * `128 * sum|K|` (a model that is not the spec's plain Conv2D, or an inexact backend).
    */
   async encodeStrip(strip: NormalisedIris): Promise<IrisCode> {
     const model = this.#open();
@@ -207,6 +209,21 @@ export class IrisEncoder {
         );
       }
       const responses = (await out.data()) as Float32Array;
+      // An exact backend running the plain integer Conv2D returns integers within the bound; any
+      // other value means the model is not what its spec describes or the backend is not exact.
+      for (let k = 0; k < responses.length; k++) {
+        const v = responses[k]!;
+        if (
+          !Number.isInteger(v) ||
+          Math.abs(v) > INPUT_OFFSET * this.spec.integer.kernelAbsSum[k % g.bitsPerCell]!
+        ) {
+          throw new EncoderError(
+            "INVALID_MODEL",
+            `Model output ${v} at index ${k} is not an integer response within 128 x sum|K|: the model is not the plain integer Conv2D of its spec, or backend '${this.backend}' does not compute it exactly`,
+            { field: "modelDir" },
+          );
+        }
+      }
       return responsesToCode(this.spec, responses, cellMask(this.spec, strip));
     } finally {
       out.dispose();

@@ -443,6 +443,28 @@ describe("model refusals", () => {
     expect(e).toMatchObject({ code: "INVALID_MODEL", field: "weights" });
   });
 
+  it("refuses to encode with a model whose outputs are not the integer responses", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "zkiris-int-model-"));
+    try {
+      cpSync(defaultModelDir(), dir, { recursive: true });
+      const m = JSON.parse(readFileSync(path.join(dir, "model.json"), "utf8"));
+      m.modelTopology.config.layers[0].config.activation = "selu";
+      writeFileSync(path.join(dir, "model.json"), JSON.stringify(m));
+      const encoder = await IrisEncoder.create({ modelDir: dir, backend: "wasm" });
+      try {
+        await expect(encoder.encode(drawEye({}))).rejects.toMatchObject({
+          code: "INVALID_MODEL",
+          field: "modelDir",
+          message: expect.stringContaining("is not an integer response within 128 x sum|K|"),
+        });
+      } finally {
+        encoder.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("the reference refuses a kernel that is not integer or breaks the bound", () => {
     const strip = randomStrip(1);
     const half = Float64Array.from(model.kernel, (v) => v + 0.25);
