@@ -705,7 +705,22 @@ function findLimbus(
         const gx = x - pcx;
         const gy = y - pcy;
         if (gx * gx + gy * gy < pupilGuard2) continue;
-        // sampleBilinear(smooth, x, y), inlined.
+        // sampleBilinear(smooth, x, y), inlined: first the common case of a point inside the
+        // frame, then the clamped one.
+        if (x >= 0 && y >= 0 && x < sw - 1 && y < sh - 1) {
+          const x0 = x | 0;
+          const y0 = y | 0;
+          const fx = x - x0;
+          const fy = y - y0;
+          const i0 = y0 * sw + x0;
+          const a = sd[i0]!;
+          const b = sd[i0 + 1]!;
+          const c = sd[i0 + sw]!;
+          const d = sd[i0 + sw + 1]!;
+          s += a + (b - a) * fx + (c - a) * fy + (a - b - c + d) * fx * fy;
+          n++;
+          continue;
+        }
         const xc = x < 0 ? 0 : Math.min(x, sw - 1);
         const yc = y < 0 ? 0 : Math.min(y, sh - 1);
         const x0 = xc | 0;
