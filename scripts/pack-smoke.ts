@@ -89,6 +89,8 @@ for (const c of vectors.cases) {
 }
 
 // A mock capture encoded by the shipped model, matched against a second capture of the same eye.
+const { writeFileSync } = await imp("node:fs");
+writeFileSync("capture.png", mock.renderCapture("smoke-subject", 1).toPng());
 const encoder = await encoderPkg.IrisEncoder.create();
 const a = await encoder.encode(mock.renderCapture("smoke-subject", 1).toPng());
 const b = await encoder.encode(mock.renderCapture("smoke-subject", 2).toPng());
@@ -175,6 +177,11 @@ function check(name: string, body: (load: string) => string): void {
   }
 }
 check("verifier", verifierCheck);
+
+// The installed command line encodes the capture the check above wrote.
+const encoded = run(join(app, "node_modules", ".bin", "zkiris"), ["encode", "capture.png", "--json"], app);
+JSON.parse(encoded);
+console.log(`zkiris encode capture.png --json: ${encoded.length} bytes of JSON`);
 
 const sqlite = join(ROOT, "node_modules", "better-sqlite3");
 if (!existsSync(join(sqlite, "build", "Release", "better_sqlite3.node"))) {
