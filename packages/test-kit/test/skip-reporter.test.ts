@@ -66,6 +66,7 @@ describe("the skip report", () => {
     const r = report([file(needs("datasets", "real eyes"), [{ name: "a", mode: "skip" }])], {
       ...missingData,
       CI: undefined,
+      ZKIRIS_ALLOWED_SKIPS: undefined,
     });
     expect(r.exitCode).toBe(0);
     expect(r.out).toContain("1 need datasets: no datasets at /nonexistent/zkiris-datasets");
