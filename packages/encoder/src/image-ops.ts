@@ -168,6 +168,92 @@ export function rankFilter(img: FloatImage, r: number, max: boolean): FloatImage
   return { width: w, height: h, data: out };
 }
 
+/**
+ * {@link rankFilter} of a byte image (grey levels 0..255): the same van Herk passes on bytes, a
+ * quarter of the memory traffic, the same values.
+ */
+export function rankFilterBytes(data: Uint8Array, w: number, h: number, r: number, max: boolean): Uint8Array {
+  if (r <= 0) return data.slice();
+  const k = 2 * r + 1;
+  const fill = max ? 0 : 255;
+  const tmp = new Uint8Array(w * h);
+  const out = new Uint8Array(w * h);
+  const total = w + 2 * r;
+  const line = new Uint8Array(total).fill(fill);
+  const pre = new Uint8Array(total);
+  const suf = new Uint8Array(total);
+  for (let y = 0; y < h; y++) {
+    const row = y * w;
+    line.set(data.subarray(row, row + w), r);
+    for (let b = 0; b < total; b += k) {
+      const e = Math.min(total, b + k);
+      let m = line[b]!;
+      pre[b] = m;
+      for (let i = b + 1; i < e; i++) {
+        const v = line[i]!;
+        m = max ? Math.max(v, m) : Math.min(v, m);
+        pre[i] = m;
+      }
+      m = line[e - 1]!;
+      suf[e - 1] = m;
+      for (let i = e - 2; i >= b; i--) {
+        const v = line[i]!;
+        m = max ? Math.max(v, m) : Math.min(v, m);
+        suf[i] = m;
+      }
+    }
+    for (let i = 0; i < w; i++) {
+      const a = suf[i]!;
+      const c = pre[i + 2 * r]!;
+      tmp[row + i] = max ? Math.max(a, c) : Math.min(a, c);
+    }
+  }
+  const rows = h + 2 * r;
+  const vpre = new Uint8Array(rows * w);
+  const vsuf = new Uint8Array(rows * w);
+  for (let b = 0; b < rows; b += k) {
+    const e = Math.min(rows, b + k);
+    for (let p = b; p < e; p++) {
+      const y = p - r;
+      const o = p * w;
+      if (y < 0 || y >= h) {
+        if (p === b) vpre.fill(fill, o, o + w);
+        else vpre.copyWithin(o, o - w, o);
+      } else if (p === b) vpre.set(tmp.subarray(y * w, y * w + w), o);
+      else
+        for (let x = 0; x < w; x++) {
+          const v = tmp[y * w + x]!;
+          const q = vpre[o - w + x]!;
+          vpre[o + x] = max ? Math.max(v, q) : Math.min(v, q);
+        }
+    }
+    for (let p = e - 1; p >= b; p--) {
+      const y = p - r;
+      const o = p * w;
+      if (y < 0 || y >= h) {
+        if (p === e - 1) vsuf.fill(fill, o, o + w);
+        else vsuf.copyWithin(o, o + w, o + 2 * w);
+      } else if (p === e - 1) vsuf.set(tmp.subarray(y * w, y * w + w), o);
+      else
+        for (let x = 0; x < w; x++) {
+          const v = tmp[y * w + x]!;
+          const q = vsuf[o + w + x]!;
+          vsuf[o + x] = max ? Math.max(v, q) : Math.min(v, q);
+        }
+    }
+  }
+  for (let y = 0; y < h; y++) {
+    const a0 = y * w;
+    const c0 = (y + 2 * r) * w;
+    for (let x = 0; x < w; x++) {
+      const a = vsuf[a0 + x]!;
+      const c = vpre[c0 + x]!;
+      out[a0 + x] = max ? Math.max(a, c) : Math.min(a, c);
+    }
+  }
+  return out;
+}
+
 /** Straightforward O(r) reference of {@link rankFilter}, for tests. */
 export function rankFilterReference(img: FloatImage, r: number, max: boolean): FloatImage {
   const { width: w, height: h, data } = img;

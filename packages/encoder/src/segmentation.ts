@@ -9,6 +9,7 @@ import {
   greyPercentile,
   median,
   rankFilter,
+  rankFilterBytes,
   sampleBilinear,
   squaredDistanceTransform,
   toFloat,
@@ -125,8 +126,32 @@ export function fillSpecularities(
   excess = 30,
   minBrightness = 150,
 ): { filled: FloatImage; specular: Uint8Array; opened: FloatImage } {
-  const opened = rankFilter(rankFilter(img, r, false), r, true);
   const n = img.width * img.height;
+  // An image of whole grey levels 0..255 (every decoded image) is opened on bytes: same values.
+  let bytes: Uint8Array | undefined = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = img.data[i]!;
+    if (!(v >= 0 && v <= 255 && Math.floor(v) === v)) {
+      bytes = undefined;
+      break;
+    }
+    bytes[i] = v;
+  }
+  const opened: FloatImage = bytes
+    ? {
+        width: img.width,
+        height: img.height,
+        data: new Float32Array(
+          rankFilterBytes(
+            rankFilterBytes(bytes, img.width, img.height, r, false),
+            img.width,
+            img.height,
+            r,
+            true,
+          ),
+        ),
+      }
+    : rankFilter(rankFilter(img, r, false), r, true);
   const exposure = Math.min(1, greyPercentile(img.data, 0.99) / FULL_EXPOSURE);
   const minStep = Math.max(10, excess * exposure);
   const minLevel = minBrightness * exposure;

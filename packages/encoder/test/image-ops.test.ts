@@ -3,6 +3,7 @@ import {
   boxBlur,
   type FloatImage,
   rankFilter,
+  rankFilterBytes,
   rankFilterReference,
   squaredDistanceTransform,
 } from "../src/image-ops.js";
@@ -75,6 +76,25 @@ describe("rankFilter", () => {
         expect(Array.from(rankFilter(img, r, max).data)).toEqual(
           Array.from(rankFilterReference(img, r, max).data),
         );
+      }
+    }
+  });
+});
+
+describe("rankFilterBytes", () => {
+  it("equals the float rank filter on byte images for every radius", () => {
+    for (const [w, h] of [
+      [37, 23],
+      [6, 41],
+    ] as const) {
+      const img = noiseImage(w, h, w + h);
+      const bytes = Uint8Array.from(img.data);
+      for (const r of [0, 1, 2, 6, 15, 30]) {
+        for (const max of [false, true]) {
+          expect(Array.from(rankFilterBytes(bytes, w, h, r, max))).toEqual(
+            Array.from(rankFilterReference(img, r, max).data),
+          );
+        }
       }
     }
   });
