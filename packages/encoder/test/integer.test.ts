@@ -128,10 +128,10 @@ describe("integer kernel", () => {
   });
 
   it("records the shipped scale, bound and multiply-accumulate count", () => {
-    expect(spec.kernel).toEqual([23, 61]);
-    expect(spec.integer).toEqual({ inputOffset: 128, kernelScale: 4096, kernelAbsSum: [99308, 99120] });
-    expect(macsPerCode(spec)).toBe(16 * 112 * 23 * 61 * 2);
-    expect(macsPerCode(spec)).toBe(5_028_352);
+    expect(spec.kernel).toEqual([17, 43]);
+    expect(spec.integer).toEqual({ inputOffset: 128, kernelScale: 4096, kernelAbsSum: [73894, 72086] });
+    expect(macsPerCode(spec)).toBe(16 * 112 * 17 * 43 * 2);
+    expect(macsPerCode(spec)).toBe(2_619_904);
     expect(Array.from(model.kernel)).toEqual(Array.from(gaborIntegerKernel(spec)));
   });
 });
@@ -388,15 +388,15 @@ describe("model refusals", () => {
     const e = await withModel((dir, _s, w) => doubled(dir, w));
     expect(e).toMatchObject({ code: "INVALID_MODEL", field: "weights" });
     expect((e as Error).message).toBe(
-      "Kernel 'weights' channel 0 has sum|K| = 198616: 128 x 198616 = 25422848 is not below 2^24, so float32 sums would not be exact",
+      "Kernel 'weights' channel 0 has sum|K| = 147788: 128 x 147788 = 18916864 is not below 2^24, so float32 sums would not be exact",
     );
     const honest = await withModel((dir, s, w) => {
       doubled(dir, w);
-      writeSpec(dir, { ...s, integer: { ...(s.integer as object), kernelAbsSum: [198616, 198240] } });
+      writeSpec(dir, { ...s, integer: { ...(s.integer as object), kernelAbsSum: [147788, 144172] } });
     });
     expect(honest).toMatchObject({ code: "INVALID_MODEL", field: "integer.kernelAbsSum[0]" });
     expect((honest as Error).message).toBe(
-      "Field 'integer.kernelAbsSum[0]' of zkiris-encoder.json is 198616: 128 x 198616 = 25422848 must be below 2^24 for exact float32 sums",
+      "Field 'integer.kernelAbsSum[0]' of zkiris-encoder.json is 147788: 128 x 147788 = 18916864 must be below 2^24 for exact float32 sums",
     );
   });
 
@@ -410,7 +410,7 @@ describe("model refusals", () => {
       "Kernel 'weights' channel 0 sums to 1; every channel must sum to zero",
     );
     const wrong = await withModel((dir, s) =>
-      writeSpec(dir, { ...s, integer: { ...(s.integer as object), kernelAbsSum: [99308, 99121] } }),
+      writeSpec(dir, { ...s, integer: { ...(s.integer as object), kernelAbsSum: [73894, 72087] } }),
     );
     expect(wrong).toMatchObject({ code: "INVALID_MODEL", field: "integer.kernelAbsSum[1]" });
   });
@@ -420,14 +420,14 @@ describe("model refusals", () => {
       [{ version: 1 }, "version"],
       [{ integer: undefined }, "integer.inputOffset"],
       [
-        { integer: { inputOffset: 0, kernelScale: 4096, kernelAbsSum: [99308, 99120] } },
+        { integer: { inputOffset: 0, kernelScale: 4096, kernelAbsSum: [73894, 72086] } },
         "integer.inputOffset",
       ],
       [
-        { integer: { inputOffset: 128, kernelScale: 0.5, kernelAbsSum: [99308, 99120] } },
+        { integer: { inputOffset: 128, kernelScale: 0.5, kernelAbsSum: [73894, 72086] } },
         "integer.kernelScale",
       ],
-      [{ integer: { inputOffset: 128, kernelScale: 4096, kernelAbsSum: [99308] } }, "integer.kernelAbsSum"],
+      [{ integer: { inputOffset: 128, kernelScale: 4096, kernelAbsSum: [73894] } }, "integer.kernelAbsSum"],
     ] as const) {
       const e = await withModel((dir, s) => writeSpec(dir, { ...s, ...patch }));
       expect(e).toMatchObject({ code: "INVALID_MODEL", field });
