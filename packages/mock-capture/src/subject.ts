@@ -6,8 +6,6 @@ export const TEXTURE_RADIAL = 96;
 export const TEXTURE_ANGULAR = 768;
 
 const TWO_PI = 2 * Math.PI;
-/** Octaves of the stroma value noise. */
-const STROMA_OCTAVES = 6;
 
 /**
  * The stable traits of one synthetic eye, drawn from its subject seed. Lengths are in pixels of a
@@ -97,19 +95,24 @@ function irisTexture(rng: SeededRandom): Float32Array {
   const nt = TEXTURE_ANGULAR;
   const tex = new Float32Array(nr * nt);
 
-  // Stroma: value noise over six octaves (angular cells of 3 to 96 samples, radial cells of 0.5 to
-  // 1 times as many rows), each octave with its own amplitude per subject (growing with the cell
-  // size as cell^slope), so the texture has independent, randomly placed energy at every scale a
-  // code filter looks at. Measured with bench/mock-capture/code-realism.ts: radially elongated
-  // cells (1.5 to 3.5 times as many rows) correlate neighbouring code bits and leave fewer degrees
-  // of freedom than real irises have; a flat or falling slope raises failures to enrol.
-  const cellAspect = rng.uniform(0.5, 1);
-  const slope = rng.uniform(0.5, 1);
-  for (let o = 0; o < STROMA_OCTAVES; o++) {
-    const cellT = 3 << o;
-    // (cellT / 24)^slope with exp alone (cellT / 24 = 2^(o - 3)).
-    const weight = rng.uniform(0.6, 1.4) * Math.exp(slope * (o - 3) * Math.LN2);
-    valueNoise(tex, cellT, Math.max(1, Math.min(nr - 1, cellT * cellAspect)), weight, rng);
+  // Fine stroma: white noise smoothed by a small binomial kernel in both directions.
+  const noise = new Float32Array(nr * nt);
+  for (let i = 0; i < noise.length; i++) noise[i] = rng.signed();
+  const tmp = new Float32Array(nr * nt);
+  for (let r = 0; r < nr; r++) {
+    const row = r * nt;
+    for (let t = 0; t < nt; t++) {
+      tmp[row + t] =
+        0.25 * noise[row + ((t + nt - 1) % nt)]! +
+        0.5 * noise[row + t]! +
+        0.25 * noise[row + ((t + 1) % nt)]!;
+    }
+  }
+  for (let r = 0; r < nr; r++) {
+    const up = Math.max(0, r - 1) * nt;
+    const down = Math.min(nr - 1, r + 1) * nt;
+    for (let t = 0; t < nt; t++)
+      tex[r * nt + t] = 0.8 * (0.25 * tmp[up + t]! + 0.5 * tmp[r * nt + t]! + 0.25 * tmp[down + t]!);
   }
 
   // Collarette radius as a function of angle: a wavy ring.
@@ -221,48 +224,6 @@ function irisTexture(rng: SeededRandom): Float32Array {
   const scale = 1 / Math.sqrt(sq / tex.length);
   for (let i = 0; i < tex.length; i++) tex[i] = (tex[i]! - mean) * scale;
   return tex;
-}
-
-/**
- * Adds value noise to `tex`: uniform values in [-1, 1] on a grid of `cellT` angular samples
- * (periodic over the turn; `cellT` divides {@link TEXTURE_ANGULAR}) by `cellR` radial rows,
- * interpolated with smoothstep weights, times `amp`.
- */
-function valueNoise(tex: Float32Array, cellT: number, cellR: number, amp: number, rng: SeededRandom): void {
-  const nr = TEXTURE_RADIAL;
-  const nt = TEXTURE_ANGULAR;
-  const gt = nt / cellT;
-  const gr = Math.ceil((nr - 1) / cellR) + 2;
-  const grid = new Float32Array(gr * gt);
-  const offsetR = rng.next() * cellR;
-  for (let i = 0; i < grid.length; i++) grid[i] = rng.signed();
-  const wt = new Float32Array(cellT);
-  for (let k = 0; k < cellT; k++) {
-    const f = k / cellT;
-    wt[k] = f * f * (3 - 2 * f);
-  }
-  for (let r = 0; r < nr; r++) {
-    const fr = (r + offsetR) / cellR;
-    const r0 = Math.floor(fr);
-    let a = fr - r0;
-    a = a * a * (3 - 2 * a);
-    const row0 = r0 * gt;
-    const row1 = (r0 + 1) * gt;
-    const out = r * nt;
-    for (let c = 0; c < gt; c++) {
-      const c1 = c + 1 === gt ? 0 : c + 1;
-      const v00 = grid[row0 + c]!;
-      const v01 = grid[row0 + c1]!;
-      const v10 = grid[row1 + c]!;
-      const v11 = grid[row1 + c1]!;
-      const left = amp * (v00 + (v10 - v00) * a);
-      const right = amp * (v01 + (v11 - v01) * a);
-      for (let k = 0; k < cellT; k++) {
-        const t = c * cellT + k;
-        tex[out + t] = tex[out + t]! + left + (right - left) * wt[k]!;
-      }
-    }
-  }
 }
 
 /** Adds a one-row streak profile centred at angular sample `centre` (wraps around), half-width `width` samples. */

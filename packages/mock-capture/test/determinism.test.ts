@@ -95,5 +95,5 @@ describe("renderCapture determinism", () => {
   });
 });
 
-const REFERENCE_PIXELS_SHA256 = "9f26da24f2f837afadf7843daaa340f9bd2c15d4e7a59a5facfa193e41e952f5";
-const REFERENCE_PNG_SHA256 = "d7f645f7044a18d984dceac1d3cfec0106b8f63e5702d3796baa29945fb28dab";
+const REFERENCE_PIXELS_SHA256 = "77288a988a6ec6c41dde9da48aaf6a6efdba6a8b34076141a6c41a23a60d56e7";
+const REFERENCE_PNG_SHA256 = "0f2fff98c2fae8ec8a8bcdbc2c2a33ce488b07189a7acdfc91df8b79b8d87756";
