@@ -11,9 +11,8 @@
  *       [--design '{"wavelengthFraction":0.05}'] [--limit N] [--json out.json]
  * DIRs (a folder per eye) default to every set under ../shared/datasets, read in place.
  */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import type * as tfTypes from "@tensorflow/tfjs";
 import {
   type AccuracyReport,
@@ -25,6 +24,7 @@ import {
   gaborIntegerKernel,
   gaborKernel,
   gaborModelSpec,
+  listDataset,
   loadTensorflow,
   macsPerCode,
   modelInput,
@@ -38,28 +38,9 @@ import {
   stripFor,
 } from "@zkiris/encoder";
 import { DEFAULT_PROFILE, formatGeometry, type IrisCode } from "@zkiris/iris-code";
+import { datasetArgs } from "./datasets.js";
 
-const args = process.argv.slice(2);
-const flag = (name: string): string | undefined => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
-const valued = new Set(["--backend", "--design", "--limit", "--json"]);
-const dirs: string[] = [];
-for (let i = 0; i < args.length; i++) {
-  if (valued.has(args[i]!)) i++;
-  else if (!args[i]!.startsWith("--")) dirs.push(args[i]!);
-}
-if (dirs.length === 0) {
-  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../shared/datasets");
-  if (existsSync(root))
-    for (const d of readdirSync(root, { withFileTypes: true }))
-      if (d.isDirectory()) dirs.push(path.join(root, d.name));
-}
-if (dirs.length === 0) {
-  console.log("no dataset found; nothing to measure");
-  process.exit(0);
-}
+const { flag, dirs } = datasetArgs(["--backend", "--design", "--limit", "--json"]);
 const design: GaborDesign = JSON.parse(flag("--design") ?? "{}");
 const limit = Number(flag("--limit") ?? Number.POSITIVE_INFINITY);
 const profile = DEFAULT_PROFILE;
@@ -106,10 +87,7 @@ interface Figures {
 const results: SetResult[] = [];
 for (const dir of dirs) {
   const name = path.basename(dir);
-  const eyes = readdirSync(dir, { withFileTypes: true })
-    .filter((d) => d.isDirectory() || d.isSymbolicLink())
-    .map((d) => d.name)
-    .sort();
+  const listing = listDataset(dir);
   const floatCodes = new Map<string, IrisCode[]>();
   const intCodes = new Map<string, IrisCode[]>();
   const flips = { total: 0, usableBoth: 0, maskChanged: 0, size: 0 };
@@ -117,19 +95,15 @@ for (const dir of dirs) {
   let enrolled = 0;
   let mismatches = 0;
   let refMs = 0;
-  for (const eye of eyes) {
+  for (const eye of listing.eyes) {
     const fl: IrisCode[] = [];
     const il: IrisCode[] = [];
-    for (const f of readdirSync(path.join(dir, eye)).sort()) {
-      if (!/\.(png|jpe?g|bmp)$/i.test(f) || attempted >= limit) continue;
+    for (const { file } of listing.images.filter((i) => i.eye === eye)) {
+      if (attempted >= limit) continue;
       attempted++;
       let strip: ReturnType<typeof stripFor>;
       try {
-        strip = stripFor(
-          prepareIris(new Uint8Array(readFileSync(path.join(dir, eye, f))), config),
-          spec,
-          config,
-        );
+        strip = stripFor(prepareIris(new Uint8Array(readFileSync(file)), config), spec, config);
       } catch (e) {
         if (e instanceof QualityGateError) continue;
         throw e;

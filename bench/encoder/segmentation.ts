@@ -8,41 +8,22 @@
  * image split by stage (`segmentIris` timings). To look at the segmentations, use
  * `zkiris overlays DIR --out OUT [--refused] [--degrade KIND]` (written outside the repository).
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import {
   checkQuality,
   DEGRADATIONS,
   type Degradation,
   decodeImage,
   degradeImage,
+  listDataset,
   QualityGateError,
   resolvePipelineConfig,
   segmentIris,
 } from "@zkiris/encoder";
+import { datasetArgs } from "./datasets.js";
 
-const args = process.argv.slice(2);
-const flag = (name: string): string | undefined => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
-const valued = new Set(["--degrade", "--limit"]);
-const dirs: string[] = [];
-for (let i = 0; i < args.length; i++) {
-  if (valued.has(args[i]!)) i++;
-  else if (!args[i]!.startsWith("--")) dirs.push(args[i]!);
-}
-if (dirs.length === 0) {
-  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../shared/datasets");
-  if (existsSync(root))
-    for (const d of readdirSync(root, { withFileTypes: true }))
-      if (d.isDirectory()) dirs.push(path.join(root, d.name));
-}
-if (dirs.length === 0) {
-  console.log("no dataset found; nothing to measure");
-  process.exit(0);
-}
+const { flag, has, dirs } = datasetArgs(["--degrade", "--limit"]);
 const degradeArg = flag("--degrade") ?? "none";
 const kinds: (Degradation | "none")[] =
   degradeArg === "all" ? ["none", ...DEGRADATIONS] : (degradeArg.split(",") as (Degradation | "none")[]);
@@ -50,14 +31,7 @@ const limit = Number(flag("--limit") ?? Number.POSITIVE_INFINITY);
 const config = resolvePipelineConfig();
 
 for (const dir of dirs) {
-  const files: string[] = [];
-  for (const eye of readdirSync(dir, { withFileTypes: true }).filter(
-    (d) => d.isDirectory() || d.isSymbolicLink(),
-  )) {
-    for (const f of readdirSync(path.join(dir, eye.name)).sort())
-      if (/\.(png|jpe?g|bmp)$/i.test(f)) files.push(path.join(dir, eye.name, f));
-  }
-  files.sort();
+  const files = listDataset(dir).images.map((i) => i.file);
   const chosen = files.slice(0, limit);
   for (const kind of kinds) {
     const refusals: Record<string, number> = {};
@@ -100,7 +74,7 @@ for (const dir of dirs) {
         .map(([k, v]) => `${k} ${(v / chosen.length).toFixed(2)}`)
         .join(", ")}`,
     );
-    if (args.includes("--measurements")) {
+    if (has("--measurements")) {
       const pct = (a: number[], p: number) =>
         a.slice().sort((x, y) => x - y)[Math.floor(p * (a.length - 1))]!;
       for (const [k, a] of Object.entries(measured))

@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import path from "node:path";
 import {
@@ -6,6 +6,7 @@ import {
   type BackendPreference,
   checkQuality,
   contactSheet,
+  type DatasetListing,
   DEGRADATIONS,
   type Degradation,
   decisionThresholds,
@@ -15,6 +16,7 @@ import {
   type GreyImage,
   groupedPairDistances,
   IrisEncoder,
+  listDataset,
   measureAccuracyGroup,
   type PairDistances,
   QualityGateError,
@@ -242,16 +244,9 @@ async function scanDatasets(dirs: readonly string[]): Promise<{ sets: Dataset[];
   const jobs: ImageJob[] = [];
   const taken = new Set<string>();
   for (const dir of dirs) {
-    let eyes: string[];
+    let listing: DatasetListing;
     try {
-      const entries = await readdir(dir, { withFileTypes: true });
-      eyes = [];
-      for (const d of entries) {
-        // Eye folders may be symbolic links (a subset of a dataset assembled without copying).
-        if (d.isDirectory() || (d.isSymbolicLink() && (await stat(path.join(dir, d.name))).isDirectory()))
-          eyes.push(d.name);
-      }
-      eyes.sort();
+      listing = listDataset(dir);
     } catch {
       throw new UsageError(`Dataset directory '${dir}' cannot be read`);
     }
@@ -259,17 +254,11 @@ async function scanDatasets(dirs: readonly string[]): Promise<{ sets: Dataset[];
     let name = base;
     for (let k = 2; taken.has(name); k++) name = `${base}-${k}`;
     taken.add(name);
-    let images = 0;
-    for (const eye of eyes) {
-      for (const f of (await readdir(path.join(dir, eye))).sort()) {
-        if (!/\.(png|jpe?g|bmp)$/i.test(f)) continue;
-        jobs.push({ set: name, eye: `${name}/${eye}`, file: path.join(dir, eye, f) });
-        images++;
-      }
-    }
+    for (const { eye, file } of listing.images) jobs.push({ set: name, eye: `${name}/${eye}`, file });
+    const images = listing.images.length;
     if (images === 0)
       throw new UsageError(`Dataset directory '${dir}' has no images in DIR/<eye-id>/ folders`);
-    sets.push({ name, dir, eyes: eyes.length, images });
+    sets.push({ name, dir, eyes: listing.eyes.length, images });
   }
   return { sets, jobs };
 }

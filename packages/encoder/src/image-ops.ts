@@ -170,7 +170,9 @@ export function rankFilter(img: FloatImage, r: number, max: boolean): FloatImage
 
 /**
  * {@link rankFilter} of a byte image (grey levels 0..255): the same van Herk passes on bytes, a
- * quarter of the memory traffic, the same values.
+ * quarter of the memory traffic, the same values. A second copy on purpose: one function over both
+ * array types is polymorphic in V8 and measured 1.5 ms slower per opening (5.8 against 4.3 ms on
+ * CASIA images), on the segmentation hot path.
  */
 export function rankFilterBytes(data: Uint8Array, w: number, h: number, r: number, max: boolean): Uint8Array {
   if (r <= 0) return data.slice();

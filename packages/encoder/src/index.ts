@@ -27,6 +27,7 @@ export {
   loadTensorflow,
   type TensorflowRuntime,
 } from "./backend.js";
+export { DATASET_IMAGE_FILE, type DatasetListing, listDataset } from "./dataset.js";
 export {
   type DecodeLimits,
   decodeImage,
