@@ -6,7 +6,7 @@ import type { BackendPreference } from "@zkiris/encoder";
 import { ZkirisError } from "@zkiris/iris-code";
 import type { EncodeRequest, EncodeResponse, KindOutcome } from "./encode-image-kinds.js";
 
-/** A worker thread failed or stopped while encoding (exit code 70 of the CLI, with the cause). */
+/** A worker thread failed or stopped while encoding (exit code 3 of the CLI, with the cause). */
 export class EncodeWorkerError extends ZkirisError {
   constructor(message: string) {
     super("ENCODE_WORKER_FAILED", message, { field: "workers" });

@@ -1,1 +1,1 @@
-export { type CliIo, runCli, UsageError } from "./cli.js";
+export { type CliCommand, type CliIo, COMMANDS, EXIT, runCli, UsageError } from "./cli.js";

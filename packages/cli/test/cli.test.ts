@@ -6,7 +6,7 @@ import { encodeGreyPng } from "@zkiris/encoder";
 import { fromJson } from "@zkiris/iris-code";
 import { renderCapture } from "@zkiris/mock-capture";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../src/index.js";
+import { COMMANDS, runCli } from "../src/index.js";
 
 function collect() {
   const out: string[] = [];
@@ -359,6 +359,81 @@ describe("zkiris overlays", () => {
       expect(await runCli(args, io)).toBe(2);
       expect(err.join("")).toContain(`${message}\nUsage:`);
     }
+  });
+});
+
+describe("zkiris --help and errors", () => {
+  it("lists every command with its synopsis and the exit codes", async () => {
+    const { io, out } = collect();
+    expect(await runCli(["--help"], io)).toBe(0);
+    const text = out.join("");
+    expect(COMMANDS.map((c) => c.name)).toEqual(expect.arrayContaining(["encode", "accuracy", "overlays"]));
+    for (const c of COMMANDS) expect(text).toContain(`  ${c.synopsis}\n      ${c.summary}\n`);
+    expect(text).toContain("Exit codes: 0 ok, 1 a result failed");
+  });
+
+  it("prints each command's usage for --help and -h, exit code 0", async () => {
+    for (const c of COMMANDS) {
+      for (const flag of ["--help", "-h"]) {
+        const { io, out, err } = collect();
+        expect(await runCli([c.name, flag], io)).toBe(0);
+        expect(out.join("")).toBe(c.usage);
+        expect(c.usage.startsWith(`Usage:\n  zkiris ${c.name}`)).toBe(true);
+        expect(err).toEqual([]);
+      }
+    }
+  });
+
+  it("refuses a usage error with the command's own usage, exit code 2", async () => {
+    const { io, err } = collect();
+    expect(await runCli(["encode", "--backend"], io)).toBe(2);
+    expect(err.join("")).toBe(`zkiris: Option '--backend' needs a value\n${COMMANDS[0]!.usage}`);
+    const unknown = collect();
+    expect(await runCli(["encode", "--nope"], unknown.io)).toBe(2);
+    expect(unknown.err.join("")).toBe(`zkiris: Unknown option '--nope'\n${COMMANDS[0]!.usage}`);
+  });
+
+  it("prints an internal error as one line with its code, the stack only with ZKIRIS_DEBUG=1, exit code 3", async () => {
+    // --out names an existing file, so creating the output directory fails.
+    const file = path.join(dir, "notes.txt");
+    const args = ["overlays", path.join(dir, "set"), "--out", file];
+    const { io, err } = collect();
+    expect(await runCli(args, io)).toBe(3);
+    expect(err.join("")).toBe(`zkiris: EEXIST: EEXIST: file already exists, mkdir '${file}'\n`);
+    const saved = process.env.ZKIRIS_DEBUG;
+    process.env.ZKIRIS_DEBUG = "1";
+    try {
+      const debug = collect();
+      expect(await runCli(args, debug.io)).toBe(3);
+      const lines = debug.err.join("").split("\n");
+      expect(lines[0]).toBe(`zkiris: EEXIST: EEXIST: file already exists, mkdir '${file}'`);
+      expect(lines[1]).toBe(`Error: EEXIST: file already exists, mkdir '${file}'`);
+      expect(lines.length).toBeGreaterThan(3);
+    } finally {
+      if (saved === undefined) delete process.env.ZKIRIS_DEBUG;
+      else process.env.ZKIRIS_DEBUG = saved;
+    }
+  });
+
+  it("the process prints one line and exits 3 on an internal error", () => {
+    const main = path.resolve(__dirname, "../src/main.ts");
+    const file = path.join(dir, "notes.txt");
+    const r = spawnSync(
+      process.execPath,
+      [
+        "--conditions=zkiris-source",
+        "--import",
+        "tsx",
+        main,
+        "overlays",
+        path.join(dir, "set"),
+        "--out",
+        file,
+      ],
+      { encoding: "utf8", env: { ...process.env, ZKIRIS_DEBUG: "" } },
+    );
+    expect(r.stderr).toBe(`zkiris: EEXIST: EEXIST: file already exists, mkdir '${file}'\n`);
+    expect(r.status).toBe(3);
   });
 });
 
