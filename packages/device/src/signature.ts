@@ -13,9 +13,11 @@ export interface EdDSASignature {
 }
 
 /**
- * True when `signature` is a valid EdDSA-Poseidon signature of `message` by `publicKey`. R8 must be
- * on the curve and `S` below the subgroup order. Expects a public key already checked by
- * `checkPublicKey`; never throws for a bad signature, returns false.
+ * True when `signature` is a valid EdDSA-Poseidon signature of `message` by `publicKey`
+ * (`@zk-kit/eddsa-poseidon` `verifySignature`, the one EdDSA verification of zkiris). R8 and the key
+ * must be on the curve and `S` below the subgroup order. Subgroup membership of the key is not
+ * checked here: check an untrusted key with `checkPublicKey` first. Never throws for a bad
+ * signature, returns false.
  */
 export function verifyEdDSAPoseidon(
   message: bigint,

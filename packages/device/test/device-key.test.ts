@@ -135,6 +135,15 @@ describe("DeviceKey", () => {
     expect(verifyEdDSAPoseidon(42n, { R8: s1.R8, S: s1.S + 1n }, key.publicKey)).toBe(false);
   });
 
+  it("rejects R8 or a public key off the curve, and the same S written non-canonically as S + l", () => {
+    const key = DeviceKey.fromSeed("signer");
+    const s = key.sign(42n);
+    expect(verifyEdDSAPoseidon(42n, { R8: [1n, 2n], S: s.S }, key.publicKey)).toBe(false);
+    expect(verifyEdDSAPoseidon(42n, s, [key.publicKey[0], key.publicKey[1] + 1n])).toBe(false);
+    // S + l gives the same point S·B8, so only the range check refuses it.
+    expect(verifyEdDSAPoseidon(42n, { R8: s.R8, S: s.S + subOrder }, key.publicKey)).toBe(false);
+  });
+
   it("refuses to sign a message that is not a field element", () => {
     const key = DeviceKey.fromSeed("signer");
     for (const m of [-1n, SNARK_FIELD_ORDER, 5 as unknown as bigint]) {

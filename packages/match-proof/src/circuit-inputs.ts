@@ -1,3 +1,4 @@
+import { type EdDSASignature, verifyEdDSAPoseidon } from "@zkiris/device";
 import {
   captureMessage,
   checkSalt,
@@ -16,17 +17,10 @@ import {
   type VerificationProfile,
 } from "@zkiris/iris-code";
 import { poseidon2 } from "poseidon-lite";
-import { verifyDeviceSignature } from "./device-signature.js";
 import { MatchProofError } from "./errors.js";
 
 /** Depth of the trusted-device registry tree (`@zkiris/device` `DEVICE_TREE_DEPTH`), compiled into the circuit. */
 export const DEVICE_TREE_DEPTH = 10;
-
-/** An EdDSA-Poseidon signature over BabyJubJub, as `@zk-kit/eddsa-poseidon` returns it. */
-export interface DeviceSignature {
-  readonly R8: readonly [bigint, bigint];
-  readonly S: bigint;
-}
 
 /**
  * Inclusion proof of a device in the registry tree (`@zk-kit/imt`, Poseidon2, arity 2).
@@ -49,7 +43,7 @@ export interface MatchWitnessInput {
   /** The probe code the capture device encoded and signed (private). */
   readonly probe: IrisCode;
   /** The device's signature over `captureMessage(probeCommitment(probe), challenge)`. */
-  readonly signature: DeviceSignature;
+  readonly signature: EdDSASignature;
   /** The device's BabyJubJub public key `[Ax, Ay]` (private; its tree leaf is `Poseidon2(Ax, Ay)`). */
   readonly devicePublicKey: readonly [bigint, bigint];
   /** The device's inclusion proof in the registry tree whose root is public. */
@@ -329,7 +323,7 @@ export function prepareMatchWitness(
   }
 
   const message = captureMessage(probeCommitment(probe), challenge);
-  if (!verifyDeviceSignature(message, { R8, S }, devicePublicKey)) {
+  if (!verifyEdDSAPoseidon(message, { R8, S }, devicePublicKey)) {
     throw new MatchProofError(
       "INVALID_SIGNATURE",
       "Parameter 'signature' is not the device's signature over the probe commitment and this challenge",

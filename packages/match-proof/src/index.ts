@@ -11,7 +11,6 @@ export {
 export {
   DEVICE_TREE_DEPTH,
   type DeviceMembershipProof,
-  type DeviceSignature,
   deviceTreeRoot,
   type MatchCircuitInputs,
   type MatchWitnessInput,
@@ -23,7 +22,6 @@ export {
 } from "./circuit-inputs.js";
 export { checkCircuitProfile, MATCH_PUBLIC_SIGNALS, matchCircuitMain } from "./circuit-source.js";
 export { releaseCurve } from "./curve.js";
-export { verifyDeviceSignature } from "./device-signature.js";
 export { MatchProofError, type MatchProofErrorCode } from "./errors.js";
 export { type MatchProof, type MatchProofTimings, proveMatch } from "./prove-match.js";
 export { type ExpectedMatch, verifyMatch } from "./verify-match.js";

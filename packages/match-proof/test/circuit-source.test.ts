@@ -16,9 +16,8 @@ import {
   matchCircuitMain,
   rotationQuotient,
   shiftFieldElement,
-  verifyDeviceSignature,
 } from "../src/index.js";
-import { makeDevice, rng } from "./fixtures.js";
+import { rng } from "./fixtures.js";
 
 const CIRCUITS = fileURLToPath(new URL("../../../circuits", import.meta.url));
 
@@ -120,18 +119,5 @@ describe("rotation arithmetic", () => {
   it("writes negative shifts as p - |s|", () => {
     expect(shiftFieldElement(3)).toBe(3n);
     expect(shiftFieldElement(-3)).toBe(SNARK_FIELD_ORDER - 3n);
-  });
-});
-
-describe("verifyDeviceSignature", () => {
-  it("accepts the device's signature and rejects another message, key or S", () => {
-    const device = makeDevice();
-    const other = makeDevice("another device");
-    const signature = device.sign(77n);
-    expect(verifyDeviceSignature(77n, signature, device.publicKey)).toBe(true);
-    expect(verifyDeviceSignature(78n, signature, device.publicKey)).toBe(false);
-    expect(verifyDeviceSignature(77n, signature, other.publicKey)).toBe(false);
-    expect(verifyDeviceSignature(77n, { ...signature, S: signature.S + 1n }, device.publicKey)).toBe(false);
-    expect(verifyDeviceSignature(77n, { ...signature, R8: [1n, 2n] }, device.publicKey)).toBe(false);
   });
 });

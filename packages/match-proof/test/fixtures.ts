@@ -1,5 +1,6 @@
 import * as eddsa from "@zk-kit/eddsa-poseidon";
 import { IMT } from "@zk-kit/imt";
+import type { EdDSASignature } from "@zkiris/device";
 import {
   captureMessage,
   hashFieldElements,
@@ -11,7 +12,7 @@ import {
 } from "@zkiris/iris-code";
 import { mulberry32 } from "@zkiris/test-kit";
 import { poseidon2 } from "poseidon-lite";
-import type { DeviceMembershipProof, DeviceSignature, MatchWitnessInput } from "../src/index.js";
+import type { DeviceMembershipProof, MatchWitnessInput } from "../src/index.js";
 
 export { mulberry32 as rng } from "@zkiris/test-kit";
 
@@ -21,7 +22,7 @@ export interface TestDevice {
   readonly publicKey: [bigint, bigint];
   readonly tree: IMT;
   readonly proof: DeviceMembershipProof;
-  sign(message: bigint): DeviceSignature;
+  sign(message: bigint): EdDSASignature;
 }
 
 export function makeDevice(privateKey = "zkiris test capture device #1", index = 1): TestDevice {
@@ -46,7 +47,7 @@ export function makeDevice(privateKey = "zkiris test capture device #1", index =
 }
 
 /** Signs a probe for a challenge with a device key, as a capture device does. */
-export function signProbe(device: TestDevice, probe: IrisCode, challenge: bigint): DeviceSignature {
+export function signProbe(device: TestDevice, probe: IrisCode, challenge: bigint): EdDSASignature {
   return device.sign(captureMessage(probeCommitment(probe), challenge));
 }
 
