@@ -1,4 +1,4 @@
-import { type EdDSASignature, verifyEdDSAPoseidon } from "@zkiris/device";
+import { DEVICE_TREE_DEPTH, type EdDSASignature, verifyEdDSAPoseidon } from "@zkiris/device";
 import {
   captureMessage,
   checkSalt,
@@ -19,8 +19,9 @@ import {
 import { poseidon2 } from "poseidon-lite";
 import { MatchProofError } from "./errors.js";
 
-/** Depth of the trusted-device registry tree (`@zkiris/device` `DEVICE_TREE_DEPTH`), compiled into the circuit. */
-export const DEVICE_TREE_DEPTH = 10;
+// The depth compiled into the circuit is the registry tree's own; re-exported for this package's
+// circuit generators only (the public constant is @zkiris/device's).
+export { DEVICE_TREE_DEPTH };
 
 /**
  * Inclusion proof of a device in the registry tree (`@zk-kit/imt`, Poseidon2, arity 2).

@@ -9,7 +9,6 @@ export {
   sha256Hex,
 } from "./artifacts.js";
 export {
-  DEVICE_TREE_DEPTH,
   type DeviceMembershipProof,
   deviceTreeRoot,
   type MatchCircuitInputs,
