@@ -2,9 +2,8 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { encodeGreyPng } from "@zkiris/encoder";
 import { fromJson } from "@zkiris/iris-code";
-import { renderCapture } from "@zkiris/mock-capture";
+import { encodeGreyPng, renderCapture } from "@zkiris/mock-capture";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { COMMANDS, runCli } from "../src/index.js";
 
@@ -58,10 +57,7 @@ beforeAll(() => {
   writeFileSync(path.join(dir, "notes.txt"), "not an image");
   const png = good.toPng();
   writeFileSync(path.join(dir, "cut.png"), png.subarray(0, png.length >> 1));
-  writeFileSync(
-    path.join(dir, "blank.png"),
-    encodeGreyPng({ width: 320, height: 280, data: new Uint8Array(320 * 280).fill(128) }),
-  );
+  writeFileSync(path.join(dir, "blank.png"), encodeGreyPng(new Uint8Array(320 * 280).fill(128), 320, 280));
   // A second dataset whose eye folders have the same names as the first's but other subjects:
   // namespacing must keep them apart.
   for (let s = 0; s < 2; s++) {

@@ -697,16 +697,3 @@ function decodeBmp(bytes: Uint8Array, lim: Required<DecodeLimits>): GreyImage {
   }
   return { width, height, data: out };
 }
-
-/** Encodes a grey image as an 8-bit grey PNG (for fixtures, debugging pictures and tests). */
-export function encodeGreyPng(image: GreyImage): Uint8Array {
-  const png = new PNG({
-    width: image.width,
-    height: image.height,
-    colorType: 0,
-    inputColorType: 0,
-    bitDepth: 8,
-  });
-  png.data = Buffer.from(image.data);
-  return new Uint8Array(PNG.sync.write(png, { colorType: 0, inputColorType: 0 }));
-}

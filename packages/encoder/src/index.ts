@@ -32,7 +32,6 @@ export {
   type DecodeLimits,
   decodeImage,
   detectImageFormat,
-  encodeGreyPng,
   type GreyImage,
   type ImageFormat,
   type ImageInput,

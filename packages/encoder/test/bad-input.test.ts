@@ -1,9 +1,9 @@
+import { encodeGreyPng } from "@zkiris/mock-capture";
 import fc from "fast-check";
 import jpeg from "jpeg-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   decodeImage,
-  encodeGreyPng,
   type GreyImage,
   ImageDecodeError,
   type ImageDecodeErrorCode,
@@ -32,7 +32,7 @@ import {
 const W = 40;
 const H = 36;
 const grey = pattern(W, H);
-const png = encodeGreyPng({ width: W, height: H, data: grey });
+const png = encodeGreyPng(grey, W, H);
 const jpg = makeJpeg(W, H, grey);
 const bmp8 = makeBmp(W, H, grey, 8);
 const bmp24 = makeBmp(W, H, grey, 24);
@@ -268,7 +268,7 @@ const REFUSALS: Refusal[] = [
   },
   {
     name: "a 16x16 PNG",
-    input: () => encodeGreyPng({ width: 16, height: 16, data: new Uint8Array(256) }),
+    input: () => encodeGreyPng(new Uint8Array(256), 16, 16),
     code: "INVALID_DIMENSIONS",
     message: "PNG image is 16x16, smaller than the minimum 32x32",
     field: "image.width",

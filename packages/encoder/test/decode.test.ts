@@ -1,5 +1,7 @@
+import { encodeGreyPng, renderCapture } from "@zkiris/mock-capture";
+import { PNG } from "pngjs";
 import { describe, expect, it } from "vitest";
-import { decodeImage, detectImageFormat, encodeGreyPng, ImageDecodeError } from "../src/index.js";
+import { decodeImage, detectImageFormat, ImageDecodeError } from "../src/index.js";
 import { makeBmp, makeJpeg, pattern } from "./helpers.js";
 
 const W = 40;
@@ -18,9 +20,34 @@ function refusal(fn: () => unknown): ImageDecodeError {
 
 describe("decodeImage", () => {
   it("decodes a grey PNG exactly", () => {
-    const img = decodeImage(encodeGreyPng({ width: W, height: H, data: grey }));
+    const img = decodeImage(encodeGreyPng(grey, W, H));
     expect([img.width, img.height]).toEqual([W, H]);
     expect(Array.from(img.data)).toEqual(Array.from(grey));
+  });
+
+  it("reads a mock capture's PNG back to its exact pixels", () => {
+    const capture = renderCapture("png", 1, { width: 200, height: 150 });
+    const img = decodeImage(capture.toPng());
+    expect([img.width, img.height]).toEqual([200, 150]);
+    expect(img.data).toEqual(capture.pixels);
+  });
+
+  it("reads a colour PNG as Rec. 601 luma, not as its red channel", () => {
+    // Written by pngjs as 8-bit RGB (colour type 2); each pixel's red differs from its luma.
+    const colours = [
+      [255, 0, 0],
+      [0, 255, 0],
+      [0, 0, 255],
+      [200, 100, 50],
+    ] as const;
+    const png = new PNG({ width: 32, height: 32, colorType: 2, inputColorType: 2, inputHasAlpha: false });
+    png.data = Buffer.from(Array.from({ length: 32 * 32 }, (_, i) => colours[i % 4]!).flat());
+    const file = new Uint8Array(
+      PNG.sync.write(png, { colorType: 2, inputColorType: 2, inputHasAlpha: false }),
+    );
+    expect(file[25]).toBe(2);
+    // round((299 R + 587 G + 114 B) / 1000): 76, 150, 29 and 124 (red would be 255, 0, 0, 200).
+    expect(Array.from(decodeImage(file).data.subarray(0, 8))).toEqual([76, 150, 29, 124, 76, 150, 29, 124]);
   });
 
   it("decodes 8-, 24- and 32-bit BMP, bottom-up and top-down, exactly", () => {
@@ -49,7 +76,7 @@ describe("decodeImage", () => {
   });
 
   it("detects formats from magic bytes", () => {
-    expect(detectImageFormat(encodeGreyPng({ width: W, height: H, data: grey }))).toBe("png");
+    expect(detectImageFormat(encodeGreyPng(grey, W, H))).toBe("png");
     expect(detectImageFormat(makeJpeg(W, H, grey))).toBe("jpeg");
     expect(detectImageFormat(makeBmp(W, H, grey, 8))).toBe("bmp");
     expect(detectImageFormat(new TextEncoder().encode("GIF89a..."))).toBeUndefined();
@@ -75,7 +102,7 @@ describe("decodeImage", () => {
   });
 
   it("refuses truncated files with TRUNCATED_IMAGE", () => {
-    const png = encodeGreyPng({ width: W, height: H, data: grey });
+    const png = encodeGreyPng(grey, W, H);
     const jpg = makeJpeg(W, H, grey);
     const bmp = makeBmp(W, H, grey, 24);
     for (const cut of [
@@ -91,7 +118,7 @@ describe("decodeImage", () => {
   });
 
   it("refuses corrupt contents with CORRUPT_IMAGE", () => {
-    const png = encodeGreyPng({ width: W, height: H, data: grey }).slice();
+    const png = encodeGreyPng(grey, W, H).slice();
     // Damage the compressed pixel data inside IDAT (after the 33-byte signature + IHDR).
     for (let i = 45; i < 60; i++) png[i] = 0xff;
     expect(refusal(() => decodeImage(png)).code).toBe("CORRUPT_IMAGE");
@@ -109,14 +136,14 @@ describe("decodeImage", () => {
     const e = refusal(() => decodeImage(huge));
     expect(e.code).toBe("INVALID_DIMENSIONS");
     expect(e.field).toBe("image.width");
-    const tiny = encodeGreyPng({ width: 8, height: 8, data: new Uint8Array(64) });
+    const tiny = encodeGreyPng(new Uint8Array(64), 8, 8);
     expect(refusal(() => decodeImage(tiny)).message).toContain("smaller than the minimum 32x32");
     expect(refusal(() => decodeImage({ width: 0, height: 10, data: new Uint8Array(0) })).code).toBe(
       "INVALID_DIMENSIONS",
     );
-    expect(
-      refusal(() => decodeImage(encodeGreyPng({ width: W, height: H, data: grey }), { maxPixels: 100 })).code,
-    ).toBe("INVALID_DIMENSIONS");
+    expect(refusal(() => decodeImage(encodeGreyPng(grey, W, H), { maxPixels: 100 })).code).toBe(
+      "INVALID_DIMENSIONS",
+    );
   });
 
   it("refuses a raw frame whose data does not match its size", () => {

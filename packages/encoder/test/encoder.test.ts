@@ -3,12 +3,11 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { DEFAULT_PROFILE, hammingDistance, OPEN_IRIS_PROFILE, toBinary } from "@zkiris/iris-code";
-import { renderCapture } from "@zkiris/mock-capture";
+import { encodeGreyPng, renderCapture } from "@zkiris/mock-capture";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   defaultModelDir,
   EncoderError,
-  encodeGreyPng,
   gaborIntegerKernel,
   gaborModelSpec,
   ImageDecodeError,
@@ -48,7 +47,7 @@ describe("IrisEncoder", () => {
   it("is deterministic across calls, input forms and encoder instances", async () => {
     const frame = drawEye({ seed: 7 });
     const a = (await encoder.encode(frame)).code;
-    const b = (await encoder.encode(encodeGreyPng(frame))).code;
+    const b = (await encoder.encode(encodeGreyPng(frame.data, frame.width, frame.height))).code;
     const other = await IrisEncoder.create({ backend: "wasm" });
     const c = (await other.encode(frame)).code;
     other.close();

@@ -5,10 +5,9 @@ export type MockCaptureErrorCode =
   | "INVALID_SEED"
   | "INVALID_SIZE"
   | "INVALID_OPTION"
-  | "INVALID_PNG"
   | "INVALID_DATASET_OPTION";
 
-/** A seed, image size, variation option, dataset option or PNG given to the mock capture device is malformed. */
+/** A seed, image size, variation option or dataset option given to the mock capture device is malformed. */
 export class MockCaptureError extends ZkirisError {
   declare readonly code: MockCaptureErrorCode;
 

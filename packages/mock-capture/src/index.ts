@@ -7,7 +7,7 @@ export {
   PixelLabel,
   type Point,
 } from "./ground-truth.js";
-export { decodeGreyPng, encodeGreyPng } from "./png.js";
+export { encodeGreyPng } from "./png.js";
 export { canonicalSeed, type Seed, SeededRandom } from "./random.js";
 export {
   type MockCapture,

@@ -2,8 +2,11 @@ import { PNG } from "pngjs";
 import { MockCaptureError } from "./errors.js";
 
 /**
- * Encodes 8-bit grey pixels (row-major, `width × height` bytes) as a greyscale PNG. The bytes
- * are deterministic: fixed filter and compression settings, no timestamps.
+ * Encodes 8-bit grey pixels (row-major, `width × height` bytes) as a greyscale PNG: the one grey-PNG
+ * writer of zkiris (mock captures, datasets, test fixtures). The bytes are deterministic: fixed
+ * filter and compression settings, no timestamps. Reading images back is `@zkiris/encoder`
+ * `decodeImage`'s (every PNG colour type, colour as Rec. 601 luma). Throws `INVALID_SIZE` when
+ * `pixels` is not `width × height` bytes.
  */
 export function encodeGreyPng(pixels: Uint8Array, width: number, height: number): Uint8Array {
   if (pixels.length !== width * height) {
@@ -24,29 +27,4 @@ export function encodeGreyPng(pixels: Uint8Array, width: number, height: number)
     filterType: 4,
   });
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
-/**
- * Decodes a PNG (any colour type) to 8-bit grey pixels: the first channel of colour images,
- * 16-bit samples scaled down. Throws `INVALID_PNG` when the bytes are not a readable PNG.
- */
-export function decodeGreyPng(bytes: Uint8Array): { width: number; height: number; pixels: Uint8Array } {
-  let png: PNG;
-  try {
-    png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-  } catch (error) {
-    throw new MockCaptureError(
-      "INVALID_PNG",
-      `Parameter 'bytes' is not a readable PNG: ${(error as Error).message}`,
-      {
-        field: "bytes",
-        cause: error,
-      },
-    );
-  }
-  const { width, height, data } = png;
-  const pixels = new Uint8Array(width * height);
-  // pngjs always expands to RGBA 8-bit.
-  for (let i = 0; i < pixels.length; i++) pixels[i] = data[i * 4]!;
-  return { width, height, pixels };
 }

@@ -2,7 +2,8 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { decodeGreyPng, MockCaptureError, renderCapture, writeMockDataset } from "../src/index.js";
+import { MockCaptureError, renderCapture, writeMockDataset } from "../src/index.js";
+import { readGreyPng } from "./read-grey-png.js";
 
 const dirs: string[] = [];
 async function tempDir(): Promise<string> {
@@ -37,7 +38,7 @@ describe("writeMockDataset", () => {
       [5, 6],
       [6, 6],
     ]);
-    const decoded = decodeGreyPng(await readFile(join(dir, "mock-0002", "03.png")));
+    const decoded = readGreyPng(await readFile(join(dir, "mock-0002", "03.png")));
     expect(decoded.pixels).toEqual(renderCapture("unit/mock-0002", 3, { width: 96, height: 84 }).pixels);
   });
 
