@@ -60,13 +60,15 @@ template PackRows(ROWS, L) {
 
 // The shift s in [-K, K] given as a field element (negative s as p - |s|). One-hot over the
 // 2K+1 allowed values: any other value leaves no selector set and fails `sum === 1`.
-// Outputs the rotation factor 2^(|s|*P), the sign bit, and for each quotient bit i < K*P whether
-// it is allowed (i < |s|*P), which range-checks the rotation quotient to [0, 2^(|s|*P) - 1].
+// Outputs the rotation factor 2^k with k = |s|*P, the sign bit, and for each i < K*P whether
+// s > 0 and i < k (`leftBitUsed`: the i-th last bit of a row is part of the rotation quotient of a
+// left rotation) or s < 0 and i < k (`rightBitUsed`: the i-th first bit is, for a right rotation).
 template ShiftSelector(K, P) {
     signal input shift;
     signal output factor;
     signal output negative;
-    signal output quotientBitAllowed[K * P];
+    signal output leftBitUsed[K * P];
+    signal output rightBitUsed[K * P];
     component eq[2 * K + 1];
     var sum = 0;
     var factorAcc = 0;
@@ -84,35 +86,108 @@ template ShiftSelector(K, P) {
     factor <== factorAcc;
     negative <== negAcc;
     for (var i = 0; i < K * P; i++) {
-        var allowed = 0;
+        var left = 0;
+        var right = 0;
         for (var j = 0; j <= 2 * K; j++) {
             var a = j < K ? K - j : j - K;
-            if (i < a * P) allowed += eq[j].out;
+            if (i < a * P) {
+                if (j < K) right += eq[j].out;
+                else left += eq[j].out;
+            }
         }
-        quotientBitAllowed[i] <== allowed;
+        leftBitUsed[i] <== left;
+        rightBitUsed[i] <== right;
     }
 }
 
 // Cyclic rotation of an L-bit row by k = |s|*P bits as arithmetic modulo 2^L - 1:
 //   s >= 0 (rotate left):  R  * 2^k = R' + q * (2^L - 1)
 //   s <  0 (rotate right): R' * 2^k = R  + q * (2^L - 1)
-// with q in [0, 2^k - 1] (which excludes the all-zeros/all-ones ambiguity of the modulus).
-// R is the signed row (pinned by the device signature), R' the packing of the shifted bits.
-// Needs L + K*P <= 252 so that no product wraps around the field.
+// R is the signed row (pinned by the device signature), R' the packing of the shifted bits
+// (binary: the caller constrains them). The quotient is not free: it is the value of the k bits
+// that wrap around, read from the shifted bits themselves, q = R' mod 2^k (s >= 0: the last k
+// bits) or q = floor(R' / 2^(L-k)) (s < 0: the first k bits, taken at their place value
+// R'_top = q * 2^(L-k), so q * 2^L = R'_top * 2^k). With q exact, each equation has exactly one
+// solution R, the integer rotation of R', so R < 2^L: a signed row of 2^L or more (which an
+// equation with a merely range-checked q accepts for s != 0) has no witness. It also excludes the
+// all-zeros/all-ones ambiguity of the modulus. Needs L + K*P <= 252 so no product wraps the field.
 template RotateRow(L, KP) {
+    assert(KP < L);
     assert(L + KP <= 252);
     signal input row;
-    signal input rotated;
+    signal input rotatedBits[L];
     signal input quotient;
     signal input factor;
     signal input negative;
-    signal input quotientBitAllowed[KP];
-    component qBits = Num2Bits(KP);
-    qBits.in <== quotient;
-    for (var i = 0; i < KP; i++) qBits.out[i] * (1 - quotientBitAllowed[i]) === 0;
+    signal input leftBitUsed[KP];
+    signal input rightBitUsed[KP];
+    var rotated = 0;
+    for (var j = 0; j < L; j++) rotated += rotatedBits[j] * (1 << (L - 1 - j));
+    signal wrapLow[KP];
+    signal wrapHigh[KP];
+    var qLeft = 0;
+    var topRight = 0;
+    for (var i = 0; i < KP; i++) {
+        wrapLow[i] <== leftBitUsed[i] * rotatedBits[L - 1 - i];
+        qLeft += wrapLow[i] * (1 << i);
+        wrapHigh[i] <== rightBitUsed[i] * rotatedBits[i];
+        topRight += wrapHigh[i] * (1 << (L - 1 - i));
+    }
+    quotient * (1 << L) === qLeft * (1 << L) + topRight * factor;
     // A = negative ? R' : R, B = negative ? R : R'
     signal swap <== negative * (rotated - row);
     (row + swap) * factor === (rotated - swap) + quotient * ((1 << L) - 1);
+}
+
+// Edwards addition on Baby Jubjub (a = 168700, d = 168696) for the witness generator only.
+function babyAddVar(x1, y1, x2, y2) {
+    var a = 168700;
+    var d = 168696;
+    var t = d * x1 * x2 * y1 * y2;
+    var r[2];
+    r[0] = (x1 * y2 + y1 * x2) / (1 + t);
+    r[1] = (y1 * y2 - a * x1 * x2) / (1 - t);
+    return r;
+}
+
+// e * (x, y) by double-and-add, for the witness generator only (e < 2^252).
+function babyMulVar(x, y, e) {
+    var r[2] = [0, 1];
+    var p[2] = [x, y];
+    var n = e;
+    while (n > 0) {
+        if (n % 2 == 1) r = babyAddVar(r[0], r[1], p[0], p[1]);
+        p = babyAddVar(p[0], p[1], p[0], p[1]);
+        n = n \ 2;
+    }
+    return r;
+}
+
+// (x, y) lies in the prime-order subgroup of Baby Jubjub (order l, the group has order 8 * l):
+// it is 8 * B for a point B on the curve, because 8 * E = the order-l subgroup. The witness
+// generator computes B = (8^-1 mod l) * (x, y); for a point with a small-order component (or off
+// the curve) 8 * B differs from it and the last two constraints fail. 21 constraints: BabyCheck
+// (3) and three BabyDbl (6 each). The identity (0, 1) passes; EdDSAPoseidonVerifier refuses it.
+template InPrimeOrderSubgroup() {
+    signal input x;
+    signal input y;
+    var b[2] = babyMulVar(x, y, 2394026564107420727433200628387514462817212225638746351800188703329891451411);
+    signal bx <-- b[0];
+    signal by <-- b[1];
+    component onCurve = BabyCheck();
+    onCurve.x <== bx;
+    onCurve.y <== by;
+    component dbl1 = BabyDbl();
+    dbl1.x <== bx;
+    dbl1.y <== by;
+    component dbl2 = BabyDbl();
+    dbl2.x <== dbl1.xout;
+    dbl2.y <== dbl1.yout;
+    component dbl3 = BabyDbl();
+    dbl3.x <== dbl2.xout;
+    dbl3.y <== dbl2.yout;
+    dbl3.xout === x;
+    dbl3.yout === y;
 }
 
 // Merkle inclusion in an incremental binary tree hashed with Poseidon2 (@zk-kit/imt):
@@ -225,6 +300,10 @@ template IrisMatch(ROWS, COLS, P, K, THRESHOLD, MIN_USABLE, DEPTH) {
     component message = Poseidon(2);
     message.inputs[0] <== cp.out;
     message.inputs[1] <== challenge;
+    // The key is in the prime-order subgroup: no torsion aliases of a device key (see circuits/README.md).
+    component primeOrderKey = InPrimeOrderSubgroup();
+    primeOrderKey.x <== deviceAx;
+    primeOrderKey.y <== deviceAy;
     component signature = EdDSAPoseidonVerifier();
     signature.enabled <== 1;
     signature.Ax <== deviceAx;
@@ -244,30 +323,29 @@ template IrisMatch(ROWS, COLS, P, K, THRESHOLD, MIN_USABLE, DEPTH) {
     tree.pathIndices <== devicePathIndices;
     tree.root === deviceRoot;
 
-    // 4. The shifted probe is the signed probe rotated by s columns, row by row.
+    // 4. The shifted probe is the signed probe rotated by s columns, row by row; this also
+    // range-checks every signed row to [0, 2^L) (see RotateRow).
     component selector = ShiftSelector(K, P);
     selector.shift <== shift;
-    component sBitRows = PackRows(ROWS, L);
-    component sMaskRows = PackRows(ROWS, L);
-    sBitRows.bits <== shiftedBits;
-    sMaskRows.bits <== shiftedMask;
     component rotateBits[ROWS];
     component rotateMask[ROWS];
     for (var r = 0; r < ROWS; r++) {
         rotateBits[r] = RotateRow(L, KP);
         rotateBits[r].row <== probeBitRows[r];
-        rotateBits[r].rotated <== sBitRows.rows[r];
+        for (var j = 0; j < L; j++) rotateBits[r].rotatedBits[j] <== shiftedBits[r * L + j];
         rotateBits[r].quotient <== bitQuotients[r];
         rotateBits[r].factor <== selector.factor;
         rotateBits[r].negative <== selector.negative;
-        rotateBits[r].quotientBitAllowed <== selector.quotientBitAllowed;
+        rotateBits[r].leftBitUsed <== selector.leftBitUsed;
+        rotateBits[r].rightBitUsed <== selector.rightBitUsed;
         rotateMask[r] = RotateRow(L, KP);
         rotateMask[r].row <== probeMaskRows[r];
-        rotateMask[r].rotated <== sMaskRows.rows[r];
+        for (var j = 0; j < L; j++) rotateMask[r].rotatedBits[j] <== shiftedMask[r * L + j];
         rotateMask[r].quotient <== maskQuotients[r];
         rotateMask[r].factor <== selector.factor;
         rotateMask[r].negative <== selector.negative;
-        rotateMask[r].quotientBitAllowed <== selector.quotientBitAllowed;
+        rotateMask[r].leftBitUsed <== selector.leftBitUsed;
+        rotateMask[r].rightBitUsed <== selector.rightBitUsed;
     }
 
     // 5. Distance and decision: u >= MIN_USABLE and d * 10000 <= THRESHOLD * u.

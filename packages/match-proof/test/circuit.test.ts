@@ -3,8 +3,19 @@
 // constraint meant to stop it (checked by the template and source line circom reports).
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { addPoint, Base8, inCurve, mulPointEscalar, subOrder, unpackPoint } from "@zk-kit/baby-jubjub";
+import { deriveSecretScalar, verifySignature } from "@zk-kit/eddsa-poseidon";
 import { DeviceKey, DeviceRegistryTree, signCapture } from "@zkiris/device";
-import { bitCount, hashFieldElements, IrisCode, rowBitCount, SNARK_FIELD_ORDER } from "@zkiris/iris-code";
+import {
+  bitCount,
+  captureMessage,
+  hashFieldElements,
+  IrisCode,
+  probeCommitment,
+  rowBitCount,
+  SNARK_FIELD_ORDER,
+} from "@zkiris/iris-code";
+import { poseidon2, poseidon5 } from "poseidon-lite";
 import * as snarkjs from "snarkjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
@@ -22,6 +33,7 @@ import {
   rawTemplateCommitment,
   rng,
   signProbe,
+  type TestDevice,
 } from "./fixtures.js";
 
 const profile = TEST_PROFILE;
@@ -63,16 +75,15 @@ async function expectFail(inputs: MatchCircuitInputs, template: string, constrai
 }
 
 /**
- * A quotient outside [0, 2^k - 1]: one that needs more than K*P bits (negative, or 2^(K P)) fails
- * its bit decomposition; one that fits K*P bits but has a bit at or above k fails the range mask.
+ * A quotient other than the value of the k wrapped-around bits of the shifted row (as the
+ * all-zeros/all-ones tricks need: -1 or 2^k) fails the quotient constraint of RotateRow.
  */
 async function expectQuotientRefused(inputs: MatchCircuitInputs, q: bigint, k: bigint): Promise<void> {
-  if (q >= 1n << BigInt(K * P)) await expectFail(inputs, "Num2Bits", undefined);
-  else {
-    expect(q >= 1n << k).toBe(true);
-    await expectFail(inputs, "RotateRow", "qBits.out[i] * (1 - quotientBitAllowed[i]) === 0;");
-  }
+  expect(q >= 1n << k).toBe(true);
+  await expectFail(inputs, "RotateRow", QUOTIENT_CONSTRAINT);
 }
+
+const QUOTIENT_CONSTRAINT = "quotient * (1 << L) === qLeft * (1 << L) + topRight * factor;";
 
 const dec = (v: bigint | number) => v.toString();
 const neg = (v: bigint) => dec((SNARK_FIELD_ORDER + v) % SNARK_FIELD_ORDER);
@@ -424,6 +435,159 @@ describe("match circuit, cheating provers", () => {
   it("uses N = rows x cols x bitsPerCell bits", () => {
     expect(N).toBe(128);
     expect((inputsAt(template, probe, 0).templateBits as string[]).length).toBe(N);
+  });
+});
+
+describe("match circuit, what it does not take on the device's word", () => {
+  const { template, probe } = pair(1, 100, 20);
+  const pairs = new Map([1, K, -1, -K].map((shift) => [shift, pair(shift, 100, 20, 40 + shift)]));
+  const inverse = (v: bigint) => {
+    // v^(p-2) mod p
+    let result = 1n;
+    let base = v % SNARK_FIELD_ORDER;
+    for (let e = SNARK_FIELD_ORDER - 2n; e > 0n; e >>= 1n) {
+      if (e & 1n) result = (result * base) % SNARK_FIELD_ORDER;
+      base = (base * base) % SNARK_FIELD_ORDER;
+    }
+    return result;
+  };
+  /** Signs raw probe rows (possibly not a packing of any code) for a challenge, as a device would. */
+  const signRows = (
+    device: TestDevice,
+    bitRows: readonly bigint[],
+    maskRows: readonly bigint[],
+    challenge: bigint,
+  ) =>
+    device.sign(
+      poseidon2([poseidon2([hashFieldElements([...bitRows]), hashFieldElements([...maskRows])]), challenge]),
+    );
+
+  /**
+   * The signed bit row 0 replaced by R >= 2^L that satisfies the rotation equation for the given
+   * shifted bits with a quotient q in [0, 2^k) other than the wrapped-around bits, and signed by
+   * the registered device: the equation with a range-checked q alone accepts it.
+   */
+  function oversizedRow(shift: number) {
+    const device = makeDevice();
+    const { template: t, probe: p } = pairs.get(shift)!;
+    const inputs = matchCircuitInputsAtShift(honestInput(t, p, { device }), profile, shift);
+    const k = BigInt(Math.abs(shift) * P);
+    const shiftedRow = packRawRows((inputs.shiftedBits as string[]).map(BigInt), g.rows, L)[0]!;
+    const honestQ = BigInt((inputs.bitQuotients as string[])[0]!);
+    const q = honestQ ^ 1n; // still in [0, 2^k)
+    const row =
+      shift >= 0
+        ? ((shiftedRow + q * MODULUS) * inverse(1n << k)) % SNARK_FIELD_ORDER
+        : ((((shiftedRow << k) - q * MODULUS) % SNARK_FIELD_ORDER) + SNARK_FIELD_ORDER) % SNARK_FIELD_ORDER;
+    expect(row >= 1n << BigInt(L)).toBe(true);
+    expect(q < 1n << k).toBe(true);
+    // The rotation equation R·2^k = R' + q(2^L - 1) (s >= 0) or R'·2^k = R + q(2^L - 1) (s < 0) holds in the field.
+    const [a, b] = shift >= 0 ? [row, shiftedRow] : [shiftedRow, row];
+    expect(((((a << k) - b - q * MODULUS) % SNARK_FIELD_ORDER) + SNARK_FIELD_ORDER) % SNARK_FIELD_ORDER).toBe(
+      0n,
+    );
+    const bitRows = (inputs.probeBitRows as string[]).map(BigInt);
+    bitRows[0] = row;
+    const maskRows = (inputs.probeMaskRows as string[]).map(BigInt);
+    const challenge = BigInt(inputs.challenge as string);
+    const signature = signRows(device, bitRows, maskRows, challenge);
+    const message = poseidon2([
+      poseidon2([hashFieldElements(bitRows), hashFieldElements(maskRows)]),
+      challenge,
+    ]);
+    expect(verifySignature(message, { R8: [...signature.R8], S: signature.S }, device.publicKey)).toBe(true);
+    const quotients = [...(inputs.bitQuotients as string[])];
+    quotients[0] = dec(q);
+    return {
+      ...inputs,
+      probeBitRows: bitRows.map(dec),
+      bitQuotients: quotients,
+      signatureR8x: dec(signature.R8[0]),
+      signatureR8y: dec(signature.R8[1]),
+      signatureS: dec(signature.S),
+    };
+  }
+
+  it("rejects a signed probe row of 2^L or more for a left shift (s > 0), the device's signature valid", async () => {
+    for (const shift of [1, K]) await expectFail(oversizedRow(shift), "RotateRow", QUOTIENT_CONSTRAINT);
+  });
+
+  it("rejects a signed probe row of 2^L or more for a right shift (s < 0), the device's signature valid", async () => {
+    for (const shift of [-1, -K]) await expectFail(oversizedRow(shift), "RotateRow", QUOTIENT_CONSTRAINT);
+  });
+
+  it("accepts the same witnesses with the honest rows (the refusals are about the row alone)", async () => {
+    for (const [shift, { template: t, probe: p }] of pairs) await expectPass(inputsAt(t, p, shift));
+  });
+
+  /** A point of order exactly 8: the small-order part of some curve point (l·P). */
+  function torsionPoint(order: 2n | 8n): [bigint, bigint] {
+    if (order === 2n) return [0n, SNARK_FIELD_ORDER - 1n];
+    for (let i = 1n; ; i++) {
+      const point = unpackPoint(i * 12345678901234567n);
+      if (!point) continue;
+      const t = mulPointEscalar(point, subOrder);
+      const t4 = mulPointEscalar(t, 4n);
+      if (t4[0] !== 0n || t4[1] !== 1n) {
+        const t8 = mulPointEscalar(t, 8n);
+        expect([t8[0], t8[1]]).toEqual([0n, 1n]);
+        return [t[0], t[1]];
+      }
+    }
+  }
+
+  /**
+   * A device key A + T (T of small order) in the registry, the probe signed by A's holder for the
+   * key A + T: S = r + 8·h·a with h = Poseidon5(R8, A + T, M), so S·B8 = R8 + 8·h·(A + T).
+   */
+  function torsionKeyInputs(order: 2n | 8n) {
+    const device = makeDevice();
+    const t = torsionPoint(order);
+    const alias = addPoint(device.publicKey, t) as [bigint, bigint];
+    expect(inCurve(alias)).toBe(true);
+    expect(alias).not.toEqual(device.publicKey);
+    // A registry built from its leaves only sees Poseidon2(Ax, Ay): it cannot tell such a key.
+    const leaf = poseidon2(alias);
+    const tree = DeviceRegistryTree.fromLeaves([poseidon2(makeDevice("other device").publicKey), leaf]);
+    // Adding the key itself is refused by @zkiris/device.
+    expect(() => new DeviceRegistryTree().add(alias)).toThrow(/prime-order subgroup|Ax = 0/);
+    const input = honestInput(template, probe, { device });
+    const message = captureMessage(probeCommitment(probe), input.challenge);
+    const r = 0x5eed_0f_a11a5n;
+    const R8 = mulPointEscalar(Base8, r) as [bigint, bigint];
+    const h = poseidon5([R8[0], R8[1], alias[0], alias[1], message]);
+    const S = (r + 8n * h * deriveSecretScalar(device.privateKey)) % subOrder;
+    // @zk-kit/eddsa-poseidon's cofactored check (8·h·A) ignores T: the signature verifies under A + T.
+    expect(verifySignature(message, { R8, S }, alias)).toBe(true);
+    return matchCircuitInputsAtShift(
+      { ...input, devicePublicKey: alias, signature: { R8, S }, deviceProof: tree.proof(leaf) },
+      profile,
+      1,
+    );
+  }
+
+  it("rejects a device key outside the prime-order subgroup (A + T, T of order 2 or 8) whose signature verifies", async () => {
+    for (const order of [2n, 8n] as const) {
+      await expectFail(torsionKeyInputs(order), "InPrimeOrderSubgroup", "dbl3.xout === x;");
+    }
+  });
+
+  it("rejects a small-order device key (order 2) under which any (S·B8, S) is a signature of anything", async () => {
+    const key = torsionPoint(2n);
+    const leaf = poseidon2(key);
+    const tree = DeviceRegistryTree.fromLeaves([leaf]);
+    const input = honestInput(template, probe);
+    const S = 1234567n;
+    const R8 = mulPointEscalar(Base8, S) as [bigint, bigint];
+    const message = captureMessage(probeCommitment(probe), input.challenge);
+    expect(verifySignature(message, { R8, S }, key)).toBe(true);
+    const inputs = matchCircuitInputsAtShift(
+      { ...input, devicePublicKey: key, signature: { R8, S }, deviceProof: tree.proof(leaf) },
+      profile,
+      1,
+    );
+    // 8·(0, -1) is the identity (0, 1): x agrees, y does not.
+    await expectFail(inputs, "InPrimeOrderSubgroup", "dbl3.yout === y;");
   });
 });
 
