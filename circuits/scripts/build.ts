@@ -3,8 +3,11 @@
  *   compile (circom2) -> r1cs + witness wasm -> phase-2 zkey from a powers-of-tau file ->
  *   one contribution -> beacon -> verification key -> Solidity verifier -> manifest with SHA-256.
  *
- *   npx tsx --conditions=zkiris-source circuits/scripts/build.ts \
+ *   npx tsx --conditions=zkiris-source circuits/scripts/build.ts [--circuit match|liveness] \
  *     [--profile default|test] [--name iris_match] [--ptau circuits/ptau/pot16_final.ptau] [--no-components]
+ *
+ * `--circuit match` (default) builds IrisMatch (circuits/src/lib/iris_match.circom) as iris_match;
+ * `--circuit liveness` builds LivenessVote (circuits/src/lib/liveness_vote.circom) as liveness_vote.
  *
  * Writes circuits/src/main/<name>.circom, circuits/build/<name>/ (intermediate) and
  * circuits/artifacts/<name>/ (committed: wasm, zkey, verification_key.json, Verifier.sol, manifest.json).
@@ -18,9 +21,15 @@ import { bitCount, DEFAULT_PROFILE, type IrisProfile, rowBitCount } from "@zkiri
 import type { MatchManifest } from "../../packages/match-proof/src/artifacts.js";
 import { DEVICE_TREE_DEPTH } from "../../packages/match-proof/src/circuit-inputs.js";
 import { checkCircuitProfile, MATCH_PUBLIC_SIGNALS } from "../../packages/match-proof/src/circuit-source.js";
+import type { LivenessVoteManifest } from "../../packages/match-proof/src/liveness-artifacts.js";
+import {
+  LIVENESS_VOTE_MAX_DEPTH,
+  LIVENESS_VOTE_PUBLIC_SIGNALS,
+} from "../../packages/match-proof/src/liveness-circuit-source.js";
 import {
   CIRCUITS_DIR,
-  compileMatchCircuit,
+  type CircuitKind,
+  compileCircuit,
   parseConstraintCount,
   REPO_DIR,
   runCircom,
@@ -80,7 +89,7 @@ function bitLength(x: number): number {
 }
 
 /** Compiles each component of the circuit on its own and returns its constraint count. */
-function componentConstraints(profile: IrisProfile, name: string): Record<string, number> {
+function componentConstraints(kind: CircuitKind, profile: IrisProfile, name: string): Record<string, number> {
   const g = profile.geometry;
   const L = rowBitCount(g);
   const KP = profile.maxShift * g.bitsPerCell;
@@ -97,15 +106,29 @@ function componentConstraints(profile: IrisProfile, name: string): Record<string
     ["usableAtLeastMinimum", `GreaterEqThan(${bitLength(N) + 1})`, 1],
     ["distanceWithinThreshold", `LessEqThan(${bitLength(N * 10000) + 1})`, 1],
   ];
+  const library = kind === "match" ? "lib/iris_match.circom" : "lib/liveness_vote.circom";
+  if (kind === "liveness") {
+    // The Semaphore part and the poll binding; the match part is IrisMatch whole.
+    parts.splice(
+      0,
+      parts.length,
+      [
+        "irisMatch",
+        `IrisMatch(${g.rows}, ${g.cols}, ${g.bitsPerCell}, ${profile.maxShift}, ${profile.thresholdPer10k}, ${profile.minUsableBits}, ${DEVICE_TREE_DEPTH})`,
+        1,
+      ],
+      ["secretBelowSubgroupOrder", "LessThan(251)", 1],
+      ["babyPbk", "BabyPbk()", 1],
+      ["poseidon2_x4_commitment_leaf_nullifier_challenge", "Poseidon(2)", 4],
+      [`binaryMerkleRoot_depth${LIVENESS_VOTE_MAX_DEPTH}`, `BinaryMerkleRoot(${LIVENESS_VOTE_MAX_DEPTH})`, 1],
+    );
+  }
   const dir = join(CIRCUITS_DIR, "build", name, "components");
   mkdirSync(dir, { recursive: true });
   const counts: Record<string, number> = {};
   for (const [label, instance, times] of parts) {
     const file = join(dir, `${label}.circom`);
-    writeFileSync(
-      file,
-      `pragma circom 2.1.6;\ninclude "lib/iris_match.circom";\ncomponent main = ${instance};\n`,
-    );
+    writeFileSync(file, `pragma circom 2.1.6;\ninclude "${library}";\ncomponent main = ${instance};\n`);
     const count = parseConstraintCount(runCircom(file, join(dir, label)));
     counts[label] = count * times;
     log(`  component ${label}: ${count}${times > 1 ? ` x ${times} = ${count * times}` : ""}`);
@@ -114,21 +137,25 @@ function componentConstraints(profile: IrisProfile, name: string): Record<string
 }
 
 async function main(): Promise<void> {
+  const kind = arg("circuit", "match");
+  if (kind !== "match" && kind !== "liveness")
+    throw new Error(`--circuit must be match or liveness, not ${kind}`);
   const profileName = arg("profile", "default");
   const profile = profileName === "test" ? TEST_PROFILE : DEFAULT_PROFILE;
-  const name = arg("name", profileName === "test" ? "iris_match_test" : "iris_match");
+  const base = kind === "match" ? "iris_match" : "liveness_vote";
+  const name = arg("name", profileName === "test" ? `${base}_test` : base);
   const ptau = arg("ptau", join(CIRCUITS_DIR, "ptau", "pot16_final.ptau"));
   const power = Number(/pot(\d+)/.exec(basename(ptau))?.[1] ?? "0");
-  log(`profile ${profile.name}, circuit ${name}, ptau ${ptau}`);
+  log(`${kind} circuit ${name}, profile ${profile.name}, ptau ${ptau}`);
 
-  const compiled = compileMatchCircuit(profile, name, log);
+  const compiled = compileCircuit(kind, profile, name, log);
   log(`${compiled.constraints} constraints`);
   if (power > 0 && compiled.constraints > 2 ** power) {
     throw new Error(`${compiled.constraints} constraints do not fit a 2^${power} powers-of-tau file`);
   }
   const components = process.argv.includes("--no-components")
     ? undefined
-    : componentConstraints(profile, name);
+    : componentConstraints(kind, profile, name);
 
   const work = join(CIRCUITS_DIR, "build", name);
   const out = join(CIRCUITS_DIR, "artifacts", name);
@@ -162,12 +189,12 @@ async function main(): Promise<void> {
   const pkg = (p: string) =>
     JSON.parse(readFileSync(join(REPO_DIR, "node_modules", p, "package.json"), "utf8")).version;
   log("hashing the powers-of-tau file...");
-  const manifest: MatchManifest = {
+  const matchManifest: MatchManifest = {
     circuit: name,
     label: DEVELOPMENT_LABEL,
     profile: checkCircuitProfile(profile),
     deviceTreeDepth: DEVICE_TREE_DEPTH,
-    publicSignals: [...MATCH_PUBLIC_SIGNALS],
+    publicSignals: kind === "match" ? [...MATCH_PUBLIC_SIGNALS] : [...LIVENESS_VOTE_PUBLIC_SIGNALS],
     constraints: components ? { total: compiled.constraints, components } : { total: compiled.constraints },
     files: {
       wasm: await file(wasm),
@@ -180,9 +207,19 @@ async function main(): Promise<void> {
       circom: `circom2 ${pkg("circom2")} (${circomVersion()}, --O2)`,
       snarkjs: pkg("snarkjs"),
       circomlib: pkg("circomlib"),
+      ...(kind === "liveness"
+        ? {
+            "@semaphore-protocol/circuits": pkg("@semaphore-protocol/circuits"),
+            "@zk-kit/binary-merkle-root.circom": pkg("@zk-kit/binary-merkle-root.circom"),
+          }
+        : {}),
     },
     createdAt: new Date().toISOString(),
   };
+  const manifest: MatchManifest | LivenessVoteManifest =
+    kind === "match"
+      ? matchManifest
+      : { ...matchManifest, kind: "liveness-vote", merkleTreeMaxDepth: LIVENESS_VOTE_MAX_DEPTH };
   writeFileSync(join(out, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
   log(`wrote ${relative(REPO_DIR, out)}/manifest.json`);
 }

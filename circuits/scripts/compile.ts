@@ -5,6 +5,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { IrisProfile } from "@zkiris/iris-code";
 import { matchCircuitMain } from "../../packages/match-proof/src/circuit-source.js";
+import { livenessVoteCircuitMain } from "../../packages/match-proof/src/liveness-circuit-source.js";
 
 /** circuits/ */
 export const CIRCUITS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -38,7 +39,23 @@ function sha256(data: string | Uint8Array): string {
   return createHash("sha256").update(data).digest("hex");
 }
 
-/** Runs circom2 (circom 2.2 in WebAssembly) from the repository root; circom2 only sees paths under the cwd. */
+/**
+ * The circuits built here: `match` (IrisMatch, circuits/src/lib/iris_match.circom) and `liveness`
+ * (LivenessVote, circuits/src/lib/liveness_vote.circom, which includes the first).
+ */
+export type CircuitKind = "match" | "liveness";
+
+/** Circuit library files each kind is compiled from (under circuits/src/lib), for the build stamp. */
+const LIBRARY_FILES: Record<CircuitKind, readonly string[]> = {
+  match: ["iris_match.circom"],
+  liveness: ["liveness_vote.circom", "iris_match.circom"],
+};
+
+/**
+ * Runs circom2 (circom 2.2 in WebAssembly) from the repository root; circom2 only sees paths under the cwd.
+ * `node_modules/circomlib/circuits` is on the include path for the zk-kit and Semaphore sources,
+ * which include circomlib files by their bare names.
+ */
 export function runCircom(mainFile: string, outDir: string, extra: string[] = []): string {
   mkdirSync(outDir, { recursive: true });
   return execFileSync(
@@ -53,6 +70,8 @@ export function runCircom(mainFile: string, outDir: string, extra: string[] = []
       "circuits/src",
       "-l",
       "node_modules",
+      "-l",
+      "node_modules/circomlib/circuits",
       "-o",
       relative(REPO_DIR, outDir),
       ...extra,
@@ -81,16 +100,27 @@ export function compileMatchCircuit(
   name: string,
   log: (line: string) => void = () => {},
 ): CompiledCircuit {
+  return compileCircuit("match", profile, name, log);
+}
+
+/** As {@link compileMatchCircuit}, for either circuit kind. */
+export function compileCircuit(
+  kind: CircuitKind,
+  profile: IrisProfile,
+  name: string,
+  log: (line: string) => void = () => {},
+): CompiledCircuit {
   const mainDir = join(CIRCUITS_DIR, "src", "main");
   mkdirSync(mainDir, { recursive: true });
   const mainFile = join(mainDir, `${name}.circom`);
-  const source = matchCircuitMain(profile);
+  const source = kind === "match" ? matchCircuitMain(profile) : livenessVoteCircuitMain(profile);
   if (!existsSync(mainFile) || readFileSync(mainFile, "utf8") !== source) writeFileSync(mainFile, source);
   const outDir = join(CIRCUITS_DIR, "build", name);
   const r1cs = join(outDir, `${name}.r1cs`);
   const wasm = join(outDir, `${name}_js`, `${name}.wasm`);
   const stampFile = join(outDir, "stamp.json");
-  const stamp = sha256(source + readFileSync(join(CIRCUITS_DIR, "src", "lib", "iris_match.circom"), "utf8"));
+  const libraries = LIBRARY_FILES[kind].map((f) => readFileSync(join(CIRCUITS_DIR, "src", "lib", f), "utf8"));
+  const stamp = sha256(source + libraries.join(""));
   if (existsSync(stampFile) && existsSync(r1cs) && existsSync(wasm)) {
     const previous = JSON.parse(readFileSync(stampFile, "utf8")) as { stamp: string; constraints: number };
     if (previous.stamp === stamp)

@@ -12,12 +12,17 @@ export type MatchProofErrorCode =
   | "ARTIFACT_UNAVAILABLE"
   | "MALFORMED_MANIFEST"
   | "MALFORMED_PROOF"
-  | "WITNESS_FAILED";
+  | "WITNESS_FAILED"
+  | "NOT_A_MEMBER"
+  | "INVALID_IDENTITY"
+  | "CHALLENGE_MISMATCH";
 
 /**
  * A match proof could not be produced or checked: bad input (naming the field), codes that do
  * not match under the compiled profile, a device signature or registry path that does not
- * verify, or proving artifacts whose SHA-256 differs from their manifest.
+ * verify, or proving artifacts whose SHA-256 differs from their manifest. For liveness votes also:
+ * a leaf that is not in the group (`NOT_A_MEMBER`), an identity whose secret does not open its
+ * commitment (`INVALID_IDENTITY`), a capture signed for another poll or challenge (`CHALLENGE_MISMATCH`).
  */
 export class MatchProofError extends ZkirisError {
   declare readonly code: MatchProofErrorCode;

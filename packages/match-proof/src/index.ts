@@ -22,5 +22,37 @@ export {
 export { checkCircuitProfile, MATCH_PUBLIC_SIGNALS, matchCircuitMain } from "./circuit-source.js";
 export { releaseCurve } from "./curve.js";
 export { MatchProofError, type MatchProofErrorCode } from "./errors.js";
+export {
+  type LivenessVoteArtifacts,
+  type LivenessVoteManifest,
+  livenessVoteArtifactsFromBytes,
+  loadLivenessVoteArtifacts,
+} from "./liveness-artifacts.js";
+export {
+  LIVENESS_VOTE_MAX_DEPTH,
+  LIVENESS_VOTE_PUBLIC_SIGNALS,
+  livenessVoteCircuitMain,
+} from "./liveness-circuit-source.js";
+export {
+  BABYJUBJUB_SUBGROUP_ORDER,
+  type GroupLike,
+  type GroupMerkleProof,
+  type LivenessVoteInput,
+  leanIMTRoot,
+  livenessCaptureChallenge,
+  livenessVoteCircuitInputs,
+  type PreparedLivenessVoteWitness,
+  prepareLivenessVoteWitness,
+  type SemaphoreIdentityLike,
+  type SignedCapture,
+} from "./liveness-inputs.js";
+export {
+  type LivenessVoteProof,
+  type LivenessVoteTimings,
+  proveLivenessVote,
+  witnessOutputs,
+} from "./prove-liveness-vote.js";
 export { type MatchProof, type MatchProofTimings, proveMatch } from "./prove-match.js";
+export { type SemaphoreValue, semaphoreHash, semaphoreValue } from "./semaphore-hash.js";
+export { type ExpectedLivenessVote, verifyLivenessVote } from "./verify-liveness-vote.js";
 export { type ExpectedMatch, verifyMatch } from "./verify-match.js";

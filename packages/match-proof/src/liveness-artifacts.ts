@@ -1,0 +1,68 @@
+import {
+  loadMatchArtifacts,
+  type MatchArtifactBytes,
+  type MatchArtifacts,
+  type MatchManifest,
+  matchArtifactsFromBytes,
+} from "./artifacts.js";
+import { MatchProofError } from "./errors.js";
+import { LIVENESS_VOTE_PUBLIC_SIGNALS } from "./liveness-circuit-source.js";
+
+/** `circuits/artifacts/liveness_vote/manifest.json`: a match manifest plus the group tree depth. */
+export interface LivenessVoteManifest extends MatchManifest {
+  readonly kind: "liveness-vote";
+  /** MAX_DEPTH the circuit was compiled with: groups of up to 2^merkleTreeMaxDepth members. */
+  readonly merkleTreeMaxDepth: number;
+}
+
+/**
+ * Loaded, hash-checked artifacts of the liveness-vote circuit. As {@link MatchArtifacts} (the
+ * compiled iris profile, wasm, zkey, verification key, `close()`), with the group tree depth.
+ */
+export interface LivenessVoteArtifacts extends MatchArtifacts {
+  readonly manifest: LivenessVoteManifest;
+  readonly merkleTreeMaxDepth: number;
+}
+
+function asLivenessVote(artifacts: MatchArtifacts): LivenessVoteArtifacts {
+  const m = artifacts.manifest as Partial<LivenessVoteManifest>;
+  const fail = (field: string, message: string): never => {
+    throw new MatchProofError("MALFORMED_MANIFEST", `Manifest field '${field}' ${message}`, { field });
+  };
+  if (m.kind !== "liveness-vote")
+    fail("kind", "must be 'liveness-vote' (is this a match circuit's manifest?)");
+  const depth = m.merkleTreeMaxDepth;
+  if (typeof depth !== "number" || !Number.isInteger(depth) || depth < 1 || depth > 32)
+    fail("merkleTreeMaxDepth", "must be an integer in 1..32");
+  const signals = m.publicSignals ?? [];
+  if (
+    signals.length !== LIVENESS_VOTE_PUBLIC_SIGNALS.length ||
+    signals.some((s, i) => s !== LIVENESS_VOTE_PUBLIC_SIGNALS[i])
+  ) {
+    fail("publicSignals", `must be [${LIVENESS_VOTE_PUBLIC_SIGNALS.join(", ")}]`);
+  }
+  return { ...artifacts, manifest: m as LivenessVoteManifest, merkleTreeMaxDepth: depth as number };
+}
+
+/**
+ * Builds {@link LivenessVoteArtifacts} from bytes, checking each file's SHA-256 against the
+ * manifest (as `matchArtifactsFromBytes`). Throws `MALFORMED_MANIFEST` for a manifest that is
+ * not a liveness-vote one, and `ARTIFACT_HASH_MISMATCH` naming the file.
+ */
+export async function livenessVoteArtifactsFromBytes(
+  bytes: MatchArtifactBytes,
+): Promise<LivenessVoteArtifacts> {
+  return asLivenessVote(await matchArtifactsFromBytes(bytes));
+}
+
+/**
+ * Loads and hash-checks the liveness-vote artifacts from a directory (Node only), e.g.
+ * `circuits/artifacts/liveness_vote`. `verifyOnly` skips the witness wasm and proving key. Throws
+ * as `loadMatchArtifacts` and `MALFORMED_MANIFEST` for a manifest that is not a liveness-vote one.
+ */
+export async function loadLivenessVoteArtifacts(
+  directory: string,
+  options: { verifyOnly?: boolean } = {},
+): Promise<LivenessVoteArtifacts> {
+  return asLivenessVote(await loadMatchArtifacts(directory, options));
+}
