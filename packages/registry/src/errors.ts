@@ -37,12 +37,7 @@ export type RegistryErrorCode =
   | "CLOSED"
   | "RECOVERY_UNAVAILABLE"
   | "DEVICE_REGISTRY_FULL"
-  | "MALFORMED_JSON"
-  | "UNAUTHORIZED"
-  | "NOT_FOUND"
-  | "METHOD_NOT_ALLOWED"
-  | "PAYLOAD_TOO_LARGE"
-  | "UNSUPPORTED_MEDIA_TYPE";
+  | "BACKUP_UNSUPPORTED";
 
 /**
  * Base class of every refusal of the registry. `code` is stable; `field` names the offending
@@ -164,9 +159,6 @@ export class ArtifactIntegrityError extends RegistryError {}
 
 /** The database cannot be used: a newer schema, or another writer holds it. */
 export class StorageError extends RegistryError {}
-
-/** An HTTP request is refused before it reaches the registry: body, media type, route, method or token. */
-export class HttpError extends RegistryError {}
 
 /** A biometric recovery is refused: not configured, or the match proof does not hold. */
 export class RecoveryError extends RegistryError {}

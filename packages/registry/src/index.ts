@@ -5,7 +5,6 @@ export {
   ConflictError,
   DeviceStateError,
   DuplicateEnrollmentError,
-  HttpError,
   InconsistentCapturesError,
   InsufficientUsableBitsError,
   InvalidParameterError,
@@ -17,15 +16,6 @@ export {
   UndecidableComparisonError,
   VoteError,
 } from "./errors.js";
-export {
-  httpStatusOf,
-  openApiDocument,
-  type RegistryServer,
-  type RegistryServerOptions,
-  ROUTES,
-  type RouteSpec,
-  startRegistryServer,
-} from "./http-server.js";
 export { type PostgresOptions, PostgresRepository } from "./postgres-repository.js";
 export { releaseProverThreads } from "./prover-threads.js";
 export { type RecountRejection, type RecountResult, recount } from "./recount.js";

@@ -165,6 +165,18 @@ export class PostgresRepository implements Repository {
     );
   }
 
+  async ping(): Promise<void> {
+    await this.#pool.query("SELECT 1");
+  }
+
+  async backup(_destination: string): Promise<void> {
+    throw new StorageError(
+      "BACKUP_UNSUPPORTED",
+      "A PostgreSQL registry is backed up with the database's own tools (pg_dump), not by zkiris",
+      { field: "database" },
+    );
+  }
+
   async close(): Promise<void> {
     const client = this.#lockClient;
     this.#lockClient = undefined;
@@ -456,6 +468,10 @@ export class PostgresRepository implements Repository {
   async getPoll(id: string): Promise<PollRecord | undefined> {
     const row = await this.#one("SELECT * FROM polls WHERE id = $1", [id]);
     return row === undefined ? undefined : pollFromRow(row);
+  }
+
+  async listPolls(): Promise<PollRecord[]> {
+    return (await this.#all("SELECT * FROM polls ORDER BY created_at, id", [])).map(pollFromRow);
   }
 
   async insertVote(v: Omit<VoteRecord, "seq">): Promise<number> {

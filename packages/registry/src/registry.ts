@@ -568,6 +568,12 @@ export class Registry {
     return [...this.#groups.keys()];
   }
 
+  /** Public state of every group, in creation order. */
+  groups(): GroupInfo[] {
+    this.#assertOpen();
+    return this.groupIds().map((id) => this.group(id));
+  }
+
   /** The leaves of a group in index order (0 for removed members); `UNKNOWN_GROUP`. */
   members(groupId: string): bigint[] {
     this.#assertOpen();
@@ -1146,6 +1152,12 @@ export class Registry {
     return poll;
   }
 
+  /** Every poll, oldest first. */
+  async polls(): Promise<PollInfo[]> {
+    this.#assertOpen();
+    return this.repository.listPolls();
+  }
+
   /**
    * Casts a vote: a Semaphore proof whose message is the option index and whose scope is the poll's.
    * Refuses, with nothing stored: `UNKNOWN_POLL`, `INVALID_PARAMETER` (malformed proof, naming the
@@ -1224,6 +1236,23 @@ export class Registry {
       roots: await this.repository.listRoots(poll.groupId),
       votes: await this.repository.listVotes(poll.id),
     };
+  }
+
+  /** Resolves when the database answers a query; throws `CLOSED` after `close()`, or the driver's error. */
+  async ping(): Promise<void> {
+    this.#assertOpen();
+    await this.repository.ping();
+  }
+
+  /**
+   * Writes a consistent copy of the SQLite database to the new file `destination` while the registry
+   * keeps serving (writes made during the copy are either all in it or none). The copy opens as a
+   * registry of its own. Throws `INVALID_PARAMETER` when `destination` exists, `BACKUP_UNSUPPORTED` on
+   * PostgreSQL, `CLOSED` after `close()`.
+   */
+  async backup(destination: string): Promise<void> {
+    this.#assertOpen();
+    await this.repository.backup(destination);
   }
 
   /** Releases the search workers, the verifier pool and the database. Idempotent. */

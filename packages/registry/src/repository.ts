@@ -133,6 +133,14 @@ export interface Repository {
   migrate(): Promise<number>;
   schemaVersion(): Promise<number>;
   close(): Promise<void>;
+  /** Runs a trivial query; throws when the database does not answer (readiness checks). */
+  ping(): Promise<void>;
+  /**
+   * Writes a consistent copy of the whole database to a new file at `destination` while the database
+   * stays in use (SQLite's online backup). Throws `INVALID_PARAMETER` when `destination` exists and
+   * `BACKUP_UNSUPPORTED` on PostgreSQL (use `pg_dump` there).
+   */
+  backup(destination: string): Promise<void>;
 
   /** Throws `DEVICE_EXISTS` for a public key already registered. `slot` is assigned here (next free slot). */
   insertDevice(device: Omit<DeviceRecord, "slot">): Promise<DeviceRecord>;
@@ -177,6 +185,8 @@ export interface Repository {
   /** Throws `POLL_EXISTS`. */
   insertPoll(poll: PollRecord): Promise<void>;
   getPoll(id: string): Promise<PollRecord | undefined>;
+  /** Every poll, oldest first. */
+  listPolls(): Promise<PollRecord[]>;
   /** Inserts a vote; the UNIQUE (poll, nullifier) constraint refuses a second one with `DUPLICATE_NULLIFIER`. */
   insertVote(vote: Omit<VoteRecord, "seq">): Promise<number>;
   hasNullifier(pollId: string, nullifier: string): Promise<boolean>;

@@ -1,7 +1,15 @@
+import { existsSync } from "node:fs";
 import type Database from "better-sqlite3";
 import { crashPoint } from "./crash-points.js";
 import { loadSqliteDriver } from "./database-drivers.js";
-import { CaptureError, ConflictError, type RegistryError, StorageError, VoteError } from "./errors.js";
+import {
+  CaptureError,
+  ConflictError,
+  InvalidParameterError,
+  type RegistryError,
+  StorageError,
+  VoteError,
+} from "./errors.js";
 import {
   type ChallengeRecord,
   type DeviceRecord,
@@ -224,6 +232,28 @@ export class SqliteRepository implements Repository {
 
   async close(): Promise<void> {
     if (this.#db.open) this.#db.close();
+  }
+
+  async ping(): Promise<void> {
+    this.#db.prepare("SELECT 1").get();
+  }
+
+  /**
+   * better-sqlite3's online backup from this connection: it copies pages in steps between other
+   * work, and restarts on its own when this connection writes meanwhile, so the copy is one committed
+   * state. The file stays EXCLUSIVE-locked, so another process cannot take the copy; this one must.
+   */
+  async backup(destination: string): Promise<void> {
+    if (typeof destination !== "string" || destination.length === 0 || destination === ":memory:") {
+      throw new InvalidParameterError("destination", "Parameter 'destination' must be a file path");
+    }
+    if (existsSync(destination)) {
+      throw new InvalidParameterError(
+        "destination",
+        `Parameter 'destination' names an existing file (${destination}); a backup never overwrites`,
+      );
+    }
+    await this.#db.backup(destination);
   }
 
   async insertDevice(device: Omit<DeviceRecord, "slot">): Promise<DeviceRecord> {
@@ -489,6 +519,10 @@ export class SqliteRepository implements Repository {
   async getPoll(id: string): Promise<PollRecord | undefined> {
     const row = this.#db.prepare("SELECT * FROM polls WHERE id = ?").get(id) as Row | undefined;
     return row === undefined ? undefined : pollFromRow(row);
+  }
+
+  async listPolls(): Promise<PollRecord[]> {
+    return (this.#db.prepare("SELECT * FROM polls ORDER BY created_at, id").all() as Row[]).map(pollFromRow);
   }
 
   async insertVote(v: Omit<VoteRecord, "seq">): Promise<number> {

@@ -1,0 +1,3 @@
+export { HTTP_STATUS, httpStatusOf, ServerError, type ServerErrorCode } from "./errors.js";
+export { ErrorBody } from "./schemas.js";
+export { type RateLimit, type ServerOptions, startServer, type ZkirisServer } from "./server.js";

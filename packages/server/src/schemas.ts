@@ -1,0 +1,270 @@
+import { MAX_ENROLMENT_CAPTURES, MIN_ENROLMENT_CAPTURES } from "@zkiris/registry";
+import { type Static, Type } from "typebox";
+
+// One TypeBox schema per request and response: Fastify validates requests with them, serialises
+// responses through them and @fastify/swagger publishes them in the OpenAPI document. Response
+// objects are closed (additionalProperties: false), so the document states exactly what is sent.
+
+/** Canonical decimal digits of a field element (at most 78). */
+export const FIELD_ELEMENT_PATTERN = "^(0|[1-9][0-9]{0,77})$";
+
+/** A BN254 field element as a canonical decimal string (the registry checks the upper bound). */
+const fieldElement = (
+  description = "Field element, canonical decimal string (digits only, below the BN254 field order)",
+) => Type.String({ pattern: FIELD_ELEMENT_PATTERN, description });
+
+export const FieldElement = fieldElement();
+
+/** A group or poll id. */
+export const Identifier = Type.String({
+  pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
+  description: "1-64 characters of [A-Za-z0-9._-], starting with a letter or digit",
+});
+
+const UnixMs = (description = "Unix milliseconds") => Type.Integer({ description });
+const NullableUnixMs = Type.Union([Type.Integer(), Type.Null()], {
+  description: "Unix milliseconds or null",
+});
+
+/** The body of every refusal and fault. */
+export const ErrorBody = Type.Object(
+  {
+    error: Type.Object(
+      {
+        code: Type.String({ description: "Stable code a program can branch on" }),
+        message: Type.String({ description: "What was wrong, for a person" }),
+        field: Type.Optional(Type.String({ description: "The offending request field, when there is one" })),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false, $id: "Error", title: "Error" },
+);
+export type ErrorBody = Static<typeof ErrorBody>;
+
+export const Device = Type.Object(
+  {
+    id: FieldElement,
+    slot: Type.Integer({ description: "Slot in the device registry tree, in registration order" }),
+    publicKey: Type.Array(FieldElement, { minItems: 2, maxItems: 2 }),
+    registeredAt: UnixMs(),
+    revokedAt: NullableUnixMs,
+  },
+  { additionalProperties: false },
+);
+
+export const DeviceProof = Type.Object(
+  {
+    root: FieldElement,
+    leaf: FieldElement,
+    leafIndex: Type.Integer(),
+    siblings: Type.Array(FieldElement, { minItems: 10, maxItems: 10 }),
+    pathIndices: Type.Array(Type.Union([Type.Literal(0), Type.Literal(1)]), { minItems: 10, maxItems: 10 }),
+  },
+  { additionalProperties: false },
+);
+
+export const DeviceRegistry = Type.Object(
+  { root: FieldElement, slots: Type.Integer(), trusted: Type.Integer() },
+  { additionalProperties: false },
+);
+
+export const Challenge = Type.Object(
+  { challenge: FieldElement, expiresAt: UnixMs() },
+  { additionalProperties: false },
+);
+
+export const GroupKind = Type.Union([Type.Literal("plain"), Type.Literal("biometric")]);
+
+export const Group = Type.Object(
+  {
+    id: Identifier,
+    kind: GroupKind,
+    root: FieldElement,
+    depth: Type.Integer(),
+    size: Type.Integer({ description: "Leaves, removed members included" }),
+  },
+  { additionalProperties: false },
+);
+
+export const GroupList = Type.Object({ groups: Type.Array(Group) }, { additionalProperties: false });
+
+export const RootRecord = Type.Object(
+  { groupId: Identifier, root: FieldElement, createdAt: UnixMs(), replacedAt: NullableUnixMs },
+  { additionalProperties: false },
+);
+
+const PollOptions = Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { minItems: 2, maxItems: 64 });
+
+export const Poll = Type.Object(
+  {
+    id: Identifier,
+    groupId: Identifier,
+    scope: FieldElement,
+    options: PollOptions,
+    opensAt: UnixMs(),
+    closesAt: UnixMs("Unix milliseconds (exclusive)"),
+    createdAt: UnixMs(),
+  },
+  { additionalProperties: false },
+);
+
+export const PollList = Type.Object({ polls: Type.Array(Poll) }, { additionalProperties: false });
+
+export const EnrolmentReceipt = Type.Object(
+  { groupId: Identifier, memberIndex: Type.Integer(), leaf: FieldElement, root: FieldElement },
+  { additionalProperties: false },
+);
+
+export const SemaphoreProof = Type.Object(
+  {
+    merkleTreeDepth: Type.Integer({ minimum: 1, maximum: 32 }),
+    merkleTreeRoot: FieldElement,
+    nullifier: FieldElement,
+    message: fieldElement("The option index, decimal"),
+    scope: FieldElement,
+    points: Type.Array(FieldElement, { minItems: 8, maxItems: 8 }),
+  },
+  { additionalProperties: false },
+);
+
+const voteFields = {
+  seq: Type.Integer(),
+  pollId: Identifier,
+  nullifier: FieldElement,
+  option: Type.Integer(),
+  root: FieldElement,
+  acceptedAt: UnixMs(),
+};
+
+export const Vote = Type.Object(voteFields, { additionalProperties: false });
+
+export const Tally = Type.Object(
+  {
+    pollId: Identifier,
+    options: Type.Array(Type.String()),
+    counts: Type.Array(Type.Integer()),
+    total: Type.Integer(),
+  },
+  { additionalProperties: false },
+);
+
+export const AuditLog = Type.Object(
+  {
+    version: Type.Literal(1),
+    poll: Poll,
+    rootExpiryMs: Type.Integer(),
+    roots: Type.Array(RootRecord),
+    votes: Type.Array(Type.Object({ ...voteFields, proof: SemaphoreProof }, { additionalProperties: false })),
+  },
+  { additionalProperties: false },
+);
+
+/** A signed capture packet of `@zkiris/device` (version 1); the registry checks its fields. */
+const CapturePacket = Type.Object(
+  {},
+  { description: "Signed capture packet of @zkiris/device (version 1)", additionalProperties: true },
+);
+
+export const RegisterDeviceBody = Type.Object(
+  { publicKey: Type.Array(FieldElement, { minItems: 2, maxItems: 2 }) },
+  { additionalProperties: false },
+);
+
+export const EnrolBody = Type.Object(
+  {
+    groupId: Identifier,
+    capture: CapturePacket,
+    identityCommitment: FieldElement,
+    templateCommitment: FieldElement,
+    salt: FieldElement,
+  },
+  { additionalProperties: false },
+);
+
+export const EnrolFromCapturesBody = Type.Object(
+  {
+    groupId: Identifier,
+    captures: Type.Array(CapturePacket, {
+      minItems: MIN_ENROLMENT_CAPTURES,
+      maxItems: MAX_ENROLMENT_CAPTURES,
+    }),
+    identityCommitment: FieldElement,
+    templateCommitment: fieldElement(
+      "templateCommitment(buildTemplate(probes, profile).template, salt) of @zkiris/iris-code",
+    ),
+    salt: FieldElement,
+  },
+  { additionalProperties: false },
+);
+
+export const CreateGroupBody = Type.Object(
+  { id: Identifier, kind: GroupKind },
+  { additionalProperties: false },
+);
+
+export const CreatePollBody = Type.Object(
+  {
+    id: Identifier,
+    groupId: Identifier,
+    options: PollOptions,
+    opensAt: UnixMs(),
+    closesAt: UnixMs("Unix milliseconds (exclusive)"),
+    scope: Type.Optional(
+      fieldElement(
+        "Semaphore scope, a field element as a decimal string; default SHA-256 of 'zkiris.poll:<id>' reduced into the field",
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const VoteBody = Type.Object({ proof: SemaphoreProof }, { additionalProperties: false });
+
+export const RecoverBody = Type.Object(
+  {
+    newIdentityCommitment: FieldElement,
+    matchProof: Type.Object(
+      {
+        proof: Type.Object({}, { description: "Groth16 proof (snarkjs JSON)", additionalProperties: true }),
+        publicSignals: Type.Array(FieldElement, { minItems: 3, maxItems: 3 }),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const MemberList = Type.Object(
+  { members: Type.Array(FieldElement, { description: "Leaves in index order; 0 for removed members" }) },
+  { additionalProperties: false },
+);
+
+export const MerkleProof = Type.Object(
+  { root: FieldElement, leaf: FieldElement, index: Type.Integer(), siblings: Type.Array(FieldElement) },
+  { additionalProperties: false },
+);
+
+export const RootAfterRemoval = Type.Object({ root: FieldElement }, { additionalProperties: false });
+
+export const RootList = Type.Object({ roots: Type.Array(RootRecord) }, { additionalProperties: false });
+
+export const Health = Type.Object({ status: Type.Literal("ok") }, { additionalProperties: false });
+
+export const Ready = Type.Object(
+  { status: Type.Literal("ready"), database: Type.Union([Type.Literal("sqlite"), Type.Literal("postgres")]) },
+  { additionalProperties: false },
+);
+
+// Path parameters. Member indices are checked here; ids are checked by the registry with the
+// message its library callers get.
+export const DeviceParams = Type.Object({ deviceId: Type.String() });
+export const GroupParams = Type.Object({ groupId: Type.String() });
+export const PollParams = Type.Object({ pollId: Type.String() });
+export const MemberParams = Type.Object({
+  groupId: Type.String(),
+  index: Type.String({
+    pattern: "^(0|[1-9][0-9]{0,14})$",
+    description: "a non-negative integer (member index)",
+  }),
+});
