@@ -102,7 +102,6 @@ export {
   renderAccuracySvg,
 } from "./render.js";
 export {
-  type Circle,
   DEFAULT_SEGMENTATION_CONFIG,
   fillSpecularities,
   pupilRadiusAt,

@@ -1,3 +1,4 @@
+import type { Circle } from "@zkiris/iris-code";
 import type { GreyImage } from "./decode.js";
 import {
   boxBlur,
@@ -14,13 +15,6 @@ import {
   squaredDistanceTransform,
   toFloat,
 } from "./image-ops.js";
-
-/** A circle in image pixels (x to the right, y downwards). */
-export interface Circle {
-  readonly cx: number;
-  readonly cy: number;
-  readonly r: number;
-}
 
 /** Settings of {@link segmentIris}. */
 export interface SegmentationConfig {

@@ -70,9 +70,9 @@ function measure(): { errors: Errors[]; refused: number } {
       const t = cap.truth;
       const overlap = maskOverlap(ok, t.labels);
       errors.push({
-        pupilCentre: Math.hypot(ok.pupil.cx - t.pupil.x, ok.pupil.cy - t.pupil.y),
+        pupilCentre: Math.hypot(ok.pupil.cx - t.pupil.cx, ok.pupil.cy - t.pupil.cy),
         pupilRadius: Math.abs(ok.pupil.r - t.pupil.r),
-        irisCentre: Math.hypot(ok.iris.cx - t.iris.x, ok.iris.cy - t.iris.y),
+        irisCentre: Math.hypot(ok.iris.cx - t.iris.cx, ok.iris.cy - t.iris.cy),
         irisRadius: Math.abs(ok.iris.r - t.iris.r),
         maskPrecision: overlap.precision,
         maskRecall: overlap.recall,

@@ -1,3 +1,4 @@
+export type { Circle } from "./circle.js";
 export {
   BITS_PER_FIELD_ELEMENT,
   captureMessage,

@@ -1,3 +1,5 @@
+import type { Circle } from "@zkiris/iris-code";
+
 /**
  * A point in image pixels: x to the right, y down, pixel centres at integer coordinates (the
  * centre of pixel `pixels[j * width + i]` is x = i, y = j).
@@ -7,20 +9,13 @@ export interface Point {
   y: number;
 }
 
-/** A circle in image pixels. */
-export interface Circle {
-  x: number;
-  y: number;
-  r: number;
-}
-
 /**
  * An ellipse in image pixels: semi-axis `a` along the direction `angleDeg` (counter-clockwise on
  * screen from the +x axis), semi-axis `b` perpendicular to it.
  */
 export interface Ellipse {
-  x: number;
-  y: number;
+  cx: number;
+  cy: number;
   a: number;
   b: number;
   angleDeg: number;

@@ -1,6 +1,5 @@
 export { MockCaptureError, type MockCaptureErrorCode } from "./errors.js";
 export {
-  type Circle,
   type Ellipse,
   type EyelidCurve,
   type GroundTruth,

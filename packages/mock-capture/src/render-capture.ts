@@ -1,6 +1,7 @@
+import type { Circle } from "@zkiris/iris-code";
 import { describeType } from "@zkiris/iris-code";
 import { MockCaptureError } from "./errors.js";
-import { type Circle, type EyelidCurve, type GroundTruth, PixelLabel, type Point } from "./ground-truth.js";
+import { type EyelidCurve, type GroundTruth, PixelLabel, type Point } from "./ground-truth.js";
 import { encodeGreyPng } from "./png.js";
 import { canonicalSeed, type Seed, SeededRandom } from "./random.js";
 import { createSubject, type SubjectModel, sampleTexture } from "./subject.js";
@@ -287,13 +288,15 @@ function render(
   for (let k = 0; k < v.specularCount; k++) {
     const a = (k / v.specularCount) * TWO_PI + Math.PI / 8;
     speculars.push({
-      x: ringX + ringRadius * Math.cos(a),
-      y: ringY + ringRadius * Math.sin(a),
+      cx: ringX + ringRadius * Math.cos(a),
+      cy: ringY + ringRadius * Math.sin(a),
       r: dotRadius,
     });
   }
   for (const s of speculars) paintSpot(image, labels, width, height, s, 420, 0.8);
-  const visibleSpeculars = speculars.filter((s) => labelAt(labels, width, height, s) === PixelLabel.SPECULAR);
+  const visibleSpeculars = speculars.filter(
+    (s) => labelAt(labels, width, height, { x: s.cx, y: s.cy }) === PixelLabel.SPECULAR,
+  );
   const reflections: Circle[] = [];
   const reflectionRng = new SeededRandom(`zkiris-mock-reflections\u0000${stream}`);
   for (let k = 0; k < v.irisReflections; k++) {
@@ -302,8 +305,9 @@ function render(
     const dist = rp + rho * (ri - rp);
     const [x, y] = toImage(g, dist * Math.cos(theta), dist * Math.sin(theta));
     const r = ri * reflectionRng.uniform(0.06, 0.13);
-    paintSpot(image, labels, width, height, { x, y, r }, reflectionRng.uniform(70, 140), 0.35 * r);
-    if (labelAt(labels, width, height, { x, y }) === PixelLabel.SPECULAR) reflections.push({ x, y, r });
+    paintSpot(image, labels, width, height, { cx: x, cy: y, r }, reflectionRng.uniform(70, 140), 0.35 * r);
+    if (labelAt(labels, width, height, { x, y }) === PixelLabel.SPECULAR)
+      reflections.push({ cx: x, cy: y, r });
   }
 
   // Defocus, then illumination gain and gradient (both linear, so their order only matters for
@@ -336,15 +340,15 @@ function render(
   const truth: GroundTruth = {
     subject: subject.seed,
     capture: captureKey,
-    pupil: truthCircle({ x: pupilX, y: pupilY, r: rp }),
+    pupil: truthCircle({ cx: pupilX, cy: pupilY, r: rp }),
     pupilEllipse: {
-      x: r3(pupilX - 0.5),
-      y: r3(pupilY - 0.5),
+      cx: r3(pupilX - 0.5),
+      cy: r3(pupilY - 0.5),
       a: r3(g.major),
       b: r3(g.minor),
       angleDeg: r3(normaliseDeg(pupilAngleDeg)),
     },
-    iris: truthCircle({ x: cx, y: cy, r: ri }),
+    iris: truthCircle({ cx, cy, r: ri }),
     rotationDeg: r3(rotationDeg),
     pupilIrisRatio: r3(ratio),
     eyelidClosure: r3(closure),
@@ -647,14 +651,14 @@ function paintSpot(
   soft: number,
 ): void {
   const reach = spot.r + soft + 1;
-  const x0 = Math.max(0, Math.floor(spot.x - reach));
-  const x1 = Math.min(width - 1, Math.ceil(spot.x + reach));
-  const y0 = Math.max(0, Math.floor(spot.y - reach));
-  const y1 = Math.min(height - 1, Math.ceil(spot.y + reach));
+  const x0 = Math.max(0, Math.floor(spot.cx - reach));
+  const x1 = Math.min(width - 1, Math.ceil(spot.cx + reach));
+  const y0 = Math.max(0, Math.floor(spot.cy - reach));
+  const y1 = Math.min(height - 1, Math.ceil(spot.cy + reach));
   for (let y = y0; y <= y1; y++) {
     for (let x = x0; x <= x1; x++) {
-      const dx = x + 0.5 - spot.x;
-      const dy = y + 0.5 - spot.y;
+      const dx = x + 0.5 - spot.cx;
+      const dy = y + 0.5 - spot.cy;
       const d = Math.sqrt(dx * dx + dy * dy);
       let a: number;
       if (d <= spot.r) a = 1;
@@ -733,7 +737,7 @@ function r6(v: number): number {
  * OpenCV and most segmenters do.
  */
 function truthCircle(c: Circle): Circle {
-  return { x: r3(c.x - 0.5), y: r3(c.y - 0.5), r: r3(c.r) };
+  return { cx: r3(c.cx - 0.5), cy: r3(c.cy - 0.5), r: r3(c.r) };
 }
 
 function roundPoint(p: Point): Point {

@@ -15,9 +15,9 @@ describe("ground truth", () => {
         0.001 * truth.iris.r,
       );
       expect(Math.abs(truth.rotationDeg)).toBeLessThanOrEqual(DEFAULT_VARIATION.rotationDeg);
-      const offset = Math.hypot(truth.iris.x - (width - 1) / 2, truth.iris.y - (height - 1) / 2);
+      const offset = Math.hypot(truth.iris.cx - (width - 1) / 2, truth.iris.cy - (height - 1) / 2);
       expect(offset).toBeLessThanOrEqual(DEFAULT_VARIATION.positionOffset * truth.iris.r + 0.01);
-      const gaze = Math.hypot(truth.pupil.x - truth.iris.x, truth.pupil.y - truth.iris.y);
+      const gaze = Math.hypot(truth.pupil.cx - truth.iris.cx, truth.pupil.cy - truth.iris.cy);
       expect(gaze).toBeLessThanOrEqual(DEFAULT_VARIATION.gazeOffset * truth.iris.r + 0.01);
       // The whole pupil lies inside the iris.
       expect(gaze + truth.pupilEllipse.a).toBeLessThan(truth.iris.r);
@@ -36,7 +36,7 @@ describe("ground truth", () => {
     const a = renderCapture("bob", 1).truth;
     const b = renderCapture("bob", 2).truth;
     expect(b.iris.r).toBe(a.iris.r);
-    expect(b.iris.x === a.iris.x && b.iris.y === a.iris.y).toBe(false);
+    expect(b.iris.cx === a.iris.cx && b.iris.cy === a.iris.cy).toBe(false);
     expect(renderCapture("carol", 1).truth.iris.r).not.toBe(a.iris.r);
   });
 
@@ -53,13 +53,13 @@ describe("ground truth", () => {
         if (label !== PixelLabel.PUPIL && label !== PixelLabel.IRIS) continue;
         const x = i % width;
         const y = Math.floor(i / width);
-        const along = (x - e.x) * c + (y - e.y) * s;
-        const across = -(x - e.x) * s + (y - e.y) * c;
+        const along = (x - e.cx) * c + (y - e.cy) * s;
+        const across = -(x - e.cx) * s + (y - e.cy) * c;
         const level = (along / e.a) ** 2 + (across / e.b) ** 2;
         if (label === PixelLabel.PUPIL) maxPupil = Math.max(maxPupil, level);
         else {
           minIris = Math.min(minIris, level);
-          maxIrisRadius = Math.max(maxIrisRadius, Math.hypot(x - truth.iris.x, y - truth.iris.y));
+          maxIrisRadius = Math.max(maxIrisRadius, Math.hypot(x - truth.iris.cx, y - truth.iris.cy));
         }
       }
       expect(maxPupil).toBeLessThan(1.05);
@@ -80,7 +80,7 @@ describe("ground truth", () => {
       expect(iris.mean).toBeGreaterThan(pupil.mean + 30);
       expect(sclera.mean).toBeGreaterThan(iris.mean);
       for (const s of capture.truth.speculars) {
-        expect(capture.pixels[Math.round(s.y) * capture.width + Math.round(s.x)]).toBe(255);
+        expect(capture.pixels[Math.round(s.cy) * capture.width + Math.round(s.cx)]).toBe(255);
       }
       expect(countLabel(capture, PixelLabel.SPECULAR)).toBeGreaterThan(8 * 4);
     }
@@ -117,7 +117,7 @@ describe("ground truth", () => {
     expect(large.iris.r).toBeCloseTo(2 * small.iris.r, 2);
     expect(large.pupil.r).toBeCloseTo(2 * small.pupil.r, 2);
     // Pixel centres at integers: doubling the frame maps x to 2x + 0.5.
-    expect(large.iris.x).toBeCloseTo(2 * small.iris.x + 0.5, 2);
+    expect(large.iris.cx).toBeCloseTo(2 * small.iris.cx + 0.5, 2);
     expect(large.rotationDeg).toBe(small.rotationDeg);
     expect(large.labels.length).toBe(640 * 560);
   });

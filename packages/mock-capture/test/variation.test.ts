@@ -46,11 +46,11 @@ describe("capture variation", () => {
 
   it("centres a round pupil without gaze offset and decentres and flattens it with one", () => {
     const centred = renderCapture("gil", 1, { variation: { gazeOffset: 0 } }).truth;
-    expect(centred.pupil.x).toBe(centred.iris.x);
-    expect(centred.pupil.y).toBe(centred.iris.y);
+    expect(centred.pupil.cx).toBe(centred.iris.cx);
+    expect(centred.pupil.cy).toBe(centred.iris.cy);
     expect(centred.pupilEllipse.a).toBe(centred.pupilEllipse.b);
     const off = renderCapture("gil", 1, { variation: { gazeOffset: 0.2 } }).truth;
-    const offset = Math.hypot(off.pupil.x - off.iris.x, off.pupil.y - off.iris.y) / off.iris.r;
+    const offset = Math.hypot(off.pupil.cx - off.iris.cx, off.pupil.cy - off.iris.cy) / off.iris.r;
     expect(offset).toBeGreaterThan(0);
     expect(offset).toBeLessThanOrEqual(0.2);
     expect(off.pupilEllipse.b / off.pupilEllipse.a).toBeCloseTo((1 - 2 * offset) / 1, 1);
@@ -59,10 +59,10 @@ describe("capture variation", () => {
   it("centres the eye in the frame without position offset", () => {
     const t = renderCapture("hal", 1, { variation: { positionOffset: 0 } }).truth;
     // Pixel centres are at integer coordinates, so the frame centre is (159.5, 139.5).
-    expect(t.iris.x).toBe(159.5);
-    expect(t.iris.y).toBe(139.5);
+    expect(t.iris.cx).toBe(159.5);
+    expect(t.iris.cy).toBe(139.5);
     const moved = renderCapture("hal", 1, { variation: { positionOffset: 1 } }).truth;
-    expect(Math.hypot(moved.iris.x - 159.5, moved.iris.y - 139.5)).toBeGreaterThan(0);
+    expect(Math.hypot(moved.iris.cx - 159.5, moved.iris.cy - 139.5)).toBeGreaterThan(0);
   });
 
   it("reduces gradient energy as defocus blur grows", () => {
@@ -122,7 +122,7 @@ describe("capture variation", () => {
     let bottom = 0;
     for (let i = 0; i < half.truth.labels.length; i++) {
       if (half.truth.labels[i] !== PixelLabel.IRIS) continue;
-      if (Math.floor(i / half.width) < iris.y) top++;
+      if (Math.floor(i / half.width) < iris.cy) top++;
       else bottom++;
     }
     expect(top).toBeLessThan(bottom * 0.8);
@@ -147,8 +147,10 @@ describe("capture variation", () => {
     const four = renderCapture("ned", 1, { variation: { specularCount: 4 } });
     expect(four.truth.speculars.length).toBe(4);
     for (const s of four.truth.speculars) {
-      expect(four.pixels[Math.round(s.y) * 320 + Math.round(s.x)]).toBe(255);
-      expect(Math.hypot(s.x - four.truth.pupil.x, s.y - four.truth.pupil.y)).toBeLessThan(four.truth.pupil.r);
+      expect(four.pixels[Math.round(s.cy) * 320 + Math.round(s.cx)]).toBe(255);
+      expect(Math.hypot(s.cx - four.truth.pupil.cx, s.cy - four.truth.pupil.cy)).toBeLessThan(
+        four.truth.pupil.r,
+      );
     }
   });
 
@@ -158,7 +160,7 @@ describe("capture variation", () => {
     expect(plain.truth.irisReflections).toEqual([]);
     expect(shiny.truth.irisReflections.length).toBeGreaterThan(0);
     for (const r of shiny.truth.irisReflections) {
-      const i = Math.round(r.y) * 320 + Math.round(r.x);
+      const i = Math.round(r.cy) * 320 + Math.round(r.cx);
       expect(shiny.pixels[i]!).toBeGreaterThan(plain.pixels[i]! + 40);
     }
     expect(shiny.truth.visibleIrisFraction).toBeLessThan(plain.truth.visibleIrisFraction);
@@ -223,7 +225,7 @@ describe("failure-mode captures", () => {
       expect(t.irisInFrameFraction).toBeLessThan(0.7);
       // Distance from the iris centre to the nearest frame edge (the outer pixel edges are at -0.5
       // and width - 0.5).
-      const edge = Math.min(t.iris.x + 0.5, 319.5 - t.iris.x, t.iris.y + 0.5, 279.5 - t.iris.y);
+      const edge = Math.min(t.iris.cx + 0.5, 319.5 - t.iris.cx, t.iris.cy + 0.5, 279.5 - t.iris.cy);
       expect(edge).toBeLessThanOrEqual(0.1 * t.iris.r + 0.01);
     }
   });
