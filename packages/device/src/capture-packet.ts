@@ -144,10 +144,12 @@ function parseSignature(value: unknown, field: string): EdDSASignature {
 }
 
 /**
- * Checks a quality object: a plain object of at most {@link MAX_QUALITY_ENTRIES} entries whose names
- * match `[A-Za-z][A-Za-z0-9_]{0,63}` and whose values are finite numbers. Returns a frozen copy.
+ * Checks the informational quality figures of a capture packet (its unsigned `quality` field): a
+ * plain object of at most {@link MAX_QUALITY_ENTRIES} entries whose names match
+ * `[A-Za-z][A-Za-z0-9_]{0,63}` and whose values are finite numbers. Returns a frozen copy. Checks
+ * form only; the quality gates that refuse a poor image are `@zkiris/encoder` `checkQuality`.
  */
-export function checkQuality(
+export function checkQualityFigures(
   value: unknown,
   field = "quality",
   code: DeviceErrorCode = "INVALID_PARAMETER",
@@ -289,7 +291,7 @@ export function parseCapturePacket(input: unknown): CapturePacket {
   }
   const challenge = parseDecimal(obj.challenge, "challenge", SNARK_FIELD_ORDER);
   const timestamp = checkTimestamp(obj.timestamp, "timestamp", "MALFORMED_PACKET");
-  const quality = checkQuality(obj.quality, "quality", "MALFORMED_PACKET");
+  const quality = checkQualityFigures(obj.quality, "quality", "MALFORMED_PACKET");
   const device = expectObject(obj.device, "device", ["publicKey"]);
   const publicKey = checkPublicKey(decimalPair(device.publicKey, "device.publicKey"), "device.publicKey");
   const signature = parseSignature(obj.signature, "signature");

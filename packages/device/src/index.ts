@@ -5,7 +5,7 @@ export {
   type CapturePacket,
   type CapturePacketJson,
   captureSigningMessage,
-  checkQuality,
+  checkQualityFigures,
   checkTimestamp,
   envelopeSigningMessage,
   MAX_CAPTURE_PACKET_BYTES,

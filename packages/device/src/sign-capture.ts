@@ -4,7 +4,7 @@ import {
   CAPTURE_PACKET_VERSION,
   type CapturePacketJson,
   captureSigningMessage,
-  checkQuality,
+  checkQualityFigures,
   checkTimestamp,
   envelopeSigningMessage,
 } from "./capture-packet.js";
@@ -53,7 +53,7 @@ export function signCapture(
     );
   }
   checkFieldElement(challenge, "challenge");
-  const checkedQuality = checkQuality(quality, "quality", "INVALID_PARAMETER");
+  const checkedQuality = checkQualityFigures(quality, "quality", "INVALID_PARAMETER");
   checkTimestamp(timestamp, "timestamp", "INVALID_PARAMETER");
   const message = captureSigningMessage(probe, challenge);
   const signature = key.sign(message);
