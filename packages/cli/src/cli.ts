@@ -1,8 +1,10 @@
 import { ZkirisError } from "@zkiris/iris-code";
 import { type CliCommand, type CliIo, EXIT, HelpRequest, UsageError } from "./command.js";
 import { accuracyCommand } from "./commands/accuracy.js";
+import { backupCommand } from "./commands/backup.js";
 import { encodeCommand } from "./commands/encode.js";
 import { overlaysCommand } from "./commands/overlays.js";
+import { serveCommand } from "./commands/serve.js";
 
 export { type CliCommand, type CliIo, EXIT, UsageError } from "./command.js";
 
@@ -10,7 +12,13 @@ export { type CliCommand, type CliIo, EXIT, UsageError } from "./command.js";
  * The commands of `zkiris`, in the order `zkiris --help` lists them. A new command is one module
  * under `commands/` exporting a {@link CliCommand} and one entry here.
  */
-export const COMMANDS: readonly CliCommand[] = [encodeCommand, accuracyCommand, overlaysCommand];
+export const COMMANDS: readonly CliCommand[] = [
+  encodeCommand,
+  accuracyCommand,
+  overlaysCommand,
+  serveCommand,
+  backupCommand,
+];
 
 /** The text of `zkiris --help`: every command's synopsis and summary, and the exit codes. */
 export function globalUsage(): string {

@@ -1,3 +1,7 @@
+import { createReadStream } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type {
   CapturesEnrolmentRequest,
@@ -447,6 +451,43 @@ export function registerRoutes(app: App, registry: Registry, guards: RouteGuards
       },
     },
     async (request) => registry.auditLog(request.params.pollId),
+  );
+
+  app.get(
+    "/backup",
+    {
+      onRequest: adminOnly.onRequest,
+      schema: {
+        ...adminOnly.schema,
+        operationId: "getBackup",
+        summary:
+          "A consistent copy of the embedded SQLite database, taken while the server keeps serving (the file is locked to this process); 501 BACKUP_UNSUPPORTED on PostgreSQL",
+        tags: ["service"],
+        response: {
+          200: {
+            description: "The SQLite database file",
+            content: { "application/vnd.sqlite3": { schema: { type: "string", format: "binary" } } },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (_request, reply) => {
+      const dir = await mkdtemp(join(tmpdir(), "zkiris-backup-"));
+      const file = join(dir, "backup.sqlite");
+      try {
+        await registry.backup(file);
+      } catch (error) {
+        await rm(dir, { recursive: true, force: true });
+        throw error;
+      }
+      const stream = createReadStream(file);
+      stream.on("close", () => void rm(dir, { recursive: true, force: true }));
+      return reply
+        .type("application/vnd.sqlite3")
+        .header("content-disposition", 'attachment; filename="zkiris-backup.sqlite"')
+        .send(stream);
+    },
   );
 
   app.get(

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Group } from "@semaphore-protocol/group";
 import { Identity } from "@semaphore-protocol/identity";
 import { generateProof } from "@semaphore-protocol/proof";
@@ -394,6 +397,38 @@ for (const backend of BACKENDS) {
       const big = await api.call("POST", "/groups", { id: "g3", kind: "plain", pad: "x".repeat(70 * 1024) });
       expect([big.status, big.body.error.code]).toEqual([413, "PAYLOAD_TOO_LARGE"]);
       expect((await api.call("GET", "/groups/g3")).status).toBe(404);
+    });
+
+    it("serves a live backup of the embedded database to the admin, and refuses it on PostgreSQL", async () => {
+      const saved = api.token;
+      api.token = undefined;
+      expect((await api.call("GET", "/backup")).status).toBe(401);
+      api.token = saved;
+      const res = await api.call("GET", "/backup");
+      if (backend.name === "PostgreSQL") {
+        expect([res.status, res.body.error.code]).toEqual([501, "BACKUP_UNSUPPORTED"]);
+        return;
+      }
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-type")).toBe("application/vnd.sqlite3");
+      expect(new TextDecoder().decode(res.bytes.subarray(0, 15))).toBe("SQLite format 3");
+      const dir = mkdtempSync(join(tmpdir(), "zkiris-backup-test-"));
+      try {
+        writeFileSync(join(dir, "copy.sqlite"), res.bytes);
+        const copy = await Registry.open({
+          database: join(dir, "copy.sqlite"),
+          searchWorkers: 0,
+          verifierWorkers: 1,
+        });
+        try {
+          expect(copy.groups()).toEqual(registry.groups());
+          expect(await copy.polls()).toEqual(await registry.polls());
+        } finally {
+          await copy.close();
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it("revokes a device over HTTP and then refuses its captures", async () => {

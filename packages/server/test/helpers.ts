@@ -82,6 +82,8 @@ export interface Answer {
   readonly headers: Headers;
   // biome-ignore lint/suspicious/noExplicitAny: response bodies are JSON checked by the assertions
   readonly body: Record<string, any>;
+  /** The raw body (the only content of a non-JSON answer such as a backup file). */
+  readonly bytes: Uint8Array;
 }
 
 type Operation = { responses: Record<string, { content?: Record<string, { schema: unknown }> }> };
@@ -145,10 +147,14 @@ export class Client {
                 : JSON.stringify(body),
           }),
     });
-    const text = await response.text();
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    if (!/^application\/json/.test(response.headers.get("content-type") ?? "application/json")) {
+      return { status: response.status, headers: response.headers, body: {}, bytes };
+    }
+    const text = new TextDecoder().decode(bytes);
     const parsed = text === "" ? {} : JSON.parse(text);
     this.check(method, path, response.status, parsed);
-    return { status: response.status, headers: response.headers, body: parsed };
+    return { status: response.status, headers: response.headers, body: parsed, bytes };
   }
 
   /** Throws unless `body` is what the document says `method path` answers with `status`. */
