@@ -77,6 +77,7 @@ const uniqueness = await imp("@zkiris/uniqueness");
 const matchProof = await imp("@zkiris/match-proof");
 const registryPkg = await imp("@zkiris/registry");
 const cli = await imp("@zkiris/cli");
+const serverPkg = await imp("@zkiris/server");
 const { readFileSync } = await imp("node:fs");
 const { createRequire } = await imp("node:module");
 const resolve = createRequire(process.cwd() + "/").resolve;
@@ -134,6 +135,7 @@ try {
   assert(error.code === "DATABASE_DRIVER_MISSING" && error.message.includes("'pg'"), "pg refusal: " + error.message);
 }
 assert(typeof cli.main === "function" || Object.keys(cli).length > 0, "cli exports");
+assert(typeof serverPkg.startServer === "function" && serverPkg.HTTP_STATUS.INVALID_PROOF === 422, "server exports");
 console.log("verifier API ok");
 `;
 const registryCheck = (load: string) => `
@@ -157,9 +159,20 @@ const receipt = await registry.enrol({
   templateCommitment: iris.templateCommitment(eye, salt),
   salt,
 });
+// The HTTP service over the same registry: health, the OpenAPI document, the admin token, close twice.
+const { startServer } = await imp("@zkiris/server");
+const server = await startServer(registry, { adminToken: "smoke-admin-token-0123", log: false });
+const health = await (await fetch(server.url + "/health")).json();
+const doc = await (await fetch(server.url + "/openapi.json")).json();
+const groups = await (await fetch(server.url + "/groups")).json();
+const refused = await fetch(server.url + "/groups", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+await server.close();
+await server.close();
+if (health.status !== "ok" || doc.openapi !== "3.1.0" || groups.groups[0].size !== 1 || refused.status !== 401)
+  throw new Error("smoke: server");
 await registry.close();
 if (receipt.memberIndex !== 0) throw new Error("smoke: enrolment");
-console.log("registry on SQLite ok");
+console.log("registry and server on SQLite ok");
 `;
 const esm = "const imp = (name) => import(name);";
 const cjs = "const req = require; const imp = async (name) => req(name);";
