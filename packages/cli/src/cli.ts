@@ -2,6 +2,7 @@ import { ZkirisError } from "@zkiris/iris-code";
 import { type CliCommand, type CliIo, EXIT, HelpRequest, UsageError } from "./command.js";
 import { accuracyCommand } from "./commands/accuracy.js";
 import { backupCommand } from "./commands/backup.js";
+import { deviceCommand } from "./commands/device.js";
 import { encodeCommand } from "./commands/encode.js";
 import { overlaysCommand } from "./commands/overlays.js";
 import { serveCommand } from "./commands/serve.js";
@@ -16,6 +17,7 @@ export const COMMANDS: readonly CliCommand[] = [
   encodeCommand,
   accuracyCommand,
   overlaysCommand,
+  deviceCommand,
   serveCommand,
   backupCommand,
 ];
