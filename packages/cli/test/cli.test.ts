@@ -434,6 +434,18 @@ describe("zkiris --help and errors", () => {
 });
 
 describe("the zkiris binary", () => {
+  it("prints a rejection nobody handled as one line and exits 3, ahead of the WebAssembly glue's handlers", () => {
+    const fixture = path.resolve(__dirname, "fixtures/late-rejection.ts");
+    const r = spawnSync(
+      process.execPath,
+      ["--conditions=zkiris-source", "--import", "tsx", fixture, path.join(dir, "good.png")],
+      { encoding: "utf8", env: { ...process.env, ZKIRIS_DEBUG: "" } },
+    );
+    expect(JSON.parse(r.stdout).file).toBe(path.join(dir, "good.png"));
+    expect(r.stderr).toBe("zkiris: INTERNAL: late failure\n");
+    expect(r.status).toBe(3);
+  });
+
   it("runs from the source checkout through tsx", () => {
     const bin = path.resolve(__dirname, "../bin/zkiris.js");
     const r = spawnSync(process.execPath, [bin, "--help"], { encoding: "utf8" });
