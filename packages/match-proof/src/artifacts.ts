@@ -1,13 +1,58 @@
 import { describeType, type VerificationProfile } from "@zkiris/iris-code";
-import { checkCircuitProfile } from "./circuit-source.js";
+import { canonicalProfileJson, checkCircuitProfile, matchCircuitMain } from "./circuit-source.js";
 import { releaseCurve } from "./curve.js";
 import { MatchProofError } from "./errors.js";
+import shippedVerificationKey from "./iris-match-verification-key.json" with { type: "json" };
+import { MATCH_ARTIFACT_PINS } from "./pinned-artifacts.js";
+
+export { MATCH_ARTIFACT_PINS };
+
+/**
+ * The Groth16 verification key of the match circuit this package ships
+ * (`circuits/artifacts/iris_match/verification_key.json`, SHA-256 `MATCH_ARTIFACT_PINS.files.verificationKey`).
+ * `verifyMatch` uses it unless given other artifacts.
+ */
+export const MATCH_VERIFICATION_KEY: Readonly<Record<string, unknown>> = shippedVerificationKey;
 
 /** One artifact file listed in a manifest: its file name (relative to the manifest) and SHA-256 (hex). */
 export interface ArtifactFile {
   readonly path: string;
   readonly sha256: string;
   readonly bytes: number;
+}
+
+/** A source file of the circuit: its path in the repository and the SHA-256 (hex) of its bytes. */
+export interface CircuitSourceFile {
+  readonly path: string;
+  readonly sha256: string;
+}
+
+/**
+ * What a circuit was compiled from, as its manifest records it: the circuit library the main
+ * component includes (`circuits/src/lib/iris_match.circom`), the generated main component, and
+ * the SHA-256 of the verification profile's canonical JSON (`canonicalProfileJson`).
+ */
+export interface CircuitSourceHashes {
+  readonly library: CircuitSourceFile;
+  readonly main: CircuitSourceFile;
+  readonly profile: string;
+}
+
+/**
+ * The SHA-256 of the shipped match circuit's source and files that this package carries in code
+ * (`MATCH_ARTIFACT_PINS`, written by `circuits/scripts/build.ts`): downloads are checked against
+ * these, not only against a served manifest.
+ */
+export interface MatchArtifactPins {
+  readonly circuit: string;
+  /** Name of the compiled profile. */
+  readonly profile: string;
+  readonly circuitSource: CircuitSourceHashes;
+  readonly files: {
+    readonly wasm: ArtifactFile;
+    readonly zkey: ArtifactFile;
+    readonly verificationKey: ArtifactFile;
+  };
 }
 
 /** `circuits/artifacts/<circuit>/manifest.json`: what a fresh clone needs to prove and verify. */
@@ -20,6 +65,8 @@ export interface MatchManifest {
   readonly deviceTreeDepth: number;
   readonly publicSignals: readonly string[];
   readonly constraints: { readonly total: number; readonly components?: Readonly<Record<string, number>> };
+  /** SHA-256 of the circuit source the artifacts were built from. */
+  readonly circuitSource: CircuitSourceHashes;
   readonly files: {
     readonly wasm: ArtifactFile;
     readonly zkey: ArtifactFile;
@@ -92,7 +139,83 @@ function parseManifest(value: unknown): MatchManifest {
     );
   }
   if (!Array.isArray(m.publicSignals)) fail("publicSignals");
+  const source = m.circuitSource as Record<string, Record<string, unknown> | string> | undefined;
+  const hex = (v: unknown) => typeof v === "string" && /^[0-9a-f]{64}$/.test(v);
+  if (typeof source !== "object" || source === null) fail("circuitSource");
+  for (const key of ["library", "main"] as const) {
+    const f = source![key];
+    if (typeof f !== "object" || f === null || typeof f.path !== "string" || !hex(f.sha256)) {
+      fail(`circuitSource.${key}`);
+    }
+  }
+  if (!hex(source!.profile)) fail("circuitSource.profile");
   return value as MatchManifest;
+}
+
+function stale(field: string, message: string): never {
+  throw new MatchProofError("STALE_ARTIFACTS", message, { field });
+}
+
+/**
+ * A match circuit's manifest (one without a `kind`) must have been built from the circuit source
+ * this package knows: the pinned library hash, the main component `matchCircuitMain` writes for
+ * the manifest's profile, and that profile. Throws `STALE_ARTIFACTS` naming the hash that differs.
+ */
+async function checkCircuitSource(manifest: MatchManifest): Promise<void> {
+  if ((manifest as { kind?: unknown }).kind !== undefined) return;
+  const recorded = manifest.circuitSource;
+  const library = MATCH_ARTIFACT_PINS.circuitSource.library.sha256;
+  if (recorded.library.sha256 !== library) {
+    stale(
+      "circuitSource.library",
+      `Artifacts were built from a circuit library with SHA-256 ${recorded.library.sha256}; this package knows ${library} (rebuild the artifacts)`,
+    );
+  }
+  const main = await sha256Hex(new TextEncoder().encode(matchCircuitMain(manifest.profile)));
+  if (recorded.main.sha256 !== main) {
+    stale(
+      "circuitSource.main",
+      `Artifacts were built from a main component with SHA-256 ${recorded.main.sha256}; this package writes ${main} for profile '${manifest.profile.name}'`,
+    );
+  }
+  const profile = await sha256Hex(new TextEncoder().encode(canonicalProfileJson(manifest.profile)));
+  if (recorded.profile !== profile) {
+    stale(
+      "circuitSource.profile",
+      `Manifest records profile SHA-256 ${recorded.profile}; its profile '${manifest.profile.name}' hashes to ${profile}`,
+    );
+  }
+}
+
+/**
+ * With pins, the manifest must be the pinned circuit's: the same circuit source (`STALE_ARTIFACTS`)
+ * and the same file hashes (`ARTIFACT_HASH_MISMATCH`, field `manifest.files.<file>`).
+ */
+function checkPins(manifest: MatchManifest, pins: MatchArtifactPins): void {
+  const recorded = manifest.circuitSource;
+  for (const key of ["library", "main"] as const) {
+    if (recorded[key].sha256 !== pins.circuitSource[key].sha256) {
+      stale(
+        `circuitSource.${key}`,
+        `Manifest's circuit ${key} has SHA-256 ${recorded[key].sha256}; this package pins ${pins.circuitSource[key].sha256}`,
+      );
+    }
+  }
+  if (recorded.profile !== pins.circuitSource.profile) {
+    stale(
+      "circuitSource.profile",
+      `Manifest's profile has SHA-256 ${recorded.profile}; this package pins ${pins.circuitSource.profile}`,
+    );
+  }
+  for (const key of ["wasm", "zkey", "verificationKey"] as const) {
+    if (manifest.files[key].sha256 !== pins.files[key].sha256) {
+      throw new MatchProofError(
+        "ARTIFACT_HASH_MISMATCH",
+        `Manifest lists '${manifest.files[key].path}' with SHA-256 ${manifest.files[key].sha256}; this package pins ${pins.files[key].sha256}`,
+        { field: `manifest.files.${key}` },
+      );
+    }
+  }
 }
 
 function parseManifestBytes(bytes: Uint8Array | string): MatchManifest {
@@ -109,12 +232,17 @@ function parseManifestBytes(bytes: Uint8Array | string): MatchManifest {
   return parseManifest(value);
 }
 
-async function checkHash(file: ArtifactFile, bytes: Uint8Array, field: string): Promise<Uint8Array> {
+async function checkHash(
+  file: ArtifactFile,
+  bytes: Uint8Array,
+  field: string,
+  pinned: boolean,
+): Promise<Uint8Array> {
   const actual = await sha256Hex(bytes);
   if (actual !== file.sha256) {
     throw new MatchProofError(
       "ARTIFACT_HASH_MISMATCH",
-      `Artifact '${file.path}' has SHA-256 ${actual}; the manifest requires ${file.sha256}`,
+      `Artifact '${file.path}' has SHA-256 ${actual}; the manifest${pinned ? " and this package's pins" : ""} require ${file.sha256}`,
       { field },
     );
   }
@@ -132,16 +260,33 @@ export interface MatchArtifactBytes {
   readonly zkey?: Uint8Array;
 }
 
+/** Options of {@link matchArtifactsFromBytes} and {@link loadMatchArtifacts}. */
+export interface MatchArtifactOptions {
+  /**
+   * Hashes the artifacts must have besides their manifest's: pass {@link MATCH_ARTIFACT_PINS} for
+   * bytes from anywhere but this repository's own build. Without pins, a manifest and its files
+   * only have to agree with each other (and with the circuit source this package knows).
+   */
+  readonly pins?: MatchArtifactPins;
+}
+
 /**
  * Builds {@link MatchArtifacts} from bytes (for browsers, bundlers, or custom storage), checking
- * each file's SHA-256 against the manifest. Throws `MALFORMED_MANIFEST` or
- * `ARTIFACT_HASH_MISMATCH` (naming the file).
+ * each file's SHA-256 against the manifest and, with `options.pins`, against the pins. Throws
+ * `MALFORMED_MANIFEST`, `STALE_ARTIFACTS` (a match circuit manifest whose circuit source hashes
+ * differ from the source this package knows, or from the pins), or `ARTIFACT_HASH_MISMATCH`
+ * (naming the file, or `manifest.files.<file>` when the manifest differs from the pins).
  */
-export async function matchArtifactsFromBytes(bytes: MatchArtifactBytes): Promise<MatchArtifacts> {
+export async function matchArtifactsFromBytes(
+  bytes: MatchArtifactBytes,
+  options: MatchArtifactOptions = {},
+): Promise<MatchArtifacts> {
   const manifest =
     typeof bytes.manifest === "string" || bytes.manifest instanceof Uint8Array
       ? parseManifestBytes(bytes.manifest)
       : parseManifest(bytes.manifest);
+  await checkCircuitSource(manifest);
+  if (options.pins) checkPins(manifest, options.pins);
   if (!(bytes.verificationKey instanceof Uint8Array)) {
     throw new MatchProofError(
       "INVALID_PARAMETER",
@@ -149,11 +294,12 @@ export async function matchArtifactsFromBytes(bytes: MatchArtifactBytes): Promis
       { field: "verificationKey" },
     );
   }
-  await checkHash(manifest.files.verificationKey, bytes.verificationKey, "verificationKey");
+  const pinned = options.pins !== undefined;
+  await checkHash(manifest.files.verificationKey, bytes.verificationKey, "verificationKey", pinned);
   const wasm =
-    bytes.wasm === undefined ? undefined : await checkHash(manifest.files.wasm, bytes.wasm, "wasm");
+    bytes.wasm === undefined ? undefined : await checkHash(manifest.files.wasm, bytes.wasm, "wasm", pinned);
   const zkey =
-    bytes.zkey === undefined ? undefined : await checkHash(manifest.files.zkey, bytes.zkey, "zkey");
+    bytes.zkey === undefined ? undefined : await checkHash(manifest.files.zkey, bytes.zkey, "zkey", pinned);
   const verificationKey = JSON.parse(new TextDecoder().decode(bytes.verificationKey)) as Record<
     string,
     unknown
@@ -170,12 +316,13 @@ export async function matchArtifactsFromBytes(bytes: MatchArtifactBytes): Promis
 
 /**
  * Loads and hash-checks artifacts from a directory holding `manifest.json` and the files it
- * lists (Node only). `verifyOnly` skips the witness wasm and proving key. Throws
- * `ARTIFACT_UNAVAILABLE` when a file cannot be read, and as {@link matchArtifactsFromBytes}.
+ * lists (Node only). `verifyOnly` skips the witness wasm and proving key; `pins` as in
+ * {@link matchArtifactsFromBytes}. Throws `ARTIFACT_UNAVAILABLE` when a file cannot be read, and
+ * as {@link matchArtifactsFromBytes}.
  */
 export async function loadMatchArtifacts(
   directory: string,
-  options: { verifyOnly?: boolean } = {},
+  options: MatchArtifactOptions & { verifyOnly?: boolean } = {},
 ): Promise<MatchArtifacts> {
   // Computed specifiers: browser bundles of this package must not try to include Node's fs.
   const nodeModule = (name: string) => `node:${name}`;
@@ -192,21 +339,29 @@ export async function loadMatchArtifacts(
     }
   };
   const parsed = parseManifestBytes(await read("manifest.json", "manifest"));
-  return matchArtifactsFromBytes({
-    manifest: parsed,
-    verificationKey: await read(parsed.files.verificationKey.path, "verificationKey"),
-    wasm: options.verifyOnly ? undefined : await read(parsed.files.wasm.path, "wasm"),
-    zkey: options.verifyOnly ? undefined : await read(parsed.files.zkey.path, "zkey"),
-  });
+  return matchArtifactsFromBytes(
+    {
+      manifest: parsed,
+      verificationKey: await read(parsed.files.verificationKey.path, "verificationKey"),
+      wasm: options.verifyOnly ? undefined : await read(parsed.files.wasm.path, "wasm"),
+      zkey: options.verifyOnly ? undefined : await read(parsed.files.zkey.path, "zkey"),
+    },
+    options.pins ? { pins: options.pins } : {},
+  );
 }
 
 /**
  * Fetches and hash-checks artifacts from a base URL (browsers, or Node's global `fetch`):
- * `<baseUrl>/manifest.json` and the files it lists. Throws `ARTIFACT_UNAVAILABLE` on an HTTP error.
+ * `<baseUrl>/manifest.json` and the files it lists. Whatever the server's manifest says, the
+ * manifest and every file must have the hashes this package pins (`options.pins`, by default
+ * {@link MATCH_ARTIFACT_PINS}, the shipped circuit): a substituted verification key, proving key,
+ * witness generator or manifest is refused (`ARTIFACT_HASH_MISMATCH` naming the file or
+ * `manifest.files.<file>`, `STALE_ARTIFACTS` for another circuit source). Throws
+ * `ARTIFACT_UNAVAILABLE` on a network or HTTP error, and as {@link matchArtifactsFromBytes}.
  */
 export async function fetchMatchArtifacts(
   baseUrl: string,
-  options: { verifyOnly?: boolean; fetch?: typeof globalThis.fetch } = {},
+  options: { verifyOnly?: boolean; fetch?: typeof globalThis.fetch; pins?: MatchArtifactPins } = {},
 ): Promise<MatchArtifacts> {
   const doFetch = options.fetch ?? globalThis.fetch;
   const base = baseUrl.endsWith("/") ? baseUrl : `${baseUrl}/`;
@@ -231,11 +386,18 @@ export async function fetchMatchArtifacts(
     }
     return new Uint8Array(await response.arrayBuffer());
   };
+  const pins = options.pins ?? MATCH_ARTIFACT_PINS;
   const manifest = parseManifestBytes(await get("manifest.json", "manifest"));
-  return matchArtifactsFromBytes({
-    manifest,
-    verificationKey: await get(manifest.files.verificationKey.path, "verificationKey"),
-    wasm: options.verifyOnly ? undefined : await get(manifest.files.wasm.path, "wasm"),
-    zkey: options.verifyOnly ? undefined : await get(manifest.files.zkey.path, "zkey"),
-  });
+  // Refuse a manifest that is not the pinned one before downloading what it lists.
+  await checkCircuitSource(manifest);
+  checkPins(manifest, pins);
+  return matchArtifactsFromBytes(
+    {
+      manifest,
+      verificationKey: await get(manifest.files.verificationKey.path, "verificationKey"),
+      wasm: options.verifyOnly ? undefined : await get(manifest.files.wasm.path, "wasm"),
+      zkey: options.verifyOnly ? undefined : await get(manifest.files.zkey.path, "zkey"),
+    },
+    { pins },
+  );
 }

@@ -31,6 +31,24 @@ export function checkCircuitProfile(profile: VerificationProfile): VerificationP
 }
 
 /**
+ * The verification profile as the circuit manifest hashes it (`circuitSource.profile`): JSON of
+ * exactly the fields the circuit is compiled from, in a fixed order, without spaces:
+ * `{"name","geometry":{"rows","cols","bitsPerCell"},"maxShift","thresholdPer10k","minUsableBits"}`.
+ * Throws as {@link checkCircuitProfile}.
+ */
+export function canonicalProfileJson(profile: VerificationProfile): string {
+  const p = checkCircuitProfile(profile);
+  const g = p.geometry;
+  return JSON.stringify({
+    name: p.name,
+    geometry: { rows: g.rows, cols: g.cols, bitsPerCell: g.bitsPerCell },
+    maxShift: p.maxShift,
+    thresholdPer10k: p.thresholdPer10k,
+    minUsableBits: p.minUsableBits,
+  });
+}
+
+/**
  * The circom main component for a profile: `IrisMatch(rows, cols, bitsPerCell, maxShift,
  * thresholdPer10k, minUsableBits, DEVICE_TREE_DEPTH)` with public Ct, challenge and device root.
  * The profile is compiled in; it is not a public input.

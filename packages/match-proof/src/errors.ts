@@ -11,6 +11,7 @@ export type MatchProofErrorCode =
   | "ARTIFACT_HASH_MISMATCH"
   | "ARTIFACT_UNAVAILABLE"
   | "MALFORMED_MANIFEST"
+  | "STALE_ARTIFACTS"
   | "MALFORMED_PROOF"
   | "WITNESS_FAILED"
   | "NOT_A_MEMBER"
@@ -20,7 +21,9 @@ export type MatchProofErrorCode =
 /**
  * A match proof could not be produced or checked: bad input (naming the field), codes that do
  * not match under the compiled profile, a device signature or registry path that does not
- * verify, or proving artifacts whose SHA-256 differs from their manifest. For liveness votes also:
+ * verify, proving artifacts whose SHA-256 differs from their manifest or from the hashes this
+ * package pins, or artifacts built from another circuit source than the one this package knows
+ * (`STALE_ARTIFACTS`). For liveness votes also:
  * a leaf that is not in the group (`NOT_A_MEMBER`), an identity whose secret does not open its
  * commitment (`INVALID_IDENTITY`), a capture signed for another poll or challenge (`CHALLENGE_MISMATCH`).
  */

@@ -1,8 +1,14 @@
 export {
   type ArtifactFile,
+  type CircuitSourceFile,
+  type CircuitSourceHashes,
   fetchMatchArtifacts,
   loadMatchArtifacts,
+  MATCH_ARTIFACT_PINS,
+  MATCH_VERIFICATION_KEY,
   type MatchArtifactBytes,
+  type MatchArtifactOptions,
+  type MatchArtifactPins,
   type MatchArtifacts,
   type MatchManifest,
   matchArtifactsFromBytes,
@@ -19,7 +25,12 @@ export {
   rotationQuotient,
   shiftFieldElement,
 } from "./circuit-inputs.js";
-export { checkCircuitProfile, MATCH_PUBLIC_SIGNALS, matchCircuitMain } from "./circuit-source.js";
+export {
+  canonicalProfileJson,
+  checkCircuitProfile,
+  MATCH_PUBLIC_SIGNALS,
+  matchCircuitMain,
+} from "./circuit-source.js";
 export { releaseCurve } from "./curve.js";
 export { MatchProofError, type MatchProofErrorCode } from "./errors.js";
 export {

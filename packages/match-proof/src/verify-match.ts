@@ -1,6 +1,6 @@
 import { describeType, SNARK_FIELD_ORDER } from "@zkiris/iris-code";
 import { type Groth16Proof, groth16 } from "snarkjs";
-import type { MatchArtifacts } from "./artifacts.js";
+import { MATCH_VERIFICATION_KEY, type MatchArtifacts } from "./artifacts.js";
 import { MatchProofError } from "./errors.js";
 
 /** What the verifier expects a match proof to bind: its own challenge, the registry root it trusts, and Ct. */
@@ -55,15 +55,17 @@ function checkProofShape(proof: unknown): Groth16Proof {
 /**
  * Verifies a match proof against what the verifier expects: the public signals must be exactly
  * `[expected.templateCommitment, expected.challenge, expected.deviceRoot]` and the Groth16 proof
- * must verify under the artifacts' verification key. Returns false when a public value differs
- * or the proof does not verify; throws `MatchProofError` `MALFORMED_PROOF` (naming the field)
- * for a structurally malformed proof or public signal list, `INVALID_PARAMETER` for bad
- * expectations. Call `artifacts.close()` when done.
+ * must verify under the verification key this package ships ({@link MATCH_VERIFICATION_KEY},
+ * SHA-256 pinned in `MATCH_ARTIFACT_PINS`), or under `options.artifacts`' key when given (another
+ * circuit build). Returns false when a public value differs or the proof does not verify; throws
+ * `MatchProofError` `MALFORMED_PROOF` (naming the field) for a structurally malformed proof or
+ * public signal list, `INVALID_PARAMETER` for bad expectations. Call `releaseCurve()` (or
+ * `artifacts.close()`) when done.
  */
 export async function verifyMatch(
   matchProof: { readonly proof: Groth16Proof; readonly publicSignals: readonly string[] },
   expected: ExpectedMatch,
-  options: { artifacts: MatchArtifacts },
+  options: { artifacts?: MatchArtifacts } = {},
 ): Promise<boolean> {
   if (typeof matchProof !== "object" || matchProof === null) {
     throw new MatchProofError(
@@ -105,5 +107,6 @@ export async function verifyMatch(
   ) {
     return false;
   }
-  return groth16.verify(options.artifacts.verificationKey, [...signals], proof);
+  const verificationKey = options?.artifacts?.verificationKey ?? MATCH_VERIFICATION_KEY;
+  return groth16.verify(verificationKey as Record<string, unknown>, [...signals], proof);
 }

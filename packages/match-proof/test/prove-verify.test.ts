@@ -21,6 +21,7 @@ import { CIRCUITS_DIR } from "../../../circuits/scripts/compile.js";
 import {
   fetchMatchArtifacts,
   loadMatchArtifacts,
+  MATCH_VERIFICATION_KEY,
   type MatchArtifacts,
   type MatchProof,
   MatchProofError,
@@ -168,6 +169,20 @@ describe("proveMatch and verifyMatch", () => {
         { artifacts },
       ),
     ).toBe(true);
+  });
+
+  it("verifies with the verification key shipped in the package when given no artifacts", async () => {
+    expect(artifacts.verificationKey).toEqual(MATCH_VERIFICATION_KEY);
+    expect(await verifyMatch(matchProof, matchProof)).toBe(true);
+    expect(await verifyMatch(matchProof, { ...matchProof, challenge: matchProof.challenge + 1n })).toBe(
+      false,
+    );
+    // Another key (other delta) is used when given, and this proof does not verify under it.
+    const other = {
+      ...artifacts,
+      verificationKey: { ...MATCH_VERIFICATION_KEY, vk_delta_2: MATCH_VERIFICATION_KEY.vk_gamma_2 },
+    };
+    expect(await verifyMatch(matchProof, matchProof, { artifacts: other })).toBe(false);
   });
 
   it("returns false when the verifier expects another challenge, root or Ct", async () => {
