@@ -334,7 +334,7 @@ describe("zkiris overlays", () => {
     expect(
       await runCli(["overlays", path.join(dir, "set"), "--out", again, "--sample", "5", "--seed", "3"], io),
     ).toBe(0);
-    expect(readFileSync(path.join(again, "set.tsv"), "utf8")).toBe(rows.join("\n") + "\n");
+    expect(readFileSync(path.join(again, "set.tsv"), "utf8")).toBe(`${rows.join("\n")}\n`);
   });
 
   it("refuses a missing --out, a bad sample size and an unknown degradation with the usage", async () => {

@@ -245,6 +245,25 @@ describe("the device bridge in-process", () => {
     await expect(startBridgeHttp(bridge, "0.0.0.0", 0)).rejects.toMatchObject({ code: "FORBIDDEN" });
   });
 
+  it("refuses a taken --http address with one line and exit code 1", async () => {
+    const keyFile = path.join(dir, "taken-port-key.json");
+    writeFileSync(keyFile, JSON.stringify(keyFileJson(DeviceKey.fromSeed("cli-bridge-test"))));
+    chmodSync(keyFile, 0o600);
+    const holder = await startBridgeHttp(bridge, "127.0.0.1", 0);
+    try {
+      const { io, err, out } = collect();
+      const address = `127.0.0.1:${holder.port}`;
+      const args = ["device", "bridge", "--key", keyFile, "--http", address, "--backend", "wasm"];
+      expect(await runCli(args, { ...io, stdin: new PassThrough() })).toBe(1);
+      expect(err.join("")).toBe(
+        `zkiris: EADDRINUSE: the bridge cannot listen on ${address} (listen EADDRINUSE: address already in use ${address})\n`,
+      );
+      expect(out).toEqual([]);
+    } finally {
+      await holder.close();
+    }
+  });
+
   it("runs as a command on a stream: each mock capture is the next capture seed", async () => {
     const keyFile = path.join(dir, "stream-key.json");
     writeFileSync(keyFile, JSON.stringify(keyFileJson(DeviceKey.fromSeed("cli-bridge-test"))));
@@ -257,7 +276,7 @@ describe("the device bridge in-process", () => {
     );
     const line = (id: number) =>
       `${JSON.stringify({ id, method: "capture", params: { challenge: "5", timestamp: 0 } })}\n`;
-    stdin.end(line(1) + "\n" + line(2));
+    stdin.end(`${line(1)}\n${line(2)}`);
     expect(await run).toBe(0);
     const responses = out
       .join("")

@@ -1,9 +1,8 @@
 import { DeviceKey } from "@zkiris/device";
-import { ZkirisError } from "@zkiris/iris-code";
 import { backendOf, parseCommandArgs } from "../args.js";
 import { type CliCommand, type CliIo, EXIT, HelpRequest, UsageError } from "../command.js";
 import { DEFAULT_MOCK_SEED, DeviceBridge } from "../device/bridge.js";
-import { readKeyFile, writeKeyFile } from "../device/key-file.js";
+import { KeyFileError, readKeyFile, writeKeyFile } from "../device/key-file.js";
 import {
   type BridgeHttpServer,
   LOOPBACK_HOSTS,
@@ -44,7 +43,8 @@ const BRIDGE_USAGE = `Usage:
       ${DEFAULT_MOCK_SEED}; capture seeds 1, 2, ...) when a request names no image.
       The protocol: packages/cli/docs/device-bridge-protocol.md. Without --http the bridge stops at
       the end of stdin; with --http on SIGINT or SIGTERM.
-      Exit code 0 on a clean stop, 1 when the key file is refused, 2 usage error, 3 internal error.
+      Exit code 0 on a clean stop, 1 when the key file is refused or the address is taken, 2 usage
+      error, 3 internal error.
 `;
 
 const USAGE = `Usage:
@@ -74,10 +74,7 @@ async function device(args: readonly string[], io: CliIo): Promise<number> {
     if (sub === "bridge") return await bridge(rest, io);
   } catch (error) {
     // Refusals of a key file are results (exit code 1), printed as one line like other errors.
-    if (
-      error instanceof ZkirisError &&
-      /^(KEY_FILE_|INVALID_KEY_FILE|UNREADABLE_KEY_FILE)/.test(error.code)
-    ) {
+    if (error instanceof KeyFileError) {
       io.stderr(`zkiris: ${error.code}: ${error.message}\n`);
       return EXIT.FAILED;
     }
@@ -173,7 +170,18 @@ async function bridge(args: readonly string[], io: CliIo): Promise<number> {
   });
   let http: BridgeHttpServer | undefined;
   try {
-    if (listen) http = await startBridgeHttp(bridge, listen.host, listen.port);
+    if (listen) {
+      try {
+        http = await startBridgeHttp(bridge, listen.host, listen.port);
+      } catch (error) {
+        const code = (error as { code?: unknown }).code;
+        if (code !== "EADDRINUSE" && code !== "EACCES" && code !== "EADDRNOTAVAIL") throw error;
+        io.stderr(
+          `zkiris: ${code}: the bridge cannot listen on ${values.http} (${(error as Error).message})\n`,
+        );
+        return EXIT.FAILED;
+      }
+    }
     io.stderr(
       `zkiris device bridge: device ${key.deviceId}, protocol 1, ${http ? `http ${http.url}, ` : ""}json lines on stdin${registry ? `, registry ${registry}` : ""}${values.mock ? ", mock eye" : ""}\n`,
     );
