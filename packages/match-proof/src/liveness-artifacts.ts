@@ -13,6 +13,8 @@ export interface LivenessVoteManifest extends MatchManifest {
   readonly kind: "liveness-vote";
   /** MAX_DEPTH the circuit was compiled with: groups of up to 2^merkleTreeMaxDepth members. */
   readonly merkleTreeMaxDepth: number;
+  /** SHA-256 of the match circuit library (`circuits/src/lib/iris_match.circom`) it includes. */
+  readonly matchLibrary: { readonly path: string; readonly sha256: string };
 }
 
 /**
@@ -34,6 +36,12 @@ function asLivenessVote(artifacts: MatchArtifacts): LivenessVoteArtifacts {
   const depth = m.merkleTreeMaxDepth;
   if (typeof depth !== "number" || !Number.isInteger(depth) || depth < 1 || depth > 32)
     fail("merkleTreeMaxDepth", "must be an integer in 1..32");
+  if (
+    typeof m.matchLibrary !== "object" ||
+    m.matchLibrary === null ||
+    !/^[0-9a-f]{64}$/.test(String(m.matchLibrary.sha256))
+  )
+    fail("matchLibrary", "must be { path, sha256 } of the match circuit library");
   const signals = m.publicSignals ?? [];
   if (
     signals.length !== LIVENESS_VOTE_PUBLIC_SIGNALS.length ||

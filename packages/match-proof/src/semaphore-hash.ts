@@ -10,15 +10,16 @@ export type SemaphoreValue = bigint | number | string | Uint8Array;
  * A message or scope as a bigint, exactly as `@semaphore-protocol/proof` reads it: numbers,
  * bigints, decimal or 0x strings and bytes as their value; any other string as its
  * `encodeBytes32String` (at most 31 bytes of UTF-8). Throws `INVALID_PARAMETER` naming `field`
- * for a value that is none of these.
+ * for a value that is none of these or is outside [0, 2^256) (which Semaphore's hash refuses).
  */
 export function semaphoreValue(value: SemaphoreValue, field: string): bigint {
+  let result: bigint;
   try {
     try {
-      return toBigInt(value);
+      result = toBigInt(value);
     } catch (error) {
-      if (typeof value === "string") return toBigInt(encodeBytes32String(value));
-      throw error;
+      if (typeof value === "string") result = toBigInt(encodeBytes32String(value));
+      else throw error;
     }
   } catch (cause) {
     throw new MatchProofError(
@@ -27,6 +28,10 @@ export function semaphoreValue(value: SemaphoreValue, field: string): bigint {
       { field, cause },
     );
   }
+  if (result < 0n || result >= 1n << 256n) {
+    throw new MatchProofError("INVALID_PARAMETER", `Parameter '${field}' must be in [0, 2^256)`, { field });
+  }
+  return result;
 }
 
 /**
