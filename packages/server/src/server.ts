@@ -187,7 +187,10 @@ export async function startServer(registry: Registry, options: ServerOptions): P
         code === "BAD_URL_ENCODING"
           ? "The request path is not valid percent-encoding of UTF-8"
           : "The request could not be read";
-      void (reply as FastifyReply).code(400).send({ error: { code, message } });
+      void (reply as FastifyReply)
+        .code(400)
+        .header("x-zkiris-error", code)
+        .send({ error: { code, message } });
     },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
@@ -260,13 +263,16 @@ export async function startServer(registry: Registry, options: ServerOptions): P
     const path = request.url.split("?")[0]!;
     const allowed = routes.filter((r) => r.pattern.test(path)).map((r) => r.method);
     if (allowed.length > 0) {
-      reply.header("allow", [...new Set(allowed)].join(", "));
+      reply.header("allow", [...new Set(allowed)].join(", ")).header("x-zkiris-error", "METHOD_NOT_ALLOWED");
       void reply.code(405).send({
         error: { code: "METHOD_NOT_ALLOWED", message: `${request.method} is not allowed on ${path}` },
       });
       return;
     }
-    void reply.code(404).send({ error: { code: "NOT_FOUND", message: `No route ${path}` } });
+    void reply
+      .code(404)
+      .header("x-zkiris-error", "NOT_FOUND")
+      .send({ error: { code: "NOT_FOUND", message: `No route ${path}` } });
   });
 
   app.addHook("onResponse", (request, reply, done) => {

@@ -96,6 +96,7 @@ for (const backend of BACKENDS) {
       }
       const unknown = await api.call("GET", "/no-such-route");
       expect([unknown.status, unknown.body.error.code]).toEqual([404, "NOT_FOUND"]);
+      expect(unknown.headers.get("x-zkiris-error")).toBe("NOT_FOUND");
     });
 
     it("answers health and readiness", async () => {
@@ -349,6 +350,7 @@ for (const backend of BACKENDS) {
       for (const path of ["/groups/%zz", "/groups/%E0%A4%A", "/groups/%FF/members", "/polls/%C3%28/tally"]) {
         const res = await api.call("GET", path);
         expect([res.status, res.body.error.code], path).toEqual([400, "BAD_URL_ENCODING"]);
+        expect(res.headers.get("x-zkiris-error")).toBe("BAD_URL_ENCODING");
       }
       expect((await api.call("GET", "/groups/%76oters")).body.id).toBe("voters");
       for (const authorization of ["Bearer wrong", `Bearer ${ADMIN_TOKEN}x`, ADMIN_TOKEN, ""]) {
