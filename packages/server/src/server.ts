@@ -181,6 +181,19 @@ export async function startServer(registry: Registry, options: ServerOptions): P
     ajv: {
       customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false },
     },
+    // Bytes that are not HTTP at all: answered in the Error shape too, then the socket is closed.
+    clientErrorHandler: (error, socket) => {
+      if ((error as { code?: string }).code === "ECONNRESET" || !socket.writable) {
+        socket.destroy();
+        return;
+      }
+      const body = JSON.stringify({
+        error: { code: "BAD_REQUEST", message: "The request is not valid HTTP/1.1" },
+      });
+      socket.end(
+        `HTTP/1.1 400 Bad Request\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nx-zkiris-error: BAD_REQUEST\r\nconnection: close\r\n\r\n${body}`,
+      );
+    },
     frameworkErrors: (error, _request, reply) => {
       const code = error.code === "FST_ERR_BAD_URL" ? "BAD_URL_ENCODING" : "BAD_REQUEST";
       const message =

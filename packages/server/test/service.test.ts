@@ -1,4 +1,5 @@
 import { request } from "node:http";
+import { connect } from "node:net";
 import { Writable } from "node:stream";
 import { Group } from "@semaphore-protocol/group";
 import { Identity } from "@semaphore-protocol/identity";
@@ -164,6 +165,27 @@ describe("faults of the server", () => {
       level: 50,
       code: "INTERNAL",
       err: { type: "TypeError", message: expect.stringContaining("database connection is not open") },
+    });
+  });
+});
+
+describe("requests that are not HTTP", () => {
+  it("answers 400 BAD_REQUEST in the Error shape and closes the connection", async () => {
+    const { server } = await serve();
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(server.port, "127.0.0.1", () => socket.write("NOT HTTP AT ALL\r\n\r\n"));
+      let text = "";
+      socket.on("data", (chunk) => {
+        text += chunk;
+      });
+      socket.on("end", () => resolve(text));
+      socket.on("error", reject);
+    });
+    const [head, body] = answer.split("\r\n\r\n") as [string, string];
+    expect(head.split("\r\n")[0]).toBe("HTTP/1.1 400 Bad Request");
+    expect(head).toContain("x-zkiris-error: BAD_REQUEST");
+    expect(JSON.parse(body)).toEqual({
+      error: { code: "BAD_REQUEST", message: "The request is not valid HTTP/1.1" },
     });
   });
 });
