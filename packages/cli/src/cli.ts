@@ -28,9 +28,9 @@ export function globalUsage(): string {
   return `Usage:
 ${lines}
 'zkiris <command> --help' prints a command's options.
-Exit codes: 0 ok, 1 a result failed (an image refused, a group not measurable, a refusal on the
-device bridge's command line), 2 usage error, 3 internal error (one line; the stack trace with
-ZKIRIS_DEBUG=1).
+Exit codes: 0 ok, 1 a result failed (an image refused, a group not measurable, a key file or a
+backup refused, a server that cannot start), 2 usage error, 3 internal error (one line; the stack
+trace with ZKIRIS_DEBUG=1).
 `;
 }
 
