@@ -18,6 +18,7 @@ interface Run {
   who: "tool" | "snarkjs";
   power: number;
   seconds: number;
+  cpuSeconds: number;
   peakRssMiB: number;
   bytes: number;
   detail: string;
@@ -36,11 +37,15 @@ function progress(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
-/** Runs `work` while sampling RSS; returns its wall time and the peak RSS above the start. */
+/**
+ * Runs `work` while sampling RSS; returns its wall time, the CPU time of the process (all threads:
+ * steadier than wall time on a shared machine) and the peak RSS above the start.
+ */
 async function measured<T>(
   work: () => Promise<T>,
-): Promise<{ value: T; seconds: number; peakRssMiB: number }> {
+): Promise<{ value: T; seconds: number; cpuSeconds: number; peakRssMiB: number }> {
   const before = process.memoryUsage.rss();
+  const cpu = process.cpuUsage();
   let peak = before;
   const timer = setInterval(() => {
     peak = Math.max(peak, process.memoryUsage.rss());
@@ -49,7 +54,13 @@ async function measured<T>(
   try {
     const value = await work();
     peak = Math.max(peak, process.memoryUsage.rss());
-    return { value, seconds: (performance.now() - started) / 1000, peakRssMiB: (peak - before) / 2 ** 20 };
+    const used = process.cpuUsage(cpu);
+    return {
+      value,
+      seconds: (performance.now() - started) / 1000,
+      cpuSeconds: (used.user + used.system) / 1e6,
+      peakRssMiB: (peak - before) / 2 ** 20,
+    };
   } finally {
     clearInterval(timer);
   }
@@ -86,6 +97,7 @@ async function main(): Promise<void> {
           who: "tool",
           power,
           seconds: m.seconds,
+          cpuSeconds: m.cpuSeconds,
           peakRssMiB: m.peakRssMiB,
           bytes: m.value.bytes,
           detail: `windows ${m.value.window.G1}/${m.value.window.G2} bits, ${m.value.threads} threads`,
@@ -117,6 +129,7 @@ async function main(): Promise<void> {
           who: "snarkjs",
           power,
           seconds: m.seconds,
+          cpuSeconds: m.cpuSeconds,
           peakRssMiB: m.peakRssMiB,
           bytes: (await stat(f2)).size,
           detail: steps.join(", "),
@@ -130,27 +143,37 @@ async function main(): Promise<void> {
     await holder.curve_bn128?.terminate();
   }
 
-  console.log("\nprepared BN254 powers of tau, wall time and peak RSS above the start (sampled every 20 ms)");
-  console.log("| who     | power | seconds | peak RSS MiB | file MiB | detail |");
-  console.log("| ------- | ----- | ------- | ------------ | -------- | ------ |");
+  console.log("\nprepared BN254 powers of tau: wall time, CPU time (all threads), peak RSS above the start");
+  console.log("| who     | power | wall s | CPU s | peak RSS MiB | file MiB | detail |");
+  console.log("| ------- | ----- | ------ | ----- | ------------ | -------- | ------ |");
   for (const r of runs) {
     console.log(
-      `| ${r.who.padEnd(7)} | 2^${String(r.power).padEnd(3)} | ${r.seconds.toFixed(1).padStart(7)} | ${r.peakRssMiB
-        .toFixed(0)
-        .padStart(12)} | ${(r.bytes / 2 ** 20).toFixed(1).padStart(8)} | ${r.detail} |`,
+      `| ${r.who.padEnd(7)} | 2^${String(r.power).padEnd(3)} | ${r.seconds.toFixed(1).padStart(6)} | ${r.cpuSeconds
+        .toFixed(1)
+        .padStart(
+          5,
+        )} | ${r.peakRssMiB.toFixed(0).padStart(12)} | ${(r.bytes / 2 ** 20).toFixed(1).padStart(8)} | ${
+        r.detail
+      } |`,
     );
   }
-  console.log("\nratios (snarkjs time / tool time, same process):");
+  console.log("\nratios (snarkjs / tool, same process):");
   for (const power of baseline) {
     const tool = runs.find((r) => r.who === "tool" && r.power === power);
     const base = runs.find((r) => r.who === "snarkjs" && r.power === power);
-    if (tool && base) console.log(`  2^${power}: ${(base.seconds / tool.seconds).toFixed(1)}x faster`);
+    if (tool && base) {
+      console.log(
+        `  2^${power}: wall ${(base.seconds / tool.seconds).toFixed(1)}x, CPU ${(base.cpuSeconds / tool.cpuSeconds).toFixed(1)}x`,
+      );
+    }
   }
   const tools = runs.filter((r) => r.who === "tool");
   for (let i = 1; i < tools.length; i++) {
     const a = tools[i - 1]!;
     const b = tools[i]!;
-    console.log(`  tool 2^${a.power} -> 2^${b.power}: time x${(b.seconds / a.seconds).toFixed(2)}`);
+    console.log(
+      `  tool 2^${a.power} -> 2^${b.power}: wall x${(b.seconds / a.seconds).toFixed(2)}, CPU x${(b.cpuSeconds / a.cpuSeconds).toFixed(2)}`,
+    );
   }
   console.log(
     `load average after: ${loadavg()

@@ -299,6 +299,8 @@ class SectionWorker {
       this.#secret.beta.fill(0);
       this.#secret = undefined;
     }
+    // Scalars and the inverses of tau - w^i passed through wasm memory; the worker stops next.
+    this.#curve.tm.u8.fill(0);
   }
 }
 
