@@ -1,3 +1,14 @@
+import { defineConfig } from "vitest/config";
 import { packageTestConfig } from "../../vitest.shared";
 
-export default packageTestConfig({ testTimeout: 120_000 });
+// Vitest hands its resolve conditions to Node as --conditions; with "import" among them Node resolves
+// require("pg-pool") inside pg to its ESM build, which breaks pg (the zkiris serve tests on
+// PostgreSQL use it). Keep only what this package needs.
+const conditions = ["zkiris-source", "node", "default"];
+const base = packageTestConfig({ testTimeout: 120_000 });
+
+export default defineConfig({
+  ...base,
+  resolve: { ...base.resolve, conditions },
+  ssr: { ...base.ssr, resolve: { ...base.ssr?.resolve, conditions } },
+});

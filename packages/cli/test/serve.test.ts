@@ -4,9 +4,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Registry } from "@zkiris/registry";
+import { needs, requirement } from "@zkiris/test-kit";
+import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../src/index.js";
 
+const POSTGRES = requirement("postgresql");
 const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
 const TOKEN = "serve-test-admin-token-42";
 
@@ -114,6 +117,41 @@ describe("zkiris serve", () => {
     again.child.kill("SIGINT");
     expect((await again.exit).code).toBe(0);
   });
+
+  it.skipIf(!POSTGRES.available)(
+    needs(POSTGRES, "starts on PostgreSQL from ZKIRIS_DATABASE_URL, printing the URL without its password"),
+    async () => {
+      const url = process.env.ZKIRIS_TEST_DATABASE_URL!;
+      const schema = `cli_serve_${process.pid}_${Date.now().toString(36)}`;
+      try {
+        const served = await startServe(["--port", "0", "--schema", schema], {
+          ZKIRIS_DATABASE_URL: url,
+          ZKIRIS_ADMIN_TOKEN: TOKEN,
+        });
+        children.push(served);
+        const password = new URL(url).password;
+        expect(served.stderr()).toContain(`database      PostgreSQL ${new URL(url).protocol}//`);
+        expect(served.stderr()).toContain(`(schema ${schema})`);
+        if (password !== "") expect(served.stderr()).not.toContain(`:${password}@`);
+        expect(await (await fetch(`${served.url}/ready`)).json()).toEqual({
+          status: "ready",
+          database: "postgres",
+        });
+        const backup = await fetch(`${served.url}/backup`, { headers: { authorization: `Bearer ${TOKEN}` } });
+        expect([backup.status, ((await backup.json()) as { error: { code: string } }).error.code]).toEqual([
+          501,
+          "BACKUP_UNSUPPORTED",
+        ]);
+        served.child.kill("SIGTERM");
+        expect((await served.exit).code).toBe(0);
+      } finally {
+        const client = new pg.Client({ connectionString: url });
+        await client.connect();
+        await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+        await client.end();
+      }
+    },
+  );
 
   it("generates an admin token when none is given and prints it once; the admin routes need it", async () => {
     const served = await startServe(["--database", path.join(dir, "generated.db"), "--port", "0"], {
