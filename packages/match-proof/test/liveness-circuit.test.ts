@@ -177,6 +177,56 @@ describe("liveness-vote circuit, honest witnesses", () => {
     expect(c.nullifier).not.toBe(a.nullifier);
   });
 
+  it("takes the group's Merkle proof instead of the group, and refuses one for another leaf or too deep", () => {
+    const fromGroup = prepareLivenessVoteWitness(honestVote(poll, bob), profile);
+    const proof = poll.group.generateMerkleProof(1);
+    const fromProof = prepareLivenessVoteWitness({ ...honestVote(poll, bob), group: proof }, profile);
+    expect(fromProof.inputs).toEqual(fromGroup.inputs);
+    expect(fromProof.merkleTreeRoot).toBe(poll.group.root);
+    const alicesProof = poll.group.generateMerkleProof(0);
+    expect(
+      refusal(() => prepareLivenessVoteWitness({ ...honestVote(poll, bob), group: alicesProof }, profile)),
+    ).toEqual({
+      code: "NOT_A_MEMBER",
+      field: "group",
+    });
+    const forged = { ...proof, siblings: [...proof.siblings, 5n] };
+    expect(
+      refusal(() => prepareLivenessVoteWitness({ ...honestVote(poll, bob), group: forged }, profile)),
+    ).toEqual({
+      code: "NOT_A_MEMBER",
+      field: "group",
+    });
+    const deep = { ...proof, siblings: new Array<bigint>(LIVENESS_VOTE_MAX_DEPTH + 1).fill(1n) };
+    expect(
+      refusal(() => prepareLivenessVoteWitness({ ...honestVote(poll, bob), group: deep }, profile)),
+    ).toEqual({
+      code: "INVALID_PARAMETER",
+      field: "group",
+    });
+  });
+
+  it("refuses malformed input naming the field", () => {
+    const vote = honestVote(poll, alice);
+    const cases: [Partial<LivenessVoteInput>, string][] = [
+      [{ identity: null as never }, "identity"],
+      [{ identity: { secretScalar: 1, commitment: 2n } as never }, "identity.secretScalar"],
+      [{ template: {} as never }, "template"],
+      [{ salt: -1n }, "salt"],
+      [{ group: null as never }, "group"],
+      [{ capture: null as never }, "capture"],
+      [{ challenge: -1n }, "challenge"],
+      [{ scope: "x".repeat(32) }, "scope"],
+      [{ message: -1n }, "message"],
+    ];
+    for (const [override, field] of cases) {
+      expect(refusal(() => prepareLivenessVoteWitness({ ...vote, ...override }, profile))).toEqual({
+        code: "INVALID_PARAMETER",
+        field,
+      });
+    }
+  });
+
   it("reads the same witness as the checked path when built from parts", async () => {
     const prepared = prepareLivenessVoteWitness(honestVote(poll, alice), profile);
     const inputs = cheatInputs(poll, { secret: alice.identity.secretScalar, path: alice, template: alice });
