@@ -251,7 +251,7 @@ component main { public [y] } = PowerChain(200);
       "Parameter 'power' must be in 1..20, received 21",
     ],
     [{ power: 2.5 }, "INVALID_POWER", "power", "Parameter 'power' is not an integer, received 2.5"],
-    [{ power: "8" }, "INVALID_POWER", "power", "Parameter 'power' is not an integer, received 8"],
+    [{ power: "8" }, "INVALID_POWER", "power", "Parameter 'power' is not a number, received type: string"],
     [
       { power: 12, maxPower: 10 },
       "INVALID_POWER",

@@ -117,10 +117,13 @@ function checkedInteger(
   name: string,
   code: DevPtauErrorCode,
 ): number {
-  if (typeof value !== "number" || !Number.isInteger(value)) {
-    throw new DevPtauError(code, `Parameter '${name}' is not an integer, received ${String(value)}`, {
+  if (typeof value !== "number") {
+    throw new DevPtauError(code, `Parameter '${name}' is not a number, received type: ${typeof value}`, {
       field: name,
     });
+  }
+  if (!Number.isInteger(value)) {
+    throw new DevPtauError(code, `Parameter '${name}' is not an integer, received ${value}`, { field: name });
   }
   if (value < min || value > max) {
     throw new DevPtauError(code, `Parameter '${name}' must be in ${min}..${max}, received ${value}`, {
