@@ -4,9 +4,11 @@ import {
   type MatchArtifacts,
   type MatchManifest,
   matchArtifactsFromBytes,
+  sha256Hex,
 } from "./artifacts.js";
+import { canonicalProfileJson } from "./circuit-source.js";
 import { MatchProofError } from "./errors.js";
-import { LIVENESS_VOTE_PUBLIC_SIGNALS } from "./liveness-circuit-source.js";
+import { LIVENESS_VOTE_PUBLIC_SIGNALS, livenessVoteCircuitMain } from "./liveness-circuit-source.js";
 
 /** `circuits/artifacts/liveness_vote/manifest.json`: a match manifest plus the group tree depth. */
 export interface LivenessVoteManifest extends MatchManifest {
@@ -26,7 +28,34 @@ export interface LivenessVoteArtifacts extends MatchArtifacts {
   readonly merkleTreeMaxDepth: number;
 }
 
-function asLivenessVote(artifacts: MatchArtifacts): LivenessVoteArtifacts {
+/**
+ * The manifest must record the main component this package writes for its profile and depth, and
+ * that profile's hash (as the match circuit's loaders check theirs): otherwise `STALE_ARTIFACTS`.
+ * The library hashes (`circuitSource.library`, `matchLibrary`) are checked against the sources by
+ * the tests, since the package does not ship the circuit sources.
+ */
+async function checkLivenessSource(manifest: LivenessVoteManifest): Promise<void> {
+  const hash = (text: string) => sha256Hex(new TextEncoder().encode(text));
+  const stale = (field: string, message: string): never => {
+    throw new MatchProofError("STALE_ARTIFACTS", message, { field });
+  };
+  const main = await hash(livenessVoteCircuitMain(manifest.profile, manifest.merkleTreeMaxDepth));
+  if (manifest.circuitSource.main.sha256 !== main) {
+    stale(
+      "circuitSource.main",
+      `Artifacts were built from a main component with SHA-256 ${manifest.circuitSource.main.sha256}; this package writes ${main} for profile '${manifest.profile.name}' and depth ${manifest.merkleTreeMaxDepth}`,
+    );
+  }
+  const profile = await hash(canonicalProfileJson(manifest.profile));
+  if (manifest.circuitSource.profile !== profile) {
+    stale(
+      "circuitSource.profile",
+      `Manifest records profile SHA-256 ${manifest.circuitSource.profile}; its profile '${manifest.profile.name}' hashes to ${profile}`,
+    );
+  }
+}
+
+async function asLivenessVote(artifacts: MatchArtifacts): Promise<LivenessVoteArtifacts> {
   const m = artifacts.manifest as Partial<LivenessVoteManifest>;
   const fail = (field: string, message: string): never => {
     throw new MatchProofError("MALFORMED_MANIFEST", `Manifest field '${field}' ${message}`, { field });
@@ -49,13 +78,15 @@ function asLivenessVote(artifacts: MatchArtifacts): LivenessVoteArtifacts {
   ) {
     fail("publicSignals", `must be [${LIVENESS_VOTE_PUBLIC_SIGNALS.join(", ")}]`);
   }
+  await checkLivenessSource(m as LivenessVoteManifest);
   return { ...artifacts, manifest: m as LivenessVoteManifest, merkleTreeMaxDepth: depth as number };
 }
 
 /**
  * Builds {@link LivenessVoteArtifacts} from bytes, checking each file's SHA-256 against the
  * manifest (as `matchArtifactsFromBytes`). Throws `MALFORMED_MANIFEST` for a manifest that is
- * not a liveness-vote one, and `ARTIFACT_HASH_MISMATCH` naming the file.
+ * not a liveness-vote one, `STALE_ARTIFACTS` for one built from another main component or
+ * profile, and `ARTIFACT_HASH_MISMATCH` naming the file.
  */
 export async function livenessVoteArtifactsFromBytes(
   bytes: MatchArtifactBytes,
@@ -66,7 +97,8 @@ export async function livenessVoteArtifactsFromBytes(
 /**
  * Loads and hash-checks the liveness-vote artifacts from a directory (Node only), e.g.
  * `circuits/artifacts/liveness_vote`. `verifyOnly` skips the witness wasm and proving key. Throws
- * as `loadMatchArtifacts` and `MALFORMED_MANIFEST` for a manifest that is not a liveness-vote one.
+ * as `loadMatchArtifacts`, `MALFORMED_MANIFEST` for a manifest that is not a liveness-vote one
+ * and `STALE_ARTIFACTS` for one built from another main component or profile.
  */
 export async function loadLivenessVoteArtifacts(
   directory: string,

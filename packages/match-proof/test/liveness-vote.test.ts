@@ -16,6 +16,7 @@ import {
   type LivenessVoteArtifacts,
   type LivenessVoteProof,
   livenessCaptureChallenge,
+  livenessVoteArtifactsFromBytes,
   livenessVoteCircuitMain,
   loadLivenessVoteArtifacts,
   loadMatchArtifacts,
@@ -97,6 +98,33 @@ describe("committed liveness-vote artifacts", () => {
     const main = livenessVoteCircuitMain(DEFAULT_PROFILE);
     expect(readFileSync(join(CIRCUITS_DIR, "src", "main", "liveness_vote.circom"), "utf8")).toBe(main);
     expect(source?.main.sha256).toBe(createHash("sha256").update(main).digest("hex"));
+  });
+
+  it("refuses a manifest of another main component or profile (STALE_ARTIFACTS) and a tampered key", async () => {
+    const manifest = JSON.parse(readFileSync(join(DIR, "manifest.json"), "utf8"));
+    const verificationKey = new Uint8Array(readFileSync(join(DIR, "verification_key.json")));
+    const load = (m: unknown, key = verificationKey) =>
+      refusal(livenessVoteArtifactsFromBytes({ manifest: m as never, verificationKey: key }));
+    expect((await livenessVoteArtifactsFromBytes({ manifest, verificationKey })).merkleTreeMaxDepth).toBe(20);
+    expect(await load({ ...manifest, merkleTreeMaxDepth: 16 })).toEqual({
+      code: "STALE_ARTIFACTS",
+      field: "circuitSource.main",
+    });
+    const sourceProfile = { ...manifest.circuitSource, profile: "0".repeat(64) };
+    expect(await load({ ...manifest, circuitSource: sourceProfile })).toEqual({
+      code: "STALE_ARTIFACTS",
+      field: "circuitSource.profile",
+    });
+    const tampered = verificationKey.slice();
+    tampered[10]! ^= 1;
+    expect(await load(manifest, tampered)).toEqual({
+      code: "ARTIFACT_HASH_MISMATCH",
+      field: "verificationKey",
+    });
+    expect(await load({ ...manifest, matchLibrary: undefined })).toEqual({
+      code: "MALFORMED_MANIFEST",
+      field: "matchLibrary",
+    });
   });
 
   it("refuses the match circuit's artifacts as liveness-vote ones", async () => {
