@@ -446,6 +446,7 @@ class SectionPool {
   readonly size: number;
   readonly #workers: Worker[] = [];
   readonly #queues: Pending[][] = [];
+  readonly #exited = new Set<Worker>();
   #failure: Error | undefined;
 
   private constructor(size: number) {
@@ -486,6 +487,7 @@ ${load}`;
       });
       worker.on("error", (error) => this.#fail(i, error));
       worker.on("exit", (code) => {
+        this.#exited.add(worker);
         if (code !== 0) this.#fail(i, new Error(`exit code ${code}`));
       });
       this.#workers.push(worker);
@@ -496,19 +498,25 @@ ${load}`;
   /** Starts `size` workers and gives each the secret. */
   static async start(size: number, secret: Secret): Promise<SectionPool> {
     const pool = new SectionPool(size);
-    // Each worker posts "ready" once loaded; the first queued wait takes it.
-    await Promise.all(pool.#workers.map((_, i) => pool.#expect(i)));
-    await Promise.all(
-      pool.#workers.map((_, i) =>
-        pool.#send(i, {
-          type: "init",
-          tau: secret.tau.slice(),
-          alpha: secret.alpha.slice(),
-          beta: secret.beta.slice(),
-        }),
-      ),
-    );
-    return pool;
+    try {
+      // Each worker posts "ready" once loaded; the first queued wait takes it.
+      await Promise.all(pool.#workers.map((_, i) => pool.#expect(i)));
+      await Promise.all(
+        pool.#workers.map((_, i) =>
+          pool.#send(i, {
+            type: "init",
+            tau: secret.tau.slice(),
+            alpha: secret.alpha.slice(),
+            beta: secret.beta.slice(),
+          }),
+        ),
+      );
+      return pool;
+    } catch (error) {
+      // A worker that failed to start: stop the others, or they would keep the process alive.
+      await Promise.all(pool.#workers.map((worker) => worker.terminate()));
+      throw error;
+    }
   }
 
   #fail(index: number, error: Error): void {
@@ -612,7 +620,8 @@ ${load}`;
       this.#workers.map(
         (worker) =>
           new Promise<void>((resolve) => {
-            const timer = setTimeout(() => void worker.terminate(), 5000);
+            if (this.#exited.has(worker)) return resolve();
+            const timer = setTimeout(() => void worker.terminate().then(() => resolve()), 5000);
             worker.once("exit", () => {
               clearTimeout(timer);
               resolve();
