@@ -38,6 +38,10 @@ interface GroupJson {
     populations: number[];
     thresholds: { falseDuplicate: unknown[] }[];
   };
+  deduplication: {
+    referenceBits: number;
+    thresholds: { label: string; thresholdPer10k: number; impostorPairs: number }[];
+  };
 }
 interface ReportJson {
   datasets: { name: string; dir: string; eyes: number; images: number }[];
@@ -147,7 +151,8 @@ describe("zkiris accuracy", () => {
     geometry: "16x112x2",
     maxShift: 8,
     thresholdPer10k: 3200,
-    deduplicationThresholdPer10k: 3400,
+    deduplicationThresholdPer10k: 3500,
+    deduplicationReferenceBits: 2000,
     minUsableBits: 720,
   };
   let single: ReportJson;
@@ -192,11 +197,19 @@ describe("zkiris accuracy", () => {
     for (const p of r.operatingPoints) expect(p.gfnmr).toBeCloseTo(3 / 9 + (6 / 9) * p.fnmr, 15);
     expect(r.thresholds.map((t) => [t.label, t.thresholdPer10k, t.impostorPairs])).toEqual([
       ["verification = 0.32", 3200, 9],
-      ["deduplication = 0.34", 3400, 9],
       ["0.30", 3000, 9],
+      ["0.34", 3400, 9],
       ["0.36", 3600, 9],
     ]);
     expect(r.thresholds.map((t) => t.impostorPairsAtOrUnder)).toEqual([0, 0, 0, 0]);
+    // The deduplication decision normalises the distance: reported in its own section.
+    expect(r.deduplication.referenceBits).toBe(2000);
+    expect(r.deduplication.thresholds.map((t) => [t.label, t.thresholdPer10k, t.impostorPairs])).toEqual([
+      ["deduplication = 0.35", 3500, 9],
+      ["0.33", 3300, 9],
+      ["0.34", 3400, 9],
+      ["0.36", 3600, 9],
+    ]);
     expect(r.impostorTail.shiftCorrection).toBe("minimum-of-shifts");
     expect(r.impostorTail.shifts).toBe(17);
     expect(r.impostorTail.populations).toEqual([1e3, 1e4, 1e5, 1e6]);
@@ -208,6 +221,7 @@ describe("zkiris accuracy", () => {
     const html = readFileSync(path.join(outDir, "accuracy.html"), "utf8");
     expect(html).toContain("<h2>degradation: none</h2>");
     expect(html).toContain('<td class="unresolved">unresolved</td>');
+    expect(html).toContain("<h2>deduplication: normalised distance 0.3500 at 2000 reference bits</h2>");
   });
 
   it("reports every dataset and the pooled datasets, keeping eyes of different datasets apart", async () => {

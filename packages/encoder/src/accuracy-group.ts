@@ -3,7 +3,9 @@ import {
   type AccuracyReport,
   computeAccuracy,
   type DecisionThreshold,
+  type DeduplicationDistances,
   evaluateThresholds,
+  type OperatingPoint,
   type PairDistances,
   type ThresholdOutcome,
 } from "./accuracy.js";
@@ -16,18 +18,31 @@ export const ACCURACY_FMR_TARGETS = [1e-3, 1e-4, 1e-5, 1e-6] as const;
 export const FIXED_DECISION_THRESHOLDS = [3000, 3200, 3400, 3600] as const;
 
 /**
- * The decision thresholds of an accuracy run: the profile's verification threshold, its
- * deduplication threshold when the profile has one (`profile.deduplication.thresholdPer10k`),
- * then {@link FIXED_DECISION_THRESHOLDS}. A value that appears twice is listed once, its labels
- * joined.
+ * The raw-distance decision thresholds of an accuracy run: the profile's verification threshold,
+ * its deduplication threshold when the profile has one on the raw distance
+ * (`profile.deduplication.thresholdPer10k` without `referenceBits`; a normalising decision is
+ * reported in {@link AccuracyGroupReport.deduplication} instead), then
+ * {@link FIXED_DECISION_THRESHOLDS}. A value that appears twice is listed once, its labels joined.
  */
 export function decisionThresholds(profile: IrisProfile): DecisionThreshold[] {
   const list: DecisionThreshold[] = [{ label: "verification", thresholdPer10k: profile.thresholdPer10k }];
-  const dedup = (profile as { readonly deduplication?: { readonly thresholdPer10k?: unknown } }).deduplication
-    ?.thresholdPer10k;
-  if (typeof dedup === "number") list.push({ label: "deduplication", thresholdPer10k: dedup });
+  const decision = (
+    profile as {
+      readonly deduplication?: { readonly thresholdPer10k?: unknown; readonly referenceBits?: unknown };
+    }
+  ).deduplication;
+  const dedup = decision?.thresholdPer10k;
+  if (typeof dedup === "number" && decision?.referenceBits === undefined)
+    list.push({ label: "deduplication", thresholdPer10k: dedup });
   for (const t of FIXED_DECISION_THRESHOLDS)
     list.push({ label: (t / 10_000).toFixed(2), thresholdPer10k: t });
+  return mergeThresholds(list);
+}
+
+/** Normalised thresholds every run with a normalising deduplication evaluates besides the profile's. */
+export const FIXED_NORMALISED_THRESHOLDS = [3300, 3400, 3500, 3600] as const;
+
+function mergeThresholds(list: readonly DecisionThreshold[]): DecisionThreshold[] {
   const merged: DecisionThreshold[] = [];
   for (const th of list) {
     const i = merged.findIndex((m) => m.thresholdPer10k === th.thresholdPer10k);
@@ -56,6 +71,24 @@ export interface AccuracyGroupInput {
   readonly fmrTargets?: readonly number[];
 }
 
+/**
+ * The deduplication decision on Daugman's normalised distance (see iris-code's
+ * `normalisedMatch`), measured on the same pairs: FNMR at each FMR target, outcomes at the
+ * profile's threshold and {@link FIXED_NORMALISED_THRESHOLDS}, and the impostor tail fitted to
+ * the normalised distances (whose spread no longer depends on how many bits a pair shares).
+ */
+export interface DeduplicationAccuracy {
+  readonly referenceBits: number;
+  readonly thresholdPer10k: number;
+  readonly genuine: AccuracyReport["genuine"];
+  readonly impostor: AccuracyReport["impostor"];
+  readonly notComparable: AccuracyReport["notComparable"];
+  readonly operatingPoints: readonly OperatingPoint[];
+  /** The profile's threshold first (label `deduplication`), then the fixed normalised ones. */
+  readonly thresholds: readonly ThresholdOutcome[];
+  readonly impostorTail: ImpostorTailFit | null;
+}
+
 /** Every figure of one set (or the pooled sets) under one degradation. */
 export interface AccuracyGroupReport extends AccuracyReport {
   readonly set: string;
@@ -65,6 +98,43 @@ export interface AccuracyGroupReport extends AccuracyReport {
   readonly thresholds: readonly ThresholdOutcome[];
   /** Fitted impostor tail (see `fitImpostorTail`); null when there are no shift-0 impostor distances. */
   readonly impostorTail: ImpostorTailFit | null;
+  /** The normalising deduplication decision's figures; null when the profile's decides on the raw distance. */
+  readonly deduplication: DeduplicationAccuracy | null;
+}
+
+function measureDeduplication(
+  d: DeduplicationDistances,
+  failureToEnrol: number,
+  attempted: number,
+  enrolled: number,
+  shifts: number,
+  fmrTargets: readonly number[],
+): DeduplicationAccuracy | null {
+  const referenceBits = d.decision.referenceBits;
+  if (referenceBits === undefined || d.genuine.length === 0 || d.impostor.length === 0) return null;
+  const report = computeAccuracy({ ...d, attempted, enrolled }, fmrTargets);
+  const thresholds = mergeThresholds([
+    { label: "deduplication", thresholdPer10k: d.decision.thresholdPer10k },
+    ...FIXED_NORMALISED_THRESHOLDS.map((t) => ({ label: (t / 10_000).toFixed(2), thresholdPer10k: t })),
+  ]);
+  return {
+    referenceBits,
+    thresholdPer10k: d.decision.thresholdPer10k,
+    genuine: report.genuine,
+    impostor: report.impostor,
+    notComparable: report.notComparable,
+    operatingPoints: report.operatingPoints,
+    thresholds: evaluateThresholds(d, thresholds, failureToEnrol),
+    impostorTail:
+      d.impostorUnshifted.length > 0
+        ? fitImpostorTail({
+            minima: d.impostor,
+            unshifted: d.impostorUnshifted,
+            shifts,
+            thresholdsPer10k: thresholds.map((t) => t.thresholdPer10k),
+          })
+        : null,
+  };
 }
 
 /**
@@ -94,5 +164,15 @@ export function measureAccuracyGroup(input: AccuracyGroupInput): AccuracyGroupRe
             thresholdsPer10k: thresholds.map((t) => t.thresholdPer10k),
           })
         : null,
+    deduplication: input.distances.deduplication
+      ? measureDeduplication(
+          input.distances.deduplication,
+          report.failureToEnrol,
+          input.attempted,
+          input.enrolled,
+          2 * input.profile.maxShift + 1,
+          input.fmrTargets ?? ACCURACY_FMR_TARGETS,
+        )
+      : null,
   };
 }

@@ -1,4 +1,11 @@
-import { type IrisCode, type IrisProfile, PreparedProbe, rowWords } from "@zkiris/iris-code";
+import {
+  type DeduplicationDecision,
+  deduplicationDistance,
+  type IrisCode,
+  type IrisProfile,
+  PreparedProbe,
+  rowWords,
+} from "@zkiris/iris-code";
 import { EncoderError } from "./errors.js";
 
 /** Mean, standard deviation and count of a distance distribution. */
@@ -82,6 +89,23 @@ export interface PairDistances {
    * there: what Daugman's binomial fit needs before the best-of-shifts minimum is applied.
    */
   readonly impostorUnshifted?: Float64Array;
+  /**
+   * The same pairs under the profile's deduplication decision when it normalises the distance
+   * (`profile.deduplication.referenceBits`): Daugman's normalised distance, minimised over the
+   * shifts with at least `deduplication.minUsableBits` usable bits, clamped to [0, 1].
+   */
+  readonly deduplication?: DeduplicationDistances;
+}
+
+/** Pair distances under a normalising deduplication decision (see {@link PairDistances}). */
+export interface DeduplicationDistances {
+  readonly decision: DeduplicationDecision;
+  readonly genuine: Float64Array;
+  readonly impostor: Float64Array;
+  readonly genuineNotComparable: number;
+  readonly impostorNotComparable: number;
+  /** Shift-0 normalised distances of the impostor pairs decidable there. */
+  readonly impostorUnshifted: Float64Array;
 }
 
 /** Pair distances of everything together and of each group (pairs whose eyes share a group). */
@@ -110,22 +134,51 @@ class DistanceCollector {
   readonly impostorUnshifted: number[] = [];
   genuineNotComparable = 0;
   impostorNotComparable = 0;
+  readonly dedup = {
+    genuine: [] as number[],
+    impostor: [] as number[],
+    impostorUnshifted: [] as number[],
+    genuineNotComparable: 0,
+    impostorNotComparable: 0,
+  };
 
-  result(): PairDistances {
+  result(decision: DeduplicationDecision | undefined): PairDistances {
+    const d = this.dedup;
     return {
       genuine: Float64Array.from(this.genuine),
       impostor: Float64Array.from(this.impostor),
       genuineNotComparable: this.genuineNotComparable,
       impostorNotComparable: this.impostorNotComparable,
       impostorUnshifted: Float64Array.from(this.impostorUnshifted),
+      ...(decision
+        ? {
+            deduplication: {
+              decision,
+              genuine: Float64Array.from(d.genuine),
+              impostor: Float64Array.from(d.impostor),
+              genuineNotComparable: d.genuineNotComparable,
+              impostorNotComparable: d.impostorNotComparable,
+              impostorUnshifted: Float64Array.from(d.impostorUnshifted),
+            },
+          }
+        : {}),
     };
   }
 }
 
+/** The profile's deduplication decision when it normalises (and is well formed), else undefined. */
+function normalisingDecision(profile: IrisProfile): DeduplicationDecision | undefined {
+  const d = (profile as { readonly deduplication?: DeduplicationDecision }).deduplication;
+  return d !== undefined && typeof d.referenceBits === "number" ? d : undefined;
+}
+
+const clamp01 = (v: number): number => Math.max(0, Math.min(1, v));
+
 /**
  * {@link pairDistances} of every pair (`pooled`) and, for each group named by `groupOf(eye)`, of
  * the pairs whose two eyes are in that group (`byGroup`), in one pass. Eye ids must be unique
- * across groups (namespace them, e.g. `set/eye`). Also collects the shift-0 impostor distances.
+ * across groups (namespace them, e.g. `set/eye`). Also collects the shift-0 impostor distances and,
+ * when the profile's deduplication normalises the distance, the same pairs under that decision.
  * Throws `INVALID_PARAMETER` when a code does not have the profile's geometry.
  */
 export function groupedPairDistances(
@@ -163,45 +216,65 @@ export function groupedPairDistances(
   const groups = new Map<string, DistanceCollector>();
   for (const f of flat) if (!groups.has(f.group)) groups.set(f.group, new DistanceCollector());
   const single = groups.size === 1;
-  const opts = { minUsableBits: profile.minUsableBits };
+  const minU = profile.minUsableBits;
+  const decision = normalisingDecision(profile);
+  const dedupMinU = decision?.minUsableBits ?? 0;
+  const referenceBits = decision?.referenceBits ?? 1;
+  const nShifts = 2 * profile.maxShift + 1;
+  const counts = new Int32Array(2 * nShifts);
   for (let i = 0; i < flat.length; i++) {
     const a = flat[i]!;
+    // Shift order 0, -1, +1, ...: index 0 is shift 0.
     const probe = new PreparedProbe(a.code, profile.maxShift);
-    const probe0 = new PreparedProbe(a.code, 0);
     const own = groups.get(a.group)!;
     for (let j = i + 1; j < flat.length; j++) {
       const b = flat[j]!;
-      const r = probe.compareWords(b.bits, b.mask, opts);
+      probe.shiftCounts(b.bits, b.mask, counts);
       const same = a.eye === b.eye;
       const inGroup = !single && a.group === b.group;
-      if (same) {
-        if (r.comparable) {
-          pooled.genuine.push(r.rawDistance);
-          if (inGroup) own.genuine.push(r.rawDistance);
-        } else {
-          pooled.genuineNotComparable++;
-          if (inGroup) own.genuineNotComparable++;
+      // Raw: the lowest differing / usable (exact cross-multiplication, first shift on ties) among
+      // shifts with the verification floor, as PreparedProbe.compareWords decides.
+      let bd = -1;
+      let bu = 1;
+      let dedup = Number.POSITIVE_INFINITY;
+      for (let k = 0; k < nShifts; k++) {
+        const d = counts[2 * k]!;
+        const u = counts[2 * k + 1]!;
+        if (u >= minU && u > 0 && (bd < 0 || d * bu < bd * u)) {
+          bd = d;
+          bu = u;
         }
-        continue;
+        if (decision && u >= dedupMinU && u > 0) {
+          // deduplicationDistance, inlined (the counts are valid by construction).
+          const v = 0.5 - (0.5 - d / u) * Math.sqrt(u / referenceBits);
+          if (v < dedup) dedup = v;
+        }
       }
-      if (r.comparable) {
-        pooled.impostor.push(r.rawDistance);
-        if (inGroup) own.impostor.push(r.rawDistance);
-      } else {
-        pooled.impostorNotComparable++;
-        if (inGroup) own.impostorNotComparable++;
-      }
-      const r0 = probe0.compareWords(b.bits, b.mask, opts);
-      if (r0.comparable) {
-        pooled.impostorUnshifted.push(r0.rawDistance);
-        if (inGroup) own.impostorUnshifted.push(r0.rawDistance);
+      const raw = bd < 0 ? -1 : bd / bu;
+      const targets = inGroup ? [pooled, own] : [pooled];
+      for (const c of targets) {
+        if (raw >= 0) (same ? c.genuine : c.impostor).push(raw);
+        else if (same) c.genuineNotComparable++;
+        else c.impostorNotComparable++;
+        if (decision) {
+          if (dedup !== Number.POSITIVE_INFINITY)
+            (same ? c.dedup.genuine : c.dedup.impostor).push(clamp01(dedup));
+          else if (same) c.dedup.genuineNotComparable++;
+          else c.dedup.impostorNotComparable++;
+        }
+        if (same) continue;
+        const d0 = counts[0]!;
+        const u0 = counts[1]!;
+        if (u0 >= minU && u0 > 0) c.impostorUnshifted.push(d0 / u0);
+        if (decision && u0 >= dedupMinU && u0 > 0)
+          c.dedup.impostorUnshifted.push(clamp01(deduplicationDistance(d0, u0, decision)));
       }
     }
     onProgress?.(i + 1, flat.length);
   }
-  const result = pooled.result();
+  const result = pooled.result(decision);
   const byGroup = new Map<string, PairDistances>();
-  for (const [name, c] of groups) byGroup.set(name, single ? result : c.result());
+  for (const [name, c] of groups) byGroup.set(name, single ? result : c.result(decision));
   return { pooled: result, byGroup };
 }
 

@@ -3,6 +3,7 @@ export {
   type AccuracyReport,
   computeAccuracy,
   type DecisionThreshold,
+  type DeduplicationDistances,
   type DistributionSummary,
   evaluateThresholds,
   type GroupedPairDistances,
@@ -17,8 +18,10 @@ export {
   ACCURACY_FMR_TARGETS,
   type AccuracyGroupInput,
   type AccuracyGroupReport,
+  type DeduplicationAccuracy,
   decisionThresholds,
   FIXED_DECISION_THRESHOLDS,
+  FIXED_NORMALISED_THRESHOLDS,
   measureAccuracyGroup,
 } from "./accuracy-group.js";
 export {

@@ -442,6 +442,33 @@ function summaryTable(groups: AccuracyRunView["groups"]): string {
   return `<table>${head}${rows.join("")}</table>`;
 }
 
+/**
+ * The deduplication decision on the normalised distance, one row per group: its threshold's
+ * false duplicates counted, FNMR and GFNMR, FNMR at each FMR target, and the fitted probability
+ * of a false duplicate among a million enrolled people.
+ */
+function deduplicationTable(groups: AccuracyRunView["groups"]): string {
+  const first = groups.find((g) => g.report.deduplication)?.report.deduplication;
+  if (!first) return "";
+  const fmrs = first.operatingPoints.map((p) => p.fmr);
+  const head = `<tr><th>degradation</th><th>set</th><th>impostor pairs at or under (of all)</th><th>FNMR / GFNMR</th>${fmrs
+    .map((f) => `<th>FNMR at FMR ${f}</th>`)
+    .join("")}<th>P(false duplicate), N=1e6: binomial / log-linear tail</th></tr>`;
+  const rows = groups.map(({ report: r }) => {
+    const d = r.deduplication;
+    if (!d) return "";
+    const t = d.thresholds[0]!;
+    const tail = d.impostorTail?.thresholds[0]?.falseDuplicate.find((f) => f.population === 1e6);
+    const ops = d.operatingPoints
+      .map((p) => (p.resolved ? `<td>${pct(p.fnmr)}</td>` : `<td class="unresolved">unresolved</td>`))
+      .join("");
+    return `<tr${r.set === "pooled" ? ' class="pooled"' : ""}><td class="l">${esc(r.degradation)}</td><td class="l">${esc(r.set)}</td><td>${t.impostorPairsAtOrUnder} of ${t.impostorPairs}</td><td>${pct(t.fnmr)} / ${pct(t.gfnmr)}</td>${ops}<td>${tail ? `${prob(tail.probability.binomial)} / ${prob(tail.probability.logLinearTail)}` : "–"}</td></tr>`;
+  });
+  return `<h2>deduplication: normalised distance ${(first.thresholdPer10k / 10_000).toFixed(4)} at ${first.referenceBits} reference bits</h2>
+<p class="note">The enrolment decision uses Daugman's normalised distance 0.5 − (0.5 − HD)·√(u / ${first.referenceBits}) of the u jointly usable bits, minimised over the shifts: a distance from few bits is weaker evidence and is pulled towards 0.5. FMR targets and the tail fit are on the normalised distances.</p>
+<table>${head}${rows.join("")}</table>`;
+}
+
 function thresholdTable(report: AccuracyGroupReport): string {
   const tail = report.impostorTail;
   const pops = tail?.populations ?? [];
@@ -507,6 +534,12 @@ export function renderAccuracyRunHtml(view: AccuracyRunView): string {
         tailNote(g.report),
         thresholdTable(g.report),
       );
+      const d = g.report.deduplication;
+      if (d)
+        sections.push(
+          `<p class="note">Deduplication on the normalised distance (${d.referenceBits} reference bits): genuine ${d.genuine.mean.toFixed(4)} ± ${d.genuine.std.toFixed(4)}, impostor ${d.impostor.mean.toFixed(4)} ± ${d.impostor.std.toFixed(4)}.</p>`,
+          thresholdTable({ ...g.report, thresholds: d.thresholds, impostorTail: d.impostorTail }),
+        );
     }
   }
   const unmeasured = (view.unmeasured ?? []).map(
@@ -532,6 +565,7 @@ ul.meta { font-size: 12px; color: #444; }
 <ul class="meta">${view.meta.map((m) => `<li>${esc(m)}</li>`).join("")}</ul>
 <p class="note">FTE: images refused over images attempted. GFNMR = FTE + (1 − FTE)·FNMR (a refused image counts as a missed match). An FMR target is unresolved when there are fewer impostor pairs than 1/FMR. Pairs without enough jointly usable bits never match.</p>
 ${summaryTable(view.groups)}
+${deduplicationTable(view.groups)}
 ${unmeasured.length ? `<p>Not measured:</p><ul>${unmeasured.join("")}</ul>` : ""}
 ${sections.join("\n")}
 </body></html>

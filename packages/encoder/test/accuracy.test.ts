@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { DEFAULT_PROFILE, IrisCode, type IrisProfile } from "@zkiris/iris-code";
+import { DEFAULT_PROFILE, hammingDistance, IrisCode, type IrisProfile } from "@zkiris/iris-code";
 import { renderCapture } from "@zkiris/mock-capture";
 import { datasetsDirectory, needs, requirement } from "@zkiris/test-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -562,5 +562,115 @@ describe("accuracy over several sets", () => {
     expect(html).toContain("OCCLUSION 1");
     expect(html).toContain("s2 — far: no codes");
     expect(html.match(/<svg /g)).toHaveLength(4);
+  });
+});
+
+describe("accuracy under a normalising deduplication decision", () => {
+  const geometry = { rows: 2, cols: 16, bitsPerCell: 1 };
+  const decision = { thresholdPer10k: 3500, referenceBits: 16, minUsableBits: 8, enrolmentMinUsableBits: 20 };
+  const profile = {
+    ...DEFAULT_PROFILE,
+    geometry,
+    maxShift: 1,
+    minUsableBits: 8,
+    deduplication: decision,
+  } as IrisProfile;
+  const bitsOf = (seed: number) =>
+    Array.from({ length: 32 }, (_, i) => ((i * seed + (seed >> 1)) % 7 < 3 ? 1 : 0));
+  const maskOf = (seed: number) => Array.from({ length: 32 }, (_, i) => ((i + seed) % 5 === 0 ? 0 : 1));
+  const coded = (seed: number, flips: number[] = []) =>
+    IrisCode.fromBits(
+      geometry,
+      bitsOf(seed).map((b, i) => (flips.includes(i) ? 1 - b : b)),
+      maskOf(seed),
+    );
+
+  it("collects the normalised distances of every pair, equal to iris-code's normalised minimum over the shifts", () => {
+    const codesByEye = new Map<string, IrisCode[]>([
+      ["s1/a", [coded(3), coded(3, [1, 4])]],
+      ["s1/b", [coded(5)]],
+      ["s2/c", [coded(11), coded(11, [2, 7, 20])]],
+    ]);
+    const flat = [...codesByEye.entries()].flatMap(([eye, codes]) => codes.map((c) => ({ eye, c })));
+    const genuine: number[] = [];
+    const impostor: number[] = [];
+    const unshifted: number[] = [];
+    for (let i = 0; i < flat.length; i++) {
+      for (let j = i + 1; j < flat.length; j++) {
+        const r = hammingDistance(flat[j]!.c, flat[i]!.c, {
+          maxShift: 1,
+          minUsableBits: 8,
+          normalise: { referenceBits: 16 },
+        });
+        const v = Math.max(0, Math.min(1, r.distance));
+        if (flat[i]!.eye === flat[j]!.eye) genuine.push(v);
+        else {
+          impostor.push(v);
+          const r0 = hammingDistance(flat[j]!.c, flat[i]!.c, {
+            minUsableBits: 8,
+            normalise: { referenceBits: 16 },
+          });
+          unshifted.push(Math.max(0, Math.min(1, r0.distance)));
+        }
+      }
+    }
+    const g = groupedPairDistances(codesByEye, profile, (eye) => eye.split("/")[0]!);
+    const d = g.pooled.deduplication!;
+    expect(d.decision).toBe(decision);
+    expect(Array.from(d.genuine)).toEqual(genuine);
+    expect(Array.from(d.impostor)).toEqual(impostor);
+    expect(Array.from(d.impostorUnshifted)).toEqual(unshifted);
+    expect([d.genuineNotComparable, d.impostorNotComparable]).toEqual([0, 0]);
+    // A raw profile collects none.
+    const raw = {
+      ...profile,
+      deduplication: { ...decision, referenceBits: undefined },
+    } as unknown as IrisProfile;
+    expect(groupedPairDistances(codesByEye, raw, () => "").pooled.deduplication).toBeUndefined();
+  });
+
+  it("reports the decision at its threshold and the fixed normalised ones, and leaves its raw row out", () => {
+    expect(decisionThresholds(profile).map((t) => t.label)).toEqual([
+      "verification = 0.32",
+      "0.30",
+      "0.34",
+      "0.36",
+    ]);
+    const distances = {
+      genuine: Float64Array.from([0.1, 0.2]),
+      impostor: Float64Array.from([0.4, 0.45, 0.5]),
+      impostorUnshifted: Float64Array.from([0.45, 0.5, 0.55]),
+      deduplication: {
+        decision,
+        genuine: Float64Array.from([0.05, 0.36]),
+        impostor: Float64Array.from([0.34, 0.45, 0.5, 0.52]),
+        genuineNotComparable: 1,
+        impostorNotComparable: 0,
+        impostorUnshifted: Float64Array.from([0.44, 0.5, 0.55, 0.56]),
+      },
+    };
+    const report = measureAccuracyGroup({
+      set: "s",
+      degradation: "none",
+      distances,
+      attempted: 4,
+      enrolled: 4,
+      refusals: {},
+      profile,
+    });
+    const dd = report.deduplication!;
+    expect([dd.referenceBits, dd.thresholdPer10k]).toEqual([16, 3500]);
+    expect(dd.thresholds.map((t) => [t.label, t.impostorPairsAtOrUnder, t.fnmr])).toEqual([
+      // FNMR = 1 - genuine matches / (comparable + not comparable genuine pairs).
+      ["deduplication = 0.35", 1, 1 - 1 / 3],
+      ["0.33", 0, 1 - 1 / 3],
+      ["0.34", 1, 1 - 1 / 3],
+      ["0.36", 1, 1 - 2 / 3],
+    ]);
+    expect(dd.notComparable).toEqual({ genuine: 1, impostor: 0 });
+    expect(dd.impostorTail!.shifts).toBe(3);
+    const html = renderAccuracyRunHtml({ title: "t", meta: [], groups: [{ report, distances }] });
+    expect(html).toContain("<h2>deduplication: normalised distance 0.3500 at 16 reference bits</h2>");
+    expect(html).toContain("<td>1 of 4</td><td>66.67% / 66.67%</td>");
   });
 });

@@ -215,6 +215,26 @@ export class PreparedProbe {
     return best ?? NOT_COMPARABLE;
   }
 
+  /**
+   * Differing and jointly usable bits at every shift: `out[2k]` and `out[2k + 1]` for the shift
+   * `this.shifts[k]`. `out` must hold `2 * shifts.length` values.
+   */
+  shiftCounts(templateBits: Uint32Array, templateMask: Uint32Array, out: Int32Array): void {
+    for (let k = 0; k < this.shifts.length; k++) {
+      const pb = this.#bits[k]!;
+      const pm = this.#masks[k]!;
+      let usable = 0;
+      let differing = 0;
+      for (let w = 0; w < pb.length; w++) {
+        const m = templateMask[w]! & pm[w]!;
+        usable += popcount32(m);
+        differing += popcount32((templateBits[w]! ^ pb[w]!) & m);
+      }
+      out[2 * k] = differing;
+      out[2 * k + 1] = usable;
+    }
+  }
+
   /** Compares a template code at every shift. */
   compare(template: IrisCode, options: DistanceOptions = {}): DistanceResult {
     assertSameGeometry(template.geometry, this.geometry, "template.geometry");

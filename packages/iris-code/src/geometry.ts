@@ -21,15 +21,27 @@ export const THRESHOLD_SCALE = 10_000;
  * cost of more false refusals) without changing the circuit.
  *
  * A comparison with at least `minUsableBits` jointly usable bits at some shift is *decidable*, and
- * matches when `differing * 10000 <= thresholdPer10k * usable` at its best shift. A comparison
+ * matches when at some such shift the distance is at most `thresholdPer10k`: the raw fractional
+ * Hamming distance (`differing * 10000 <= thresholdPer10k * usable`), or with `referenceBits`
+ * Daugman's normalised distance `0.5 - (0.5 - differing / usable) * sqrt(usable / referenceBits)`
+ * (decided exactly in integers by `deduplicationMatches`). A comparison
  * with fewer at every shift is *undecidable*; deduplication must then refuse rather than call the
  * probe unique. `enrolmentMinUsableBits` makes that impossible between enrolled templates: two
  * masks of `n` bits with at least `E` usable bits each share at least `2E - n` usable bits at
  * every shift, so {@link checkProfile} requires `2 * enrolmentMinUsableBits - n >= minUsableBits`.
  */
 export interface DeduplicationDecision {
-  /** Duplicate threshold on the raw fractional Hamming distance, in parts per {@link THRESHOLD_SCALE}. */
+  /**
+   * Duplicate threshold in parts per {@link THRESHOLD_SCALE}, on the raw fractional Hamming
+   * distance, or on the normalised one when `referenceBits` is set (then below 5000).
+   */
   readonly thresholdPer10k: number;
+  /**
+   * Daugman's score normalisation: the number of jointly usable bits at which a normalised distance
+   * equals the raw one. A distance from fewer bits is pulled towards 0.5 (it is weaker evidence of a
+   * match), one from more bits away from it. Absent: the raw distance decides.
+   */
+  readonly referenceBits?: number;
   /** Jointly usable bits a comparison needs (at some shift) to be decidable. */
   readonly minUsableBits: number;
   /** Usable (mask) bits every enrolled template, and every capture it is built from, must have. */
@@ -186,6 +198,17 @@ function checkDeduplication(decision: unknown, n: number): DeduplicationDecision
     1,
     n,
   );
+  let referenceBits: number | undefined;
+  if (d.referenceBits !== undefined) {
+    referenceBits = checkInteger(d.referenceBits, `${field}.referenceBits`, 1, n);
+    if (thresholdPer10k >= THRESHOLD_SCALE / 2) {
+      throw new IrisCodeError(
+        "INVALID_PARAMETER",
+        `Parameter '${field}.thresholdPer10k' must be below ${THRESHOLD_SCALE / 2} with a normalised distance (referenceBits), received ${thresholdPer10k}`,
+        { field: `${field}.thresholdPer10k` },
+      );
+    }
+  }
   if (2 * enrolmentMinUsableBits - n < minUsableBits) {
     throw new IrisCodeError(
       "INVALID_PARAMETER",
@@ -193,7 +216,11 @@ function checkDeduplication(decision: unknown, n: number): DeduplicationDecision
       { field: `${field}.enrolmentMinUsableBits` },
     );
   }
-  return Object.freeze({ thresholdPer10k, minUsableBits, enrolmentMinUsableBits });
+  return Object.freeze(
+    referenceBits === undefined
+      ? { thresholdPer10k, minUsableBits, enrolmentMinUsableBits }
+      : { thresholdPer10k, referenceBits, minUsableBits, enrolmentMinUsableBits },
+  );
 }
 
 /** True when two geometries have the same shape. */
@@ -233,11 +260,14 @@ export const OPEN_IRIS_GEOMETRY: CodeGeometry = Object.freeze({ rows: 16, cols: 
  * The deduplication decision (1:N at enrolment) fails closed: a miss gives someone a second
  * identity and cannot be undone, a false duplicate refuses a newcomer, who can be reviewed. Measured
  * on two real cameras (CASIA-Iris-Interval and IIT Delhi samples, 1,400 images, 923k impostor pairs
- * pooled; packages/encoder/README.md) single-capture FNMR at 0.30 / 0.32 / 0.34 is 6.8 / 5.6
- * / 4.5 % pooled, against 5 / 101 / 728 impostor pairs at or under each. No threshold meets both
- * the 1 % miss and zero-impostor targets with today's code, so the threshold sits above the
- * verification one, at 0.34, to keep misses (second identities) down, and pays with false
- * duplicates (7.9e-4 per comparison measured). Floor: the verification floor of 720 bits, and
+ * pooled; packages/encoder/README.md), the impostor pairs nearest the raw threshold are those
+ * compared on few bits (the 33 pooled impostor pairs at or under a raw 0.34 had 743–1,554 jointly
+ * usable bits, against a median of 1,817 for all impostor pairs). So the decision uses Daugman's
+ * normalised distance with `referenceBits` 2000 (about the median jointly usable bits of genuine
+ * and impostor comparisons on both sets): at 0.35, 2 of 921,919 pooled impostor pairs are at or
+ * under it against 33 at a raw 0.34, for a single-capture FNMR of 3.70 % against 3.60 %. No
+ * threshold meets both the 1 % miss and zero-impostor targets with today's code. Floor: the
+ * verification floor of 720 bits, and
  * `enrolmentMinUsableBits = ceil((3584 + 720) / 2) = 2152`, the least value for which any two
  * enrolled templates share at least 720 usable bits, so no comparison at enrolment is undecidable
  * by construction.
@@ -248,7 +278,12 @@ export const DEFAULT_PROFILE: IrisProfile = Object.freeze({
   maxShift: 8,
   thresholdPer10k: 3200,
   minUsableBits: 720,
-  deduplication: Object.freeze({ thresholdPer10k: 3400, minUsableBits: 720, enrolmentMinUsableBits: 2152 }),
+  deduplication: Object.freeze({
+    thresholdPer10k: 3500,
+    referenceBits: 2000,
+    minUsableBits: 720,
+    enrolmentMinUsableBits: 2152,
+  }),
 });
 
 /**

@@ -15,6 +15,14 @@ export {
   templateCommitment,
 } from "./commitment.js";
 export {
+  compareForDeduplication,
+  type DeduplicationComparison,
+  deduplicationDistance,
+  deduplicationMatches,
+  deduplicationPrefilterPer10k,
+  normalisedMatch,
+} from "./deduplication.js";
+export {
   type DistanceOptions,
   type DistanceResult,
   hammingDistance,

@@ -44,7 +44,8 @@ describe("checkProfile", () => {
       expect(d.enrolmentMinUsableBits).toBe(Math.ceil((n + d.minUsableBits) / 2));
     }
     expect(DEFAULT_PROFILE.deduplication).toEqual({
-      thresholdPer10k: 3400,
+      thresholdPer10k: 3500,
+      referenceBits: 2000,
       minUsableBits: 720,
       enrolmentMinUsableBits: 2152,
     });
@@ -71,6 +72,39 @@ describe("checkProfile", () => {
       field: "profile.deduplication.enrolmentMinUsableBits",
       message:
         "Parameter 'profile.deduplication.enrolmentMinUsableBits' must be at least 7 (two templates of 10 bits with 6 usable bits each may share only 2, below profile.deduplication.minUsableBits 4), received 6",
+    });
+  });
+
+  it("accepts a normalised decision and refuses bad reference bits or a threshold at or above 0.5 with it", () => {
+    const norm = { ...SMALL, deduplication: { ...SMALL.deduplication, referenceBits: 8 } };
+    expect(checkProfile(norm).deduplication).toEqual({
+      thresholdPer10k: 3500,
+      referenceBits: 8,
+      minUsableBits: 4,
+      enrolmentMinUsableBits: 7,
+    });
+    for (const [value, message] of [
+      [0, "must be between 1 and 10, received 0"],
+      [11, "must be between 1 and 10, received 11"],
+      [2.5, "is not an integer, received number 2.5"],
+      ["8", "is not an integer, received string 8"],
+    ] as const) {
+      expect(refusal({ ...SMALL, deduplication: { ...SMALL.deduplication, referenceBits: value } })).toEqual({
+        code: "INVALID_PARAMETER",
+        field: "profile.deduplication.referenceBits",
+        message: `Parameter 'profile.deduplication.referenceBits' ${message}`,
+      });
+    }
+    expect(
+      refusal({
+        ...SMALL,
+        deduplication: { ...SMALL.deduplication, thresholdPer10k: 5000, referenceBits: 8 },
+      }),
+    ).toEqual({
+      code: "INVALID_PARAMETER",
+      field: "profile.deduplication.thresholdPer10k",
+      message:
+        "Parameter 'profile.deduplication.thresholdPer10k' must be below 5000 with a normalised distance (referenceBits), received 5000",
     });
   });
 

@@ -69,16 +69,25 @@ export class CaptureError extends RegistryError {}
  * names the distance found; it never says which enrolment matched.
  */
 export class DuplicateEnrollmentError extends RegistryError {
-  /** Best raw fractional Hamming distance found (at or under the threshold). */
+  /** Raw fractional Hamming distance at the best shift found. */
   readonly distance: number;
+  /**
+   * Daugman's normalised distance there, the one the decision compared with the threshold, when the
+   * profile's deduplication has `referenceBits` (below 0 for a near-identical code on more bits
+   * than the reference); undefined for the raw rule.
+   */
+  readonly normalisedDistance: number | undefined;
 
-  constructor(distance: number, thresholdPer10k: number, field = "capture") {
+  constructor(distance: number, thresholdPer10k: number, field = "capture", normalisedDistance?: number) {
     super(
       "DUPLICATE_ENROLLMENT",
-      `Field '${field}' matches an enrolled iris: distance ${distance.toFixed(4)} is within the uniqueness threshold ${(thresholdPer10k / 10_000).toFixed(4)}`,
+      normalisedDistance === undefined
+        ? `Field '${field}' matches an enrolled iris: distance ${distance.toFixed(4)} is within the uniqueness threshold ${(thresholdPer10k / 10_000).toFixed(4)}`
+        : `Field '${field}' matches an enrolled iris: normalised distance ${normalisedDistance.toFixed(4)} (raw ${distance.toFixed(4)}) is within the uniqueness threshold ${(thresholdPer10k / 10_000).toFixed(4)}`,
       { field },
     );
     this.distance = distance;
+    this.normalisedDistance = normalisedDistance;
   }
 }
 

@@ -880,12 +880,18 @@ export class Registry {
       for (const probe of probes) {
         const search = await this.#index.search(probe.code, {
           thresholdPer10k: dedup.thresholdPer10k,
+          referenceBits: dedup.referenceBits ?? null,
           minUsableBits: dedup.minUsableBits,
           maxShift: this.profile.maxShift,
           limit: 1,
         });
         if (search.best !== null) {
-          throw new DuplicateEnrollmentError(search.best.distance, dedup.thresholdPer10k, probe.field);
+          throw new DuplicateEnrollmentError(
+            search.best.distance,
+            dedup.thresholdPer10k,
+            probe.field,
+            dedup.referenceBits === undefined ? undefined : search.best.decisionDistance,
+          );
         }
         if (search.undecidableCount > 0 && undecidable === undefined) {
           undecidable = { field: probe.field, count: search.undecidableCount };

@@ -1,9 +1,11 @@
 import {
   checkProfile,
+  compareForDeduplication,
   IrisCode,
   type IrisProfile,
   PreparedProbe,
   referenceHammingDistance,
+  rowWords,
 } from "@zkiris/iris-code";
 import { UniquenessError } from "./errors.js";
 import {
@@ -14,12 +16,16 @@ import {
   type SearchMatch,
   type SearchOptions,
   type SearchResult,
+  searchDecision,
 } from "./search-types.js";
 
 /** Options of {@link bruteForceSearch}: the profile whose defaults apply, and the search options. */
 export interface BruteForceOptions extends SearchOptions {
   profile: IrisProfile;
-  /** Use iris-code's bit-by-bit `referenceHammingDistance` instead of `PreparedProbe` (much slower). */
+  /**
+   * Use iris-code's bit-by-bit `referenceHammingDistance` instead of `PreparedProbe` (much slower).
+   * Raw rule only: a normalised search always decides through `compareForDeduplication`.
+   */
   reference?: boolean;
 }
 
@@ -44,10 +50,32 @@ export function bruteForceSearch(
   const matches: SearchMatch[] = [];
   const undecidable: EnrolmentId[] = [];
   let compared = 0;
+  const decision = searchDecision(o);
+  const normalising = o.referenceBits !== undefined;
+  const normalisingProbe = normalising ? (prepared ?? new PreparedProbe(probe, o.maxShift)) : undefined;
   for (const [id, code] of codes) {
     checkId(id);
     checkCode(profile, code, "codes[].code");
     compared++;
+    if (normalisingProbe) {
+      const c = compareForDeduplication(
+        normalisingProbe,
+        rowWords(code.packedBitsView() as Uint8Array, profile.geometry),
+        rowWords(code.packedMaskView() as Uint8Array, profile.geometry),
+        decision,
+      );
+      if (!c.decidable) undecidable.push(id);
+      else if (c.duplicate)
+        matches.push({
+          id,
+          distance: c.differingBits / c.usableBits,
+          decisionDistance: c.distance,
+          differingBits: c.differingBits,
+          usableBits: c.usableBits,
+          shift: c.shift,
+        });
+      continue;
+    }
     const r = prepared
       ? prepared.compare(code, { minUsableBits: o.minUsableBits })
       : referenceHammingDistance(code, probe, o.maxShift, o.minUsableBits);
@@ -60,6 +88,7 @@ export function bruteForceSearch(
       matches.push({
         id,
         distance: r.differingBits / r.usableBits,
+        decisionDistance: r.differingBits / r.usableBits,
         differingBits: r.differingBits,
         usableBits: r.usableBits,
         shift: r.shift,

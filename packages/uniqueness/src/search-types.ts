@@ -1,16 +1,26 @@
-import { bitCount, type IrisProfile, THRESHOLD_SCALE } from "@zkiris/iris-code";
+import { bitCount, type DeduplicationDecision, type IrisProfile, THRESHOLD_SCALE } from "@zkiris/iris-code";
 import { UniquenessError } from "./errors.js";
 
 /** Identifier of an enrolled code: a string (non-empty) or a bigint (for example a database key). */
 export type EnrolmentId = string | bigint;
 
 /**
- * Options of a search. `thresholdPer10k` and `minUsableBits` default to the profile's
- * deduplication decision (`profile.deduplication`), `maxShift` to `profile.maxShift`.
+ * Options of a search. `thresholdPer10k`, `referenceBits` and `minUsableBits` default to the
+ * profile's deduplication decision (`profile.deduplication`), `maxShift` to `profile.maxShift`.
+ * A `thresholdPer10k` given without `referenceBits` is a raw threshold.
  */
 export interface SearchOptions {
-  /** Match threshold in parts per 10,000: a code matches when `differing * 10000 <= threshold * usable`. */
+  /**
+   * Match threshold in parts per 10,000: on the raw distance (a code matches when
+   * `differing * 10000 <= threshold * usable`), or on the normalised one with `referenceBits`.
+   */
   thresholdPer10k?: number;
+  /**
+   * Daugman's normalisation (see iris-code's `normalisedMatch`): a code matches when
+   * `0.5 - (0.5 - differing / usable) * sqrt(usable / referenceBits) <= threshold`, decided
+   * exactly. `null` selects the raw distance even when the profile normalises.
+   */
+  referenceBits?: number | null;
   /**
    * Shifts with fewer jointly usable bits are ignored; a code with no shift left is undecidable
    * (reported in `undecidable`, never counted as a non-match).
@@ -30,6 +40,11 @@ export interface SearchMatch {
   readonly id: EnrolmentId;
   /** `differingBits / usableBits` at the best shift. */
   readonly distance: number;
+  /**
+   * The distance the decision compared with the threshold at that shift: `distance` for the raw
+   * rule, the normalised distance with `referenceBits`. Matches are ordered by it.
+   */
+  readonly decisionDistance: number;
   readonly differingBits: number;
   readonly usableBits: number;
   /** Best shift s: probe column c was compared with enrolled column c - s (iris-code's convention). */
@@ -62,6 +77,8 @@ export interface SearchResult {
 /** Search options with defaults applied and checked. */
 export interface ResolvedSearchOptions {
   readonly thresholdPer10k: number;
+  /** Set for the normalised rule. */
+  readonly referenceBits: number | undefined;
   readonly minUsableBits: number;
   readonly maxShift: number;
   readonly limit: number;
@@ -97,13 +114,30 @@ export function resolveSearchOptions(
   }
   const o = options ?? {};
   const g = profile.geometry;
+  const thresholdPer10k = checkIntegerOption(
+    o.thresholdPer10k ?? profile.deduplication.thresholdPer10k,
+    "options.thresholdPer10k",
+    0,
+    THRESHOLD_SCALE,
+  );
+  const referenceBits =
+    o.referenceBits === null
+      ? undefined
+      : o.referenceBits !== undefined
+        ? checkIntegerOption(o.referenceBits, "options.referenceBits", 1, bitCount(g))
+        : o.thresholdPer10k === undefined
+          ? profile.deduplication.referenceBits
+          : undefined;
+  if (referenceBits !== undefined && thresholdPer10k >= THRESHOLD_SCALE / 2) {
+    throw new UniquenessError(
+      "INVALID_PARAMETER",
+      `Parameter 'options.thresholdPer10k' must be below ${THRESHOLD_SCALE / 2} with a normalised distance (referenceBits), received ${thresholdPer10k}`,
+      { field: "options.thresholdPer10k" },
+    );
+  }
   return {
-    thresholdPer10k: checkIntegerOption(
-      o.thresholdPer10k ?? profile.deduplication.thresholdPer10k,
-      "options.thresholdPer10k",
-      0,
-      THRESHOLD_SCALE,
-    ),
+    thresholdPer10k,
+    referenceBits,
     minUsableBits: checkIntegerOption(
       o.minUsableBits ?? profile.deduplication.minUsableBits,
       "options.minUsableBits",
@@ -138,8 +172,25 @@ function compareIds(a: EnrolmentId, b: EnrolmentId): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Orders matches by exact distance (`d1 * u2` versus `d2 * u1`), then by id. */
+/**
+ * The deduplication decision of resolved options (for iris-code's `compareForDeduplication`); the
+ * enrolment floor is not part of a search.
+ */
+export function searchDecision(o: ResolvedSearchOptions): DeduplicationDecision {
+  return {
+    thresholdPer10k: o.thresholdPer10k,
+    ...(o.referenceBits === undefined ? {} : { referenceBits: o.referenceBits }),
+    minUsableBits: o.minUsableBits,
+    enrolmentMinUsableBits: o.minUsableBits,
+  };
+}
+
+/**
+ * Orders matches by decision distance, then by exact raw distance (`d1 * u2` versus `d2 * u1`),
+ * then by id. (Distinct raw distances of codes under 2^16 bits never round to the same double.)
+ */
 export function compareMatches(a: SearchMatch, b: SearchMatch): number {
+  if (a.decisionDistance !== b.decisionDistance) return a.decisionDistance < b.decisionDistance ? -1 : 1;
   const diff = a.differingBits * b.usableBits - b.differingBits * a.usableBits;
   return diff !== 0 ? diff : compareIds(a.id, b.id);
 }

@@ -1,6 +1,17 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { checkProfile, type IrisCode, type IrisProfile } from "@zkiris/iris-code";
+import {
+  bitCount,
+  checkProfile,
+  compareForDeduplication,
+  type DeduplicationComparison,
+  type DeduplicationDecision,
+  deduplicationPrefilterPer10k,
+  type IrisCode,
+  type IrisProfile,
+  PreparedProbe,
+  wordsPerRow,
+} from "@zkiris/iris-code";
 import { checkCode } from "./brute-force-search.js";
 import { UniquenessError } from "./errors.js";
 import { type CodeLayout, codeLayout, prepareProbeWords, shiftOrder, writeCodeWords } from "./layout.js";
@@ -12,6 +23,7 @@ import {
   type SearchMatch,
   type SearchOptions,
   type SearchResult,
+  searchDecision,
 } from "./search-types.js";
 import { emitKernelModule, type WasmKernel } from "./wasm-kernel.js";
 import { WORKER_SOURCE } from "./worker-source.js";
@@ -297,6 +309,14 @@ export class UniquenessIndex {
     checkCode(this.profile, probe, "probe");
     const o = resolveSearchOptions(this.profile, options);
     const shifts = shiftOrder(o.maxShift);
+    // The normalised rule: the kernels scan with a raw threshold every normalised duplicate passes
+    // (iris-code's deduplicationPrefilterPer10k); each candidate is then decided exactly here.
+    const decision = searchDecision(o);
+    const normalising = o.referenceBits !== undefined;
+    const kernelThreshold = normalising
+      ? deduplicationPrefilterPer10k(decision, bitCount(this.profile.geometry))
+      : o.thresholdPer10k;
+    const exact = normalising ? new PreparedProbe(probe, o.maxShift) : undefined;
     const probeWords = prepareProbeWords(this.layout, probe, o.maxShift);
     const n = this.#count;
     const excluded = this.#pendingRemovals.size === 0 ? undefined : new Set(this.#pendingRemovals);
@@ -312,9 +332,23 @@ export class UniquenessIndex {
           undecidable.push(this.#slotIds[slot]!);
           continue;
         }
+        if (exact) {
+          const c = this.#decideSlot(exact, slot, decision);
+          if (c.duplicate)
+            matches.push({
+              id: this.#slotIds[slot]!,
+              distance: c.differingBits / c.usableBits,
+              decisionDistance: c.distance,
+              differingBits: c.differingBits,
+              usableBits: c.usableBits,
+              shift: c.shift,
+            });
+          continue;
+        }
         matches.push({
           id: this.#slotIds[slot]!,
           distance: d / u,
+          decisionDistance: d / u,
           differingBits: d,
           usableBits: u,
           shift: shifts[records[j + 1]!]!,
@@ -324,7 +358,7 @@ export class UniquenessIndex {
     this.#inFlight++;
     try {
       if (this.#inlineKernel) {
-        collect(this.#scanInline(probeWords, shifts.length, n, o.minUsableBits, o.thresholdPer10k));
+        collect(this.#scanInline(probeWords, shifts.length, n, o.minUsableBits, kernelThreshold));
       } else {
         const parts = this.#lanes.length;
         const per = Math.ceil(n / parts);
@@ -341,7 +375,7 @@ export class UniquenessIndex {
               start,
               end,
               o.minUsableBits,
-              o.thresholdPer10k,
+              kernelThreshold,
             ),
           );
         }
@@ -365,6 +399,27 @@ export class UniquenessIndex {
       lane.pending.clear();
     }
     await Promise.all(this.#lanes.map((lane) => lane.worker.terminate()));
+  }
+
+  /**
+   * The exact decision between a probe and the code in `slot`: the slot's arena words (rows padded
+   * to 64-bit words) read back as iris-code row words.
+   */
+  #decideSlot(probe: PreparedProbe, slot: number, decision: DeduplicationDecision): DeduplicationComparison {
+    const g = this.layout.geometry;
+    const per = wordsPerRow(g);
+    const padded = this.layout.wordsPerRow * 2;
+    const base = (this.#arenaBase + slot * this.layout.codeBytes) / 4;
+    const half = this.layout.halfWords * 2;
+    const bits = new Uint32Array(g.rows * per);
+    const mask = new Uint32Array(g.rows * per);
+    for (let r = 0; r < g.rows; r++) {
+      for (let j = 0; j < per; j++) {
+        bits[r * per + j] = this.#words[base + r * padded + j]!;
+        mask[r * per + j] = this.#words[base + half + r * padded + j]!;
+      }
+    }
+    return compareForDeduplication(probe, bits, mask, decision);
   }
 
   #assertOpen(): void {

@@ -161,6 +161,7 @@ describe("a duplicate planted among thousands", () => {
         expect(result.best).toEqual({
           id: "person-4321",
           distance: 0.12,
+          decisionDistance: 0.12,
           differingBits: 312,
           usableBits: 2600,
           shift: -6,
@@ -202,7 +203,7 @@ describe("a code whose closest shift has too few usable bits", () => {
       for (const [id, code] of entries) index.add(id, code);
       const aligned = await index.search(probe, { minUsableBits: 256, thresholdPer10k: 0 });
       expect(aligned.matches).toEqual([
-        { id: "planted", distance: 0, differingBits: 0, usableBits: 256, shift: 3 },
+        { id: "planted", distance: 0, decisionDistance: 0, differingBits: 0, usableBits: 256, shift: 3 },
       ]);
       // One more usable bit required: the aligned shift is no longer eligible; the code is
       // compared at another shift, where it is an impostor.

@@ -153,7 +153,14 @@ describe("UniquenessIndex", () => {
     }
     const all = await index.search(a);
     expect(all.matches.map((m) => m.id)).toEqual(["1", "near-100", "near-200", "near-300"]);
-    expect(all.best).toEqual({ id: "1", distance: 0, differingBits: 0, usableBits: 3584, shift: 0 });
+    expect(all.best).toEqual({
+      id: "1",
+      distance: 0,
+      decisionDistance: 0,
+      differingBits: 0,
+      usableBits: 3584,
+      shift: 0,
+    });
     const two = await index.search(a, { limit: 2 });
     expect(two.matches).toEqual(all.matches.slice(0, 2));
     expect(two.matchCount).toBe(4);

@@ -204,8 +204,11 @@ async function accuracy(args: readonly string[], io: CliIo): Promise<number> {
     }
   }
   const compareSeconds = (performance.now() - t1) / 1000;
-  const dedup = (profile as { readonly deduplication?: { readonly thresholdPer10k?: unknown } })
-    .deduplication;
+  const dedup = (
+    profile as {
+      readonly deduplication?: { readonly thresholdPer10k?: unknown; readonly referenceBits?: unknown };
+    }
+  ).deduplication;
   const full = {
     datasets: sets,
     degradations: kinds,
@@ -216,6 +219,9 @@ async function accuracy(args: readonly string[], io: CliIo): Promise<number> {
       thresholdPer10k: profile.thresholdPer10k,
       ...(typeof dedup?.thresholdPer10k === "number"
         ? { deduplicationThresholdPer10k: dedup.thresholdPer10k }
+        : {}),
+      ...(typeof dedup?.referenceBits === "number"
+        ? { deduplicationReferenceBits: dedup.referenceBits }
         : {}),
       minUsableBits: profile.minUsableBits,
     },
@@ -251,7 +257,7 @@ async function accuracy(args: readonly string[], io: CliIo): Promise<number> {
       meta: [
         ...sets.map((s) => `${s.name}: ${s.dir} (${s.eyes} eyes, ${s.images} images)`),
         `degradations: ${kinds.join(", ")}`,
-        `profile ${profile.name}: geometry ${formatGeometry(profile.geometry)}, shifts ±${profile.maxShift}, verification threshold ${profile.thresholdPer10k / 10_000}${typeof dedup?.thresholdPer10k === "number" ? `, deduplication threshold ${dedup.thresholdPer10k / 10_000}` : ""}, min usable bits ${profile.minUsableBits}`,
+        `profile ${profile.name}: geometry ${formatGeometry(profile.geometry)}, shifts ±${profile.maxShift}, verification threshold ${profile.thresholdPer10k / 10_000}${typeof dedup?.thresholdPer10k === "number" ? `, deduplication threshold ${dedup.thresholdPer10k / 10_000}${typeof dedup.referenceBits === "number" ? ` (normalised, ${dedup.referenceBits} reference bits)` : ""}` : ""}, min usable bits ${profile.minUsableBits}`,
         `backend ${encoder.backend}, model ${encoder.modelSource}; ${total} encodings in ${full.encodeSeconds} s on ${workers} worker${workers > 1 ? "s" : ""} (${full.msPerImage} ms each, wall clock), comparisons ${full.compareSeconds} s`,
       ],
       groups,
