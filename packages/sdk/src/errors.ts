@@ -1,0 +1,77 @@
+import { ZkirisError } from "@zkiris/iris-code";
+
+/**
+ * Codes the SDK raises itself. A refusal of the server keeps the server's code (`UNKNOWN_GROUP`,
+ * `DUPLICATE_NULLIFIER`, `STALE_ROOT`, ...; see the `@zkiris/server` README), so
+ * {@link ZkirisSdkError.code} is one of these or a server code.
+ */
+export type ZkirisSdkErrorCode =
+  /** The request did not reach the server or its answer did not arrive (DNS, refused connection, reset). */
+  | "NETWORK"
+  /** The server answered something that is not the documented JSON (wrong shape, not JSON, unknown status). */
+  | "BAD_RESPONSE"
+  /** The client was closed: requests in flight were aborted, new ones are refused. */
+  | "CLOSED"
+  /** A parameter of an SDK call is wrong; `field` names it. */
+  | "INVALID_PARAMETER"
+  /** A text given as an exported identity is not Semaphore's base64 private key. */
+  | "INVALID_IDENTITY"
+  /** The identity's commitment is not a member of the group it should prove membership of. */
+  | "NOT_A_MEMBER"
+  /** No proving artifacts were given, or the ones resolved cannot be read. */
+  | "ARTIFACTS_MISSING"
+  /** A proving artifact does not have the pinned SHA-256 of `@zk-kit/semaphore-artifacts@4.13.0`. */
+  | "ARTIFACT_INTEGRITY"
+  /** Generating a proof failed (witness or prover error). */
+  | "PROOF_FAILED"
+  /** The SNARK does not verify for its public signals. */
+  | "INVALID_PROOF"
+  /** The proof's Merkle root is not in the group's root history. */
+  | "UNKNOWN_ROOT"
+  /** The proof's Merkle root was replaced longer ago than the accepted window. */
+  | "STALE_ROOT"
+  /** The proof's scope is not the expected one. */
+  | "WRONG_SCOPE"
+  /** The proof's message is not the expected one. */
+  | "WRONG_MESSAGE"
+  /** The proof's nullifier was already used in this scope. */
+  | "NULLIFIER_USED";
+
+/**
+ * The one error class of `@zkiris/sdk`: a stable {@link code} a program branches on (an SDK code or
+ * the server's), a message for a person, the offending `field` when there is one, and the HTTP
+ * `status` when the server answered.
+ */
+export class ZkirisSdkError extends ZkirisError {
+  declare readonly code: ZkirisSdkErrorCode | (string & {});
+  /** HTTP status of the server's answer, when the error is a refusal by the server. */
+  readonly status: number | undefined;
+
+  constructor(
+    code: ZkirisSdkErrorCode | (string & {}),
+    message: string,
+    options: { field?: string; status?: number; cause?: unknown } = {},
+  ) {
+    super(code, message, options);
+    this.status = options.status;
+  }
+}
+
+/** A short description of a value's type for messages; never the value itself (it may be a secret). */
+export function describeType(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (value instanceof Uint8Array) return `a Uint8Array of ${value.length} bytes`;
+  const type = typeof value;
+  if (type === "object") return "an object";
+  return `type: ${type}`;
+}
+
+/** `INVALID_PARAMETER` naming the parameter, in Semaphore's wording. */
+export function invalidParameter(field: string, expected: string, value: unknown): ZkirisSdkError {
+  return new ZkirisSdkError(
+    "INVALID_PARAMETER",
+    `Parameter '${field}' is not ${expected}, received ${describeType(value)}`,
+    { field },
+  );
+}

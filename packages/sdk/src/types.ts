@@ -1,0 +1,92 @@
+/** A one-time capture challenge issued by the server. */
+export interface Challenge {
+  /** The field element a capture device signs with the probe. */
+  readonly challenge: bigint;
+  /** Unix milliseconds after which the server refuses a capture for it. */
+  readonly expiresAt: number;
+}
+
+/** `plain`: leaf = identity commitment (stock Semaphore); `biometric`: leaf bound to the template commitment. */
+export type GroupKind = "plain" | "biometric";
+
+/** A Semaphore group as the server describes it. */
+export interface GroupInfo {
+  readonly id: string;
+  readonly kind: GroupKind;
+  readonly root: bigint;
+  readonly depth: number;
+  /** Leaves, removed members included. */
+  readonly size: number;
+}
+
+/** One root of a group's history. */
+export interface RootRecord {
+  readonly groupId: string;
+  readonly root: bigint;
+  /** Unix milliseconds when it became the group's root. */
+  readonly createdAt: number;
+  /** Unix milliseconds when a later root replaced it; null for the current root. */
+  readonly replacedAt: number | null;
+}
+
+/** A LeanIMT Merkle proof of one leaf (what `generateProof` of `@semaphore-protocol/proof` takes). */
+export interface MerkleProof {
+  readonly root: bigint;
+  readonly leaf: bigint;
+  readonly index: number;
+  readonly siblings: bigint[];
+}
+
+/** A poll over a group: one vote per member, message = option index, nullifier per the poll's scope. */
+export interface Poll {
+  readonly id: string;
+  readonly groupId: string;
+  readonly scope: bigint;
+  readonly options: readonly string[];
+  readonly opensAt: number;
+  /** Unix milliseconds, exclusive. */
+  readonly closesAt: number;
+  readonly createdAt: number;
+}
+
+/** What the server answers for an accepted enrolment. */
+export interface EnrolmentReceipt {
+  readonly groupId: string;
+  readonly memberIndex: number;
+  readonly leaf: bigint;
+  readonly root: bigint;
+}
+
+/** An enrolment receipt with the secrets the user keeps: the salt and the template commitment it made. */
+export interface Enrolment extends EnrolmentReceipt {
+  /** The template salt: keep it with the identity (recovery needs it); it is a secret. */
+  readonly salt: bigint;
+  readonly templateCommitment: bigint;
+}
+
+/** An accepted vote. */
+export interface VoteReceipt {
+  readonly seq: number;
+  readonly pollId: string;
+  readonly nullifier: bigint;
+  readonly option: number;
+  readonly root: bigint;
+  readonly acceptedAt: number;
+}
+
+/** Votes per option of a poll. */
+export interface Tally {
+  readonly pollId: string;
+  readonly options: readonly string[];
+  readonly counts: readonly number[];
+  readonly total: number;
+}
+
+/** A registered capture device. */
+export interface Device {
+  readonly id: bigint;
+  readonly slot: number;
+  readonly publicKey: readonly [bigint, bigint];
+  readonly registeredAt: number;
+  readonly revokedAt: number | null;
+}

@@ -1,0 +1,13 @@
+import { defineConfig } from "vitest/config";
+import { packageTestConfig } from "../../vitest.shared";
+
+// Vitest hands its resolve conditions to Node as --conditions; with "import" among them Node resolves
+// require("pg-pool") inside pg to its ESM build, which breaks pg. Keep only what this package needs.
+const conditions = ["zkiris-source", "node", "default"];
+const base = packageTestConfig({ testTimeout: 180_000 });
+
+export default defineConfig({
+  ...base,
+  resolve: { ...base.resolve, conditions },
+  ssr: { ...base.ssr, resolve: { ...base.ssr?.resolve, conditions } },
+});
