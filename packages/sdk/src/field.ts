@@ -17,9 +17,10 @@ export function asFieldElement(value: unknown): bigint | undefined {
   return n >= 0n && n < FIELD_ORDER ? n : undefined;
 }
 
-/** {@link asFieldElement} that throws `INVALID_PARAMETER` naming the parameter. */
+/** A bigint field element parameter, or `INVALID_PARAMETER` naming the parameter. */
 export function fieldParameter(value: unknown, field: string): bigint {
-  const n = asFieldElement(value);
+  // Parameters are bigints only (decimal strings are the wire form, read by the response and proof readers).
+  const n = typeof value === "bigint" ? asFieldElement(value) : undefined;
   if (n === undefined)
     throw invalidParameter(field, "a field element (a bigint below the BN254 order)", value);
   return n;
