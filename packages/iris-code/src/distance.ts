@@ -163,6 +163,8 @@ export class PreparedProbe {
   readonly shifts: readonly number[];
   readonly #bits: Uint32Array[];
   readonly #masks: Uint32Array[];
+  /** Scratch counts of compareWords (one comparison at a time: JavaScript does not interleave it). */
+  readonly #counts: Int32Array;
 
   constructor(probe: IrisCode, maxShift: number) {
     this.geometry = probe.geometry;
@@ -174,6 +176,7 @@ export class PreparedProbe {
     const masks = new RowRotator(probe.packedMaskView() as Uint8Array, probe.geometry);
     this.#bits = shifts.map((s) => bits.rotated(s));
     this.#masks = shifts.map((s) => masks.rotated(s));
+    this.#counts = new Int32Array(2 * shifts.length);
   }
 
   /** Compares a template (as unshifted row words of bits and mask) at every shift. */
@@ -184,17 +187,12 @@ export class PreparedProbe {
   ): DistanceResult {
     const minUsable = options.minUsableBits ?? 1;
     const norm = options.normalise;
+    const counts = this.#counts;
+    this.shiftCounts(templateBits, templateMask, counts);
     let best: DistanceResult | undefined;
     for (let k = 0; k < this.shifts.length; k++) {
-      const pb = this.#bits[k]!;
-      const pm = this.#masks[k]!;
-      let usable = 0;
-      let differing = 0;
-      for (let w = 0; w < pb.length; w++) {
-        const m = templateMask[w]! & pm[w]!;
-        usable += popcount32(m);
-        differing += popcount32((templateBits[w]! ^ pb[w]!) & m);
-      }
+      const differing = counts[2 * k]!;
+      const usable = counts[2 * k + 1]!;
       if (usable < minUsable || usable === 0) continue;
       const raw = differing / usable;
       const distance = norm ? normaliseDistance(raw, usable, norm.referenceBits) : raw;
