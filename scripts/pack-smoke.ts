@@ -78,6 +78,8 @@ const matchProof = await imp("@zkiris/match-proof");
 const registryPkg = await imp("@zkiris/registry");
 const cli = await imp("@zkiris/cli");
 const serverPkg = await imp("@zkiris/server");
+const sdk = await imp("@zkiris/sdk");
+const sdkNode = await imp("@zkiris/sdk/node");
 const { readFileSync } = await imp("node:fs");
 const { createRequire } = await imp("node:module");
 const resolve = createRequire(process.cwd() + "/").resolve;
@@ -136,6 +138,11 @@ try {
 }
 assert(typeof cli.main === "function" || Object.keys(cli).length > 0, "cli exports");
 assert(typeof serverPkg.startServer === "function" && serverPkg.HTTP_STATUS.INVALID_PROOF === 422, "server exports");
+// The dApp SDK: an identity exported and restored, artifacts resolved from the installed files and checked.
+const identity = sdk.createIdentity();
+assert(sdk.restoreIdentity(sdk.exportIdentity(identity)).commitment === identity.commitment, "sdk identity");
+const sdkArtifacts = await sdkNode.nodeArtifacts()(1);
+assert(sdkArtifacts.zkey === artifacts.zkey, "sdk artifacts");
 console.log("verifier API ok");
 `;
 const registryCheck = (load: string) => `
@@ -166,6 +173,11 @@ const health = await (await fetch(server.url + "/health")).json();
 const doc = await (await fetch(server.url + "/openapi.json")).json();
 const groups = await (await fetch(server.url + "/groups")).json();
 const refused = await fetch(server.url + "/groups", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+const { ZkirisClient } = await imp("@zkiris/sdk");
+const sdkClient = new ZkirisClient({ baseUrl: server.url });
+const [sdkGroup] = await sdkClient.groups();
+await sdkClient.close();
+if (sdkGroup.size !== 1 || typeof sdkGroup.root !== "bigint") throw new Error("smoke: sdk client");
 await server.close();
 await server.close();
 if (health.status !== "ok" || doc.openapi !== "3.1.0" || groups.groups[0].size !== 1 || refused.status !== 401)
