@@ -29,6 +29,11 @@ export type RegistryErrorCode =
   | "STALE_ROOT"
   | "INVALID_PROOF"
   | "DUPLICATE_NULLIFIER"
+  | "LIVENESS_REQUIRED"
+  | "LIVENESS_NOT_REQUIRED"
+  | "LIVENESS_UNAVAILABLE"
+  | "UNKNOWN_DEVICE_ROOT"
+  | "STALE_DEVICE_ROOT"
   | "ARTIFACT_INTEGRITY"
   | "SCHEMA_TOO_NEW"
   | "DATABASE_LOCKED"
@@ -160,7 +165,11 @@ export class NotFoundError extends RegistryError {}
 /** A device, group, poll or member already exists. */
 export class ConflictError extends RegistryError {}
 
-/** A vote is refused: window, option, scope, root, proof or nullifier. */
+/**
+ * A vote is refused: window, option, scope, root, proof or nullifier; for liveness: a plain proof
+ * in a liveness poll or the reverse, a challenge not issued for the poll or expired, a device root
+ * the registry does not accept.
+ */
 export class VoteError extends RegistryError {}
 
 /** Semaphore artifacts on disk do not have their pinned SHA-256. */

@@ -16,6 +16,7 @@ export {
   UndecidableComparisonError,
   VoteError,
 } from "./errors.js";
+export { checkLivenessVote } from "./liveness-vote-shape.js";
 export { type PostgresOptions, PostgresRepository } from "./postgres-repository.js";
 export { releaseProverThreads } from "./prover-threads.js";
 export { type RecountRejection, type RecountResult, recount } from "./recount.js";
@@ -27,8 +28,10 @@ export {
   type EnrolmentReceipt,
   type EnrolmentRequest,
   type GroupInfo,
+  type LivenessAuditRecords,
   MAX_ENROLMENT_CAPTURES,
   MIN_ENROLMENT_CAPTURES,
+  type PollChallenge,
   type PollInfo,
   type PollRequest,
   type RecoveryRequest,
@@ -41,6 +44,7 @@ export {
 export {
   type ChallengeRecord,
   type DeviceRecord,
+  type DeviceRootRecord,
   type EnrolmentCommit,
   type EnrolmentImport,
   type EnrolmentRecord,
@@ -50,6 +54,7 @@ export {
   type MemberUpdate,
   MIGRATIONS,
   type Migration,
+  type PollChallengeRecord,
   type PollRecord,
   type Repository,
   type RootRecord,

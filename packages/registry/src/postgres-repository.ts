@@ -5,6 +5,7 @@ import { ConflictError, StorageError } from "./errors.js";
 import {
   type ChallengeRecord,
   type DeviceRecord,
+  type DeviceRootRecord,
   type EnrolmentCommit,
   type EnrolmentImport,
   type EnrolmentRecord,
@@ -12,6 +13,7 @@ import {
   type MemberRecord,
   type MemberUpdate,
   MIGRATIONS,
+  type PollChallengeRecord,
   type PollRecord,
   type Repository,
   type RootRecord,
@@ -22,10 +24,12 @@ import {
   challengeFromRow,
   challengeRefusal,
   deviceFromRow,
+  deviceRootFromRow,
   duplicateNullifier,
   enrolmentFromRow,
   groupFromRow,
   memberFromRow,
+  pollChallengeFromRow,
   pollFromRow,
   rootFromRow,
   voteFromRow,
@@ -452,11 +456,52 @@ export class PostgresRepository implements Repository {
     }
   }
 
+  async listDeviceRoots(): Promise<DeviceRootRecord[]> {
+    return (await this.#all("SELECT * FROM device_roots ORDER BY seq", [])).map(deviceRootFromRow);
+  }
+
+  async appendDeviceRoot(root: string, now: number): Promise<void> {
+    await this.#transaction(async (client) => {
+      await client.query("UPDATE device_roots SET replaced_at = $1 WHERE replaced_at IS NULL", [now]);
+      await client.query("INSERT INTO device_roots (root, created_at) VALUES ($1, $2)", [root, now]);
+    });
+  }
+
+  async insertPollChallenge(c: PollChallengeRecord): Promise<void> {
+    await this.#pool.query(
+      "INSERT INTO poll_challenges (poll_id, value, issued_at, expires_at) VALUES ($1, $2, $3, $4)",
+      [c.pollId, c.value, c.issuedAt, c.expiresAt],
+    );
+  }
+
+  async listPollChallenges(pollId: string): Promise<PollChallengeRecord[]> {
+    return (
+      await this.#all("SELECT * FROM poll_challenges WHERE poll_id = $1 ORDER BY issued_at, value", [pollId])
+    ).map(pollChallengeFromRow);
+  }
+
+  async getPollChallenge(pollId: string, value: string): Promise<PollChallengeRecord | undefined> {
+    const row = await this.#one("SELECT * FROM poll_challenges WHERE poll_id = $1 AND value = $2", [
+      pollId,
+      value,
+    ]);
+    return row === undefined ? undefined : pollChallengeFromRow(row);
+  }
+
   async insertPoll(p: PollRecord): Promise<void> {
     try {
       await this.#pool.query(
-        "INSERT INTO polls (id, group_id, scope, options, opens_at, closes_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        [p.id, p.groupId, p.scope, JSON.stringify(p.options), p.opensAt, p.closesAt, p.createdAt],
+        "INSERT INTO polls (id, group_id, scope, options, opens_at, closes_at, created_at, require_liveness) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        [
+          p.id,
+          p.groupId,
+          p.scope,
+          JSON.stringify(p.options),
+          p.opensAt,
+          p.closesAt,
+          p.createdAt,
+          p.requireLiveness === true ? 1 : 0,
+        ],
       );
     } catch (error) {
       if (isUniqueViolation(error))

@@ -1,5 +1,8 @@
+import { type LivenessVoteArtifacts, verifyLivenessVote } from "@zkiris/match-proof";
 import { InvalidParameterError } from "./errors.js";
-import type { AuditLog } from "./registry.js";
+import { checkLivenessVote } from "./liveness-vote-shape.js";
+import type { AuditLog, LivenessAuditRecords } from "./registry.js";
+import type { VoteRecord } from "./repository.js";
 import { checkSemaphoreProof } from "./semaphore-proof-shape.js";
 import { ProofVerifierPool } from "./verifier-pool.js";
 
@@ -15,7 +18,11 @@ export interface RecountRejection {
     | "UNKNOWN_ROOT"
     | "STALE_ROOT"
     | "OUTSIDE_WINDOW"
-    | "DUPLICATE_NULLIFIER";
+    | "DUPLICATE_NULLIFIER"
+    | "UNKNOWN_CHALLENGE"
+    | "CHALLENGE_EXPIRED"
+    | "UNKNOWN_DEVICE_ROOT"
+    | "STALE_DEVICE_ROOT";
 }
 
 /** Result of {@link recount}. */
@@ -28,44 +35,118 @@ export interface RecountResult {
   readonly rejected: RecountRejection[];
 }
 
+type Reason = RecountRejection["reason"];
+
+/** The checks every vote shares: scope, option, recorded root and nullifier, root validity, window. */
+function commonRefusal(
+  log: AuditLog,
+  vote: VoteRecord,
+  proof: { scope: string; message: string; merkleTreeRoot: string; nullifier: string },
+): Reason | undefined {
+  const poll = log.poll;
+  if (proof.scope !== poll.scope) return "SCOPE_MISMATCH";
+  if (proof.message !== String(vote.option) || vote.option < 0 || vote.option >= poll.options.length) {
+    return "OPTION_MISMATCH";
+  }
+  if (proof.merkleTreeRoot !== vote.root || proof.nullifier !== vote.nullifier) return "ROOT_MISMATCH";
+  const entries = log.roots.filter((r) => r.root === vote.root && r.createdAt <= vote.acceptedAt);
+  if (entries.length === 0) return "UNKNOWN_ROOT";
+  const live = entries.some(
+    (r) => r.replacedAt === null || vote.acceptedAt - r.replacedAt <= log.rootExpiryMs,
+  );
+  if (!live) return "STALE_ROOT";
+  if (vote.acceptedAt < poll.opensAt || vote.acceptedAt >= poll.closesAt) return "OUTSIDE_WINDOW";
+  return undefined;
+}
+
+async function livenessRefusal(
+  log: AuditLog,
+  liveness: LivenessAuditRecords,
+  vote: VoteRecord,
+  artifacts: Pick<LivenessVoteArtifacts, "verificationKey">,
+): Promise<Reason | undefined> {
+  let proof: ReturnType<typeof checkLivenessVote>;
+  try {
+    proof = checkLivenessVote(vote.proof);
+  } catch {
+    return "MALFORMED_PROOF";
+  }
+  const common = commonRefusal(log, vote, proof);
+  if (common !== undefined) return common;
+  const challenges = liveness.challenges.filter(
+    (c) => c.pollId === log.poll.id && c.value === proof.challenge && c.issuedAt <= vote.acceptedAt,
+  );
+  if (challenges.length === 0) return "UNKNOWN_CHALLENGE";
+  if (!challenges.some((c) => vote.acceptedAt < c.expiresAt)) return "CHALLENGE_EXPIRED";
+  const roots = liveness.deviceRoots.filter(
+    (r) => r.root === proof.deviceRoot && r.createdAt <= vote.acceptedAt,
+  );
+  if (roots.length === 0) return "UNKNOWN_DEVICE_ROOT";
+  if (
+    !roots.some((r) => r.replacedAt === null || vote.acceptedAt - r.replacedAt <= liveness.deviceRootExpiryMs)
+  ) {
+    return "STALE_DEVICE_ROOT";
+  }
+  try {
+    const valid = await verifyLivenessVote(
+      proof,
+      {
+        merkleTreeRoots: [BigInt(proof.merkleTreeRoot)],
+        scope: BigInt(log.poll.scope),
+        challenge: BigInt(proof.challenge),
+        deviceRoot: BigInt(proof.deviceRoot),
+      },
+      { artifacts },
+    );
+    return valid ? undefined : "INVALID_PROOF";
+  } catch {
+    return "MALFORMED_PROOF";
+  }
+}
+
 /**
- * Recounts a poll from its public audit log alone, offline: re-verifies every Semaphore proof (in a
- * worker pool, closed before returning), and checks that its scope is the poll's, its message is the
- * recorded option and in range, its root is the recorded one and was a root of the group valid at
- * acceptance time (current, or replaced within `rootExpiryMs`), acceptance falls in the poll window,
- * and no nullifier repeats. Returns the recomputed counts and the rejected votes.
+ * Recounts a poll from its public audit log alone, offline: re-verifies every proof and checks that
+ * its scope is the poll's, its message is the recorded option and in range, its root is the recorded
+ * one and was a root of the group valid at acceptance time (current, or replaced within
+ * `rootExpiryMs`), acceptance falls in the poll window, and no nullifier repeats. Plain polls
+ * (version 1) hold Semaphore proofs, verified in a worker pool closed before returning. Polls with
+ * `requireLiveness` (version 2) hold liveness-bound votes, verified with `verifyLivenessVote` under
+ * `options.livenessArtifacts` (required for them: `INVALID_PARAMETER` without), whose challenge must
+ * be one the log lists for the poll, issued before and unexpired at acceptance, and whose device root
+ * one of the log's device roots, current or replaced within `deviceRootExpiryMs` at acceptance.
+ * Returns the recomputed counts and the rejected votes.
  */
-export async function recount(log: AuditLog, options: { workers?: number } = {}): Promise<RecountResult> {
+export async function recount(
+  log: AuditLog,
+  options: { workers?: number; livenessArtifacts?: Pick<LivenessVoteArtifacts, "verificationKey"> } = {},
+): Promise<RecountResult> {
   checkAuditLog(log);
   const poll = log.poll;
-  const pool = new ProofVerifierPool(options.workers);
+  const liveness = log.liveness;
+  const artifacts = options.livenessArtifacts;
+  if (liveness !== undefined && artifacts === undefined) {
+    throw new InvalidParameterError(
+      "livenessArtifacts",
+      "Parameter 'livenessArtifacts' is required to recount a poll with liveness-bound votes",
+    );
+  }
+  const pool = liveness === undefined ? new ProofVerifierPool(options.workers) : undefined;
   try {
     const seen = new Set<string>();
     const counts = poll.options.map(() => 0);
     const rejected: RecountRejection[] = [];
-    const checks = log.votes.map(async (vote) => {
+    const checks = log.votes.map(async (vote): Promise<Reason | undefined> => {
+      if (liveness !== undefined) return livenessRefusal(log, liveness, vote, artifacts!);
       let proof: ReturnType<typeof checkSemaphoreProof>;
       try {
         proof = checkSemaphoreProof(vote.proof);
       } catch {
-        return "MALFORMED_PROOF" as const;
+        return "MALFORMED_PROOF";
       }
-      if (proof.scope !== poll.scope) return "SCOPE_MISMATCH" as const;
-      if (proof.message !== String(vote.option) || vote.option < 0 || vote.option >= poll.options.length) {
-        return "OPTION_MISMATCH" as const;
-      }
-      if (proof.merkleTreeRoot !== vote.root || proof.nullifier !== vote.nullifier)
-        return "ROOT_MISMATCH" as const;
-      const entries = log.roots.filter((r) => r.root === vote.root && r.createdAt <= vote.acceptedAt);
-      if (entries.length === 0) return "UNKNOWN_ROOT" as const;
-      const live = entries.some(
-        (r) => r.replacedAt === null || vote.acceptedAt - r.replacedAt <= log.rootExpiryMs,
-      );
-      if (!live) return "STALE_ROOT" as const;
-      if (vote.acceptedAt < poll.opensAt || vote.acceptedAt >= poll.closesAt)
-        return "OUTSIDE_WINDOW" as const;
-      const check = await pool.verify(proof);
-      return check.valid ? undefined : ("INVALID_PROOF" as const);
+      const common = commonRefusal(log, vote, proof);
+      if (common !== undefined) return common;
+      const check = await pool!.verify(proof);
+      return check.valid ? undefined : "INVALID_PROOF";
     });
     const outcomes = await Promise.all(checks);
     log.votes.forEach((vote, i) => {
@@ -80,7 +161,7 @@ export async function recount(log: AuditLog, options: { workers?: number } = {})
     });
     return { pollId: poll.id, counts, total: counts.reduce((a, b) => a + b, 0), rejected };
   } finally {
-    await pool.close();
+    await pool?.close();
   }
 }
 
@@ -91,7 +172,9 @@ function checkAuditLog(log: unknown): asserts log is AuditLog {
   };
   if (typeof log !== "object" || log === null) fail("log", "an object");
   const l = log as Record<string, unknown>;
-  if (l.version !== 1) fail("version", "1");
+  if (l.version !== 1 && !(l.version === 2 && typeof l.liveness === "object" && l.liveness !== null)) {
+    fail("version", "1, or 2 with a 'liveness' section");
+  }
   const poll = l.poll as Record<string, unknown> | undefined;
   if (typeof poll !== "object" || poll === null) fail("poll", "an object");
   if (!Array.isArray(poll!.options) || poll!.options.length === 0) fail("poll.options", "a non-empty array");
@@ -102,6 +185,16 @@ function checkAuditLog(log: unknown): asserts log is AuditLog {
   if (typeof l.rootExpiryMs !== "number" || l.rootExpiryMs < 0) fail("rootExpiryMs", "a non-negative number");
   if (!Array.isArray(l.roots)) fail("roots", "an array");
   if (!Array.isArray(l.votes)) fail("votes", "an array");
+  if (l.version === 2) {
+    const live = l.liveness as Record<string, unknown> | undefined;
+    if (!Array.isArray(live!.challenges)) fail("liveness.challenges", "an array");
+    if (!Array.isArray(live!.deviceRoots)) fail("liveness.deviceRoots", "an array");
+    if (typeof live!.deviceRootExpiryMs !== "number" || live!.deviceRootExpiryMs < 0) {
+      fail("liveness.deviceRootExpiryMs", "a non-negative number");
+    }
+  } else if (l.liveness !== undefined) {
+    fail("liveness", "absent in version 1");
+  }
   (l.votes as unknown[]).forEach((vote, i) => {
     const v = vote as Record<string, unknown>;
     if (typeof v !== "object" || v === null) fail(`votes[${i}]`, "an object");

@@ -26,7 +26,16 @@ import {
   toBinary,
   ZkirisError,
 } from "@zkiris/iris-code";
-import { type MatchArtifacts, type MatchProof, MatchProofError, verifyMatch } from "@zkiris/match-proof";
+import {
+  type LivenessVoteArtifacts,
+  type LivenessVoteProof,
+  livenessCaptureChallenge,
+  type MatchArtifacts,
+  type MatchProof,
+  MatchProofError,
+  verifyLivenessVote,
+  verifyMatch,
+} from "@zkiris/match-proof";
 import { UniquenessIndex } from "@zkiris/uniqueness";
 import {
   CaptureError,
@@ -43,10 +52,13 @@ import {
   UndecidableComparisonError,
   VoteError,
 } from "./errors.js";
+import { checkLivenessVote } from "./liveness-vote-shape.js";
 import { PostgresRepository } from "./postgres-repository.js";
 import type {
   DeviceRecord,
+  DeviceRootRecord,
   GroupKind,
+  PollChallengeRecord,
   PollRecord,
   Repository,
   RootRecord,
@@ -89,6 +101,21 @@ export interface RegistryOptions {
    * owns them: call `artifacts.close()` after `registry.close()`.
    */
   readonly matchArtifacts?: MatchArtifacts;
+  /**
+   * Liveness-vote artifacts of `@zkiris/match-proof` (`loadLivenessVoteArtifacts`; only the
+   * verification key is used) for polls with `requireLiveness`. Without them such polls cannot be
+   * created (`LIVENESS_UNAVAILABLE`). The caller owns them: call `artifacts.close()` after
+   * `registry.close()`.
+   */
+  readonly livenessArtifacts?: Pick<LivenessVoteArtifacts, "verificationKey">;
+  /**
+   * Lifetime of a poll's liveness challenge, in milliseconds. The registry hands out the poll's
+   * latest challenge until half of this has passed, then issues a new one, so a voter always has at
+   * least half of it to capture, prove and vote. Default 10 minutes.
+   */
+  readonly livenessChallengeTtlMs?: number;
+  /** How long a replaced device registry root still accepts liveness votes, in milliseconds. Default 5 minutes. */
+  readonly deviceRootExpiryMs?: number;
 }
 
 /** Input of {@link Registry.recoverMember}. */
@@ -188,6 +215,23 @@ export interface PollRequest {
   readonly closesAt: number;
   /** Semaphore scope. Default: SHA-256 of `zkiris.poll:<id>` reduced into the field. */
   readonly scope?: bigint | string;
+  /**
+   * Take only liveness-bound votes ({@link Registry.livenessVote}): the group must be biometric and
+   * the registry opened with `livenessArtifacts`. Default false (plain Semaphore votes).
+   */
+  readonly requireLiveness?: boolean;
+}
+
+/** The current liveness challenge of a poll, and the challenge a capture device signs for it. */
+export interface PollChallenge {
+  readonly pollId: string;
+  /** The public challenge a liveness vote binds. */
+  readonly challenge: bigint;
+  /** `livenessCaptureChallenge(scope, challenge)`: what the capture device signs. */
+  readonly captureChallenge: bigint;
+  readonly issuedAt: number;
+  /** Votes with this challenge are accepted until this time (exclusive). */
+  readonly expiresAt: number;
 }
 
 /** Public definition of a poll (JSON-friendly: decimal strings for field elements). */
@@ -217,12 +261,23 @@ export interface Tally {
  * vote with its proof. JSON-friendly.
  */
 export interface AuditLog {
-  readonly version: 1;
+  /** 1 for a plain poll, 2 for a poll with `requireLiveness` (which has `liveness`). */
+  readonly version: 1 | 2;
   readonly poll: PollInfo;
   /** The root expiry the registry applied, in milliseconds. */
   readonly rootExpiryMs: number;
   readonly roots: readonly RootRecord[];
   readonly votes: readonly VoteRecord[];
+  /** What a liveness vote was checked against besides the group roots (version 2 only). */
+  readonly liveness?: LivenessAuditRecords;
+}
+
+/** The liveness challenges of a poll and the device registry's root history, for a recount. */
+export interface LivenessAuditRecords {
+  readonly challenges: readonly PollChallengeRecord[];
+  /** The device-root expiry the registry applied, in milliseconds. */
+  readonly deviceRootExpiryMs: number;
+  readonly deviceRoots: readonly DeviceRootRecord[];
 }
 
 /** Scope of a poll when none is given: SHA-256 of `zkiris.poll:<id>` modulo the field order. */
@@ -299,6 +354,9 @@ export class Registry {
   readonly #rootExpiryMs: number;
   readonly #qualityGates: ReadonlyArray<readonly [string, number]>;
   readonly #matchArtifacts: MatchArtifacts | undefined;
+  readonly #livenessArtifacts: Pick<LivenessVoteArtifacts, "verificationKey"> | undefined;
+  readonly #livenessChallengeTtlMs: number;
+  readonly #deviceRootExpiryMs: number;
   #deviceTree = new DeviceRegistryTree();
   #closed = false;
 
@@ -318,6 +376,9 @@ export class Registry {
     this.#rootExpiryMs = options.rootExpiryMs ?? 60 * 60_000;
     this.#qualityGates = Object.entries(options.qualityGates ?? {});
     this.#matchArtifacts = options.matchArtifacts;
+    this.#livenessArtifacts = options.livenessArtifacts;
+    this.#livenessChallengeTtlMs = options.livenessChallengeTtlMs ?? 10 * 60_000;
+    this.#deviceRootExpiryMs = options.deviceRootExpiryMs ?? 5 * 60_000;
   }
 
   /**
@@ -331,6 +392,24 @@ export class Registry {
     const profile = checkProfile(o.profile ?? DEFAULT_PROFILE);
     if (o.challengeTtlMs !== undefined) integer(o.challengeTtlMs, "challengeTtlMs", 1, 86_400_000);
     if (o.rootExpiryMs !== undefined) integer(o.rootExpiryMs, "rootExpiryMs", 0, 365 * 86_400_000);
+    if (o.livenessChallengeTtlMs !== undefined) {
+      integer(o.livenessChallengeTtlMs, "livenessChallengeTtlMs", 2, 7 * 86_400_000);
+    }
+    if (o.deviceRootExpiryMs !== undefined) {
+      integer(o.deviceRootExpiryMs, "deviceRootExpiryMs", 0, 365 * 86_400_000);
+    }
+    if (
+      o.livenessArtifacts !== undefined &&
+      (typeof o.livenessArtifacts !== "object" ||
+        o.livenessArtifacts === null ||
+        typeof o.livenessArtifacts.verificationKey !== "object" ||
+        o.livenessArtifacts.verificationKey === null)
+    ) {
+      throw new InvalidParameterError(
+        "livenessArtifacts",
+        "Parameter 'livenessArtifacts' must be liveness-vote artifacts with a verification key (loadLivenessVoteArtifacts)",
+      );
+    }
     if ((o as unknown as Record<string, unknown>).minProbeUsableBits !== undefined) {
       throw new InvalidParameterError(
         "minProbeUsableBits",
@@ -373,6 +452,11 @@ export class Registry {
     this.#deviceTree = DeviceRegistryTree.fromLeaves(
       devices.map((d) => (d.revokedAt === null ? BigInt(d.id) : 0n)),
     );
+    // The history of device roots is what liveness votes are checked against (and recounted
+    // with): record the tree's root whenever it differs from the latest recorded one.
+    const roots = await this.repository.listDeviceRoots();
+    const root = this.#deviceTree.root.toString();
+    if (roots[roots.length - 1]?.root !== root) await this.repository.appendDeviceRoot(root, this.#now());
   }
 
   async #load(): Promise<void> {
@@ -1111,7 +1195,11 @@ export class Registry {
 
   // ---- polls -----------------------------------------------------------------------------------
 
-  /** Creates a poll. Throws `INVALID_PARAMETER`, `UNKNOWN_GROUP` or `POLL_EXISTS`. */
+  /**
+   * Creates a poll. Throws `INVALID_PARAMETER` (also for `requireLiveness` on a plain group),
+   * `UNKNOWN_GROUP`, `POLL_EXISTS`, or `LIVENESS_UNAVAILABLE` (`requireLiveness` on a registry
+   * opened without `livenessArtifacts`).
+   */
   async createPoll(request: PollRequest): Promise<PollInfo> {
     this.#assertOpen();
     const r = object(request, "request");
@@ -1134,7 +1222,20 @@ export class Registry {
     if (closesAt <= opensAt)
       throw new InvalidParameterError("closesAt", "Parameter 'closesAt' must be after 'opensAt'");
     const scope = r.scope === undefined ? defaultPollScope(id) : fieldElement(r.scope, "scope");
-    this.#group(groupId);
+    if (r.requireLiveness !== undefined && typeof r.requireLiveness !== "boolean") {
+      throw new InvalidParameterError("requireLiveness", "Parameter 'requireLiveness' must be a boolean");
+    }
+    const requireLiveness = r.requireLiveness === true;
+    const state = this.#group(groupId);
+    if (requireLiveness) {
+      if (state.kind !== "biometric") {
+        throw new InvalidParameterError(
+          "requireLiveness",
+          `Parameter 'requireLiveness' needs a biometric group; group '${groupId}' is ${state.kind}`,
+        );
+      }
+      this.#requireLivenessArtifacts();
+    }
     const poll: PollRecord = {
       id,
       groupId,
@@ -1143,6 +1244,7 @@ export class Registry {
       opensAt,
       closesAt,
       createdAt: this.#now(),
+      ...(requireLiveness ? { requireLiveness: true as const } : {}),
     };
     await this.repository.insertPoll(poll);
     return poll;
@@ -1166,13 +1268,21 @@ export class Registry {
 
   /**
    * Casts a vote: a Semaphore proof whose message is the option index and whose scope is the poll's.
-   * Refuses, with nothing stored: `UNKNOWN_POLL`, `INVALID_PARAMETER` (malformed proof, naming the
+   * Refuses, with nothing stored: `UNKNOWN_POLL`, `LIVENESS_REQUIRED` (a poll with `requireLiveness`
+   * takes only {@link livenessVote}), `INVALID_PARAMETER` (malformed proof, naming the
    * field), `POLL_NOT_OPEN`, `SCOPE_MISMATCH`, `OPTION_OUT_OF_RANGE`, `UNKNOWN_ROOT`, `STALE_ROOT`,
    * `DUPLICATE_NULLIFIER` (also under concurrent submissions: the database constraint decides) and
    * `INVALID_PROOF` (verified in the worker pool).
    */
   async vote(pollId: string, proof: SemaphoreProof): Promise<VoteReceipt> {
     const poll = await this.poll(pollId);
+    if (poll.requireLiveness === true) {
+      throw new VoteError(
+        "LIVENESS_REQUIRED",
+        `Poll '${poll.id}' requires a liveness-bound vote; a plain Semaphore proof is not accepted`,
+        { field: "proof" },
+      );
+    }
     const p = checkSemaphoreProof(proof);
     const now = this.#now();
     if (now < poll.opensAt || now >= poll.closesAt) {
@@ -1224,6 +1334,195 @@ export class Registry {
     };
   }
 
+  #requireLivenessArtifacts(): Pick<LivenessVoteArtifacts, "verificationKey"> {
+    if (this.#livenessArtifacts === undefined) {
+      throw new RegistryError(
+        "LIVENESS_UNAVAILABLE",
+        "This registry was opened without liveness-vote artifacts",
+        { field: "requireLiveness" },
+      );
+    }
+    return this.#livenessArtifacts;
+  }
+
+  async #livenessPoll(pollId: string): Promise<PollInfo> {
+    const poll = await this.poll(pollId);
+    if (poll.requireLiveness !== true) {
+      throw new VoteError(
+        "LIVENESS_NOT_REQUIRED",
+        `Poll '${poll.id}' is a plain Semaphore poll; it takes no liveness challenge or liveness-bound vote`,
+        { field: "pollId" },
+      );
+    }
+    return poll;
+  }
+
+  /**
+   * The current liveness challenge of a poll with `requireLiveness`: the latest one issued for the
+   * poll while less than half of `livenessChallengeTtlMs` has passed since it was issued, otherwise
+   * a fresh random one (stored, valid for `livenessChallengeTtlMs`). Every voter of the poll gets
+   * the same challenge in that window, so it names no one. Throws `UNKNOWN_POLL`,
+   * `LIVENESS_NOT_REQUIRED` (a plain poll) and `POLL_NOT_OPEN` (the poll has closed).
+   */
+  async pollChallenge(pollId: string): Promise<PollChallenge> {
+    const poll = await this.#livenessPoll(pollId);
+    return this.#mutex.run(async () => {
+      this.#assertOpen();
+      const now = this.#now();
+      if (now >= poll.closesAt) {
+        throw new VoteError(
+          "POLL_NOT_OPEN",
+          `Poll '${poll.id}' closed at ${new Date(poll.closesAt).toISOString()}`,
+          { field: "pollId" },
+        );
+      }
+      const issued = await this.repository.listPollChallenges(poll.id);
+      let record: PollChallengeRecord | undefined = issued[issued.length - 1];
+      if (
+        record === undefined ||
+        now < record.issuedAt ||
+        (now - record.issuedAt) * 2 >= this.#livenessChallengeTtlMs
+      ) {
+        record = {
+          pollId: poll.id,
+          value: randomFieldElement().toString(),
+          issuedAt: now,
+          expiresAt: now + this.#livenessChallengeTtlMs,
+        };
+        await this.repository.insertPollChallenge(record);
+      }
+      const challenge = BigInt(record.value);
+      return {
+        pollId: poll.id,
+        challenge,
+        captureChallenge: livenessCaptureChallenge(BigInt(poll.scope), challenge),
+        issuedAt: record.issuedAt,
+        expiresAt: record.expiresAt,
+      };
+    });
+  }
+
+  /**
+   * Casts a liveness-bound vote (`LivenessVoteProof` of `@zkiris/match-proof`) in a poll with
+   * `requireLiveness`: message = the option index, scope = the poll's, the challenge one this
+   * registry issued for this poll ({@link pollChallenge}) and not expired, the device root the
+   * current or a recent (replaced within `deviceRootExpiryMs`) root of the device registry tree,
+   * the group root one the poll accepts, and the proof verified by `verifyLivenessVote` with the
+   * configured verification key. Refuses, with nothing stored: `UNKNOWN_POLL`,
+   * `LIVENESS_NOT_REQUIRED` (a plain poll), `INVALID_PARAMETER` (malformed vote, naming the field),
+   * `POLL_NOT_OPEN`, `SCOPE_MISMATCH`, `OPTION_OUT_OF_RANGE`, `UNKNOWN_ROOT`, `STALE_ROOT`,
+   * `UNKNOWN_CHALLENGE` (not issued for this poll), `CHALLENGE_EXPIRED`, `UNKNOWN_DEVICE_ROOT`,
+   * `STALE_DEVICE_ROOT`, `DUPLICATE_NULLIFIER` (the same constraint as plain votes decides under
+   * concurrent submissions) and `INVALID_PROOF`.
+   */
+  async livenessVote(pollId: string, vote: LivenessVoteProof): Promise<VoteReceipt> {
+    const poll = await this.#livenessPoll(pollId);
+    const artifacts = this.#requireLivenessArtifacts();
+    const v = checkLivenessVote(vote);
+    const now = this.#now();
+    if (now < poll.opensAt || now >= poll.closesAt) {
+      throw new VoteError(
+        "POLL_NOT_OPEN",
+        `Poll '${poll.id}' accepts votes from ${new Date(poll.opensAt).toISOString()} until ${new Date(poll.closesAt).toISOString()}`,
+        { field: "pollId" },
+      );
+    }
+    if (v.scope !== poll.scope) {
+      throw new VoteError("SCOPE_MISMATCH", `Field 'proof.scope' is not the scope of poll '${poll.id}'`, {
+        field: "proof.scope",
+      });
+    }
+    const option = BigInt(v.message);
+    if (option >= BigInt(poll.options.length)) {
+      throw new VoteError(
+        "OPTION_OUT_OF_RANGE",
+        `Field 'proof.message' is option ${option}; poll '${poll.id}' has options 0 to ${poll.options.length - 1}`,
+        { field: "proof.message" },
+      );
+    }
+    this.checkRoot(poll.groupId, v.merkleTreeRoot, now);
+    const challenge = await this.repository.getPollChallenge(poll.id, v.challenge);
+    if (challenge === undefined) {
+      throw new VoteError(
+        "UNKNOWN_CHALLENGE",
+        `Field 'proof.challenge' was not issued by this registry for poll '${poll.id}'`,
+        { field: "proof.challenge" },
+      );
+    }
+    if (now >= challenge.expiresAt) {
+      throw new VoteError(
+        "CHALLENGE_EXPIRED",
+        `Field 'proof.challenge' expired at ${new Date(challenge.expiresAt).toISOString()}`,
+        { field: "proof.challenge" },
+      );
+    }
+    this.#checkDeviceRoot(await this.repository.listDeviceRoots(), v.deviceRoot, now);
+    if (await this.repository.hasNullifier(poll.id, v.nullifier)) throw duplicateNullifier();
+    let valid: boolean;
+    try {
+      valid = await verifyLivenessVote(
+        v,
+        {
+          merkleTreeRoots: [BigInt(v.merkleTreeRoot)],
+          scope: BigInt(poll.scope),
+          challenge: BigInt(v.challenge),
+          deviceRoot: BigInt(v.deviceRoot),
+        },
+        { artifacts },
+      );
+    } catch (error) {
+      if (error instanceof MatchProofError && error.code === "MALFORMED_PROOF") {
+        const field = `proof.${error.field ?? "proof"}`.replace("proof.proof.", "proof.");
+        throw new InvalidParameterError(field === "proof.proof" ? "proof" : field, error.message, {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+    if (!valid) {
+      throw new VoteError(
+        "INVALID_PROOF",
+        "Field 'proof' does not verify as a liveness-bound vote for this poll",
+        { field: "proof" },
+      );
+    }
+    const acceptedAt = this.#now();
+    const seq = await this.repository.insertVote({
+      pollId: poll.id,
+      nullifier: v.nullifier,
+      option: Number(option),
+      root: v.merkleTreeRoot,
+      proof: v,
+      acceptedAt,
+    });
+    return {
+      seq,
+      pollId: poll.id,
+      option: Number(option),
+      nullifier: v.nullifier,
+      root: v.merkleTreeRoot,
+      acceptedAt,
+    };
+  }
+
+  #checkDeviceRoot(history: readonly DeviceRootRecord[], root: string, now: number): void {
+    const entries = history.filter((r) => r.root === root);
+    if (entries.length === 0) {
+      throw new VoteError(
+        "UNKNOWN_DEVICE_ROOT",
+        "Field 'proof.deviceRoot' is not a root of this registry's device tree",
+        { field: "proof.deviceRoot" },
+      );
+    }
+    if (!entries.some((r) => r.replacedAt === null || now - r.replacedAt <= this.#deviceRootExpiryMs)) {
+      throw new VoteError(
+        "STALE_DEVICE_ROOT",
+        `Field 'proof.deviceRoot' was replaced more than ${this.#deviceRootExpiryMs} ms ago (a device was registered or revoked since)`,
+        { field: "proof.deviceRoot" },
+      );
+    }
+  }
+
   /** Counts per option; `UNKNOWN_POLL`. */
   async tally(pollId: string): Promise<Tally> {
     const poll = await this.poll(pollId);
@@ -1232,15 +1531,28 @@ export class Registry {
     return { pollId: poll.id, options: poll.options, counts, total: counts.reduce((a, b) => a + b, 0) };
   }
 
-  /** The public audit log of a poll (see {@link recount}); `UNKNOWN_POLL`. */
+  /**
+   * The public audit log of a poll (see {@link recount}): version 1 for a plain poll, version 2 with
+   * the poll's liveness challenges and the device root history for a poll with `requireLiveness`;
+   * `UNKNOWN_POLL`.
+   */
   async auditLog(pollId: string): Promise<AuditLog> {
     const poll = await this.poll(pollId);
-    return {
-      version: 1,
+    const base = {
       poll,
       rootExpiryMs: this.#rootExpiryMs,
       roots: await this.repository.listRoots(poll.groupId),
       votes: await this.repository.listVotes(poll.id),
+    };
+    if (poll.requireLiveness !== true) return { version: 1, ...base };
+    return {
+      version: 2,
+      ...base,
+      liveness: {
+        challenges: await this.repository.listPollChallenges(poll.id),
+        deviceRootExpiryMs: this.#deviceRootExpiryMs,
+        deviceRoots: await this.repository.listDeviceRoots(),
+      },
     };
   }
 

@@ -1,4 +1,5 @@
 import type { SemaphoreProof } from "@semaphore-protocol/proof";
+import type { LivenessVoteProof } from "@zkiris/match-proof";
 
 /** A registered capture device. Public key coordinates and id are decimal field elements. */
 export interface DeviceRecord {
@@ -73,6 +74,27 @@ export interface PollRecord {
   readonly opensAt: number;
   readonly closesAt: number;
   readonly createdAt: number;
+  /**
+   * Present (and true) for a poll that takes only liveness-bound votes (`verifyLivenessVote` of
+   * `@zkiris/match-proof`) over a biometric group; absent for a plain Semaphore poll.
+   */
+  readonly requireLiveness?: true;
+}
+
+/** A liveness challenge the registry issued for one poll; votes may use it in [issuedAt, expiresAt). */
+export interface PollChallengeRecord {
+  readonly pollId: string;
+  /** The public challenge field element, decimal. */
+  readonly value: string;
+  readonly issuedAt: number;
+  readonly expiresAt: number;
+}
+
+/** One root of the device registry tree's history; `replacedAt` is null for the current root. */
+export interface DeviceRootRecord {
+  readonly root: string;
+  readonly createdAt: number;
+  readonly replacedAt: number | null;
 }
 
 /** An accepted vote, as published in the audit log. */
@@ -83,7 +105,8 @@ export interface VoteRecord {
   readonly nullifier: string;
   readonly option: number;
   readonly root: string;
-  readonly proof: SemaphoreProof;
+  /** A Semaphore proof (plain poll) or a liveness-bound vote (poll with `requireLiveness`). */
+  readonly proof: SemaphoreProof | LivenessVoteProof;
   readonly acceptedAt: number;
 }
 
@@ -154,6 +177,17 @@ export interface Repository {
   getChallenge(value: string): Promise<ChallengeRecord | undefined>;
   /** Deletes every challenge expired at `before` (`expiresAt <= before`, used or not); returns how many. */
   deleteExpiredChallenges(before: number): Promise<number>;
+
+  /** Root history of the device registry tree, oldest first. */
+  listDeviceRoots(): Promise<DeviceRootRecord[]>;
+  /** In one transaction: marks the current device root replaced at `now` and appends `root` as current. */
+  appendDeviceRoot(root: string, now: number): Promise<void>;
+
+  /** Inserts a liveness challenge of a poll. */
+  insertPollChallenge(challenge: PollChallengeRecord): Promise<void>;
+  /** The liveness challenges issued for a poll, oldest first. */
+  listPollChallenges(pollId: string): Promise<PollChallengeRecord[]>;
+  getPollChallenge(pollId: string, value: string): Promise<PollChallengeRecord | undefined>;
 
   /** Inserts a group and its empty-tree root. Throws `GROUP_EXISTS`. */
   insertGroup(group: GroupRecord, root: string): Promise<void>;
@@ -292,6 +326,26 @@ CREATE TABLE votes (
   proof TEXT NOT NULL,
   accepted_at BIGINT NOT NULL,
   CONSTRAINT votes_one_nullifier_per_poll UNIQUE (poll_id, nullifier)
+);
+`),
+  },
+  {
+    version: 3,
+    description: "liveness polls: per-poll challenges, device root history",
+    ...both(`
+ALTER TABLE polls ADD COLUMN require_liveness INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE poll_challenges (
+  poll_id TEXT NOT NULL REFERENCES polls(id),
+  value TEXT NOT NULL,
+  issued_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  PRIMARY KEY (poll_id, value)
+);
+CREATE TABLE device_roots (
+  seq BIGSERIAL PRIMARY KEY,
+  root TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  replaced_at BIGINT
 );
 `),
   },

@@ -13,6 +13,7 @@ import {
 import {
   type ChallengeRecord,
   type DeviceRecord,
+  type DeviceRootRecord,
   type EnrolmentCommit,
   type EnrolmentImport,
   type EnrolmentRecord,
@@ -21,6 +22,7 @@ import {
   type MemberRecord,
   type MemberUpdate,
   MIGRATIONS,
+  type PollChallengeRecord,
   type PollRecord,
   type Repository,
   type RootRecord,
@@ -110,7 +112,21 @@ export function pollFromRow(r: Row): PollRecord {
     opensAt: num(r.opens_at),
     closesAt: num(r.closes_at),
     createdAt: num(r.created_at),
+    ...(num(r.require_liveness ?? 0) === 1 ? { requireLiveness: true as const } : {}),
   };
+}
+
+export function pollChallengeFromRow(r: Row): PollChallengeRecord {
+  return {
+    pollId: r.poll_id as string,
+    value: r.value as string,
+    issuedAt: num(r.issued_at),
+    expiresAt: num(r.expires_at),
+  };
+}
+
+export function deviceRootFromRow(r: Row): DeviceRootRecord {
+  return { root: r.root as string, createdAt: num(r.created_at), replacedAt: numOrNull(r.replaced_at) };
 }
 
 export function voteFromRow(r: Row): VoteRecord {
@@ -502,13 +518,57 @@ export class SqliteRepository implements Repository {
     }
   }
 
+  async listDeviceRoots(): Promise<DeviceRootRecord[]> {
+    return (this.#db.prepare("SELECT * FROM device_roots ORDER BY seq").all() as Row[]).map(
+      deviceRootFromRow,
+    );
+  }
+
+  async appendDeviceRoot(root: string, now: number): Promise<void> {
+    const db = this.#db;
+    db.transaction(() => {
+      db.prepare("UPDATE device_roots SET replaced_at = ? WHERE replaced_at IS NULL").run(now);
+      db.prepare("INSERT INTO device_roots (root, created_at) VALUES (?, ?)").run(root, now);
+    }).immediate();
+  }
+
+  async insertPollChallenge(c: PollChallengeRecord): Promise<void> {
+    this.#db
+      .prepare("INSERT INTO poll_challenges (poll_id, value, issued_at, expires_at) VALUES (?, ?, ?, ?)")
+      .run(c.pollId, c.value, c.issuedAt, c.expiresAt);
+  }
+
+  async listPollChallenges(pollId: string): Promise<PollChallengeRecord[]> {
+    return (
+      this.#db
+        .prepare("SELECT * FROM poll_challenges WHERE poll_id = ? ORDER BY issued_at, value")
+        .all(pollId) as Row[]
+    ).map(pollChallengeFromRow);
+  }
+
+  async getPollChallenge(pollId: string, value: string): Promise<PollChallengeRecord | undefined> {
+    const row = this.#db
+      .prepare("SELECT * FROM poll_challenges WHERE poll_id = ? AND value = ?")
+      .get(pollId, value) as Row | undefined;
+    return row === undefined ? undefined : pollChallengeFromRow(row);
+  }
+
   async insertPoll(p: PollRecord): Promise<void> {
     try {
       this.#db
         .prepare(
-          "INSERT INTO polls (id, group_id, scope, options, opens_at, closes_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+          "INSERT INTO polls (id, group_id, scope, options, opens_at, closes_at, created_at, require_liveness) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         )
-        .run(p.id, p.groupId, p.scope, JSON.stringify(p.options), p.opensAt, p.closesAt, p.createdAt);
+        .run(
+          p.id,
+          p.groupId,
+          p.scope,
+          JSON.stringify(p.options),
+          p.opensAt,
+          p.closesAt,
+          p.createdAt,
+          p.requireLiveness === true ? 1 : 0,
+        );
     } catch (error) {
       if (isUniqueViolation(error))
         throw new ConflictError("POLL_EXISTS", `Poll '${p.id}' already exists`, { field: "id" });

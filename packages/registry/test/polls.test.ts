@@ -218,7 +218,10 @@ for (const backend of BACKENDS) {
         ...log,
         votes: [
           { ...v0, option: 2 },
-          { ...v1, proof: { ...v1.proof, points: [...v1.proof.points].reverse() as never } },
+          {
+            ...v1,
+            proof: { ...v1.proof, points: [...(v1.proof as SemaphoreProof).points].reverse() as never },
+          },
           v2,
           { ...v2, seq: 99 },
         ],
