@@ -422,6 +422,54 @@ export function registerRoutes(app: App, registry: Registry, guards: RouteGuards
         ),
   );
 
+  app.post(
+    "/polls/:pollId/challenges",
+    {
+      ...open(true),
+      schema: {
+        operationId: "getPollChallenge",
+        summary:
+          "The current liveness challenge of a poll that requires liveness (the same for every voter until half its lifetime has passed, then a new one), with the challenge the capture device signs",
+        tags: ["polls"],
+        params: S.PollParams,
+        response: { 200: S.PollChallenge, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const c = await registry.pollChallenge(request.params.pollId);
+      return {
+        ...c,
+        challenge: c.challenge.toString(),
+        captureChallenge: c.captureChallenge.toString(),
+      };
+    },
+  );
+
+  app.post(
+    "/polls/:pollId/liveness-votes",
+    {
+      ...open(true),
+      schema: {
+        operationId: "livenessVote",
+        summary:
+          "Cast a liveness-bound vote in a poll that requires liveness (message = option index, scope = poll scope, challenge = the poll's, device root = the registry's)",
+        tags: ["polls"],
+        params: S.PollParams,
+        body: S.LivenessVoteBody,
+        response: { 201: S.Vote, ...errorResponses },
+      },
+    },
+    async (request, reply) =>
+      reply
+        .code(201)
+        .send(
+          await registry.livenessVote(
+            request.params.pollId,
+            request.body.proof as unknown as Parameters<Registry["livenessVote"]>[1],
+          ),
+        ),
+  );
+
   app.get(
     "/polls/:pollId/tally",
     {

@@ -105,6 +105,12 @@ export const Poll = Type.Object(
     opensAt: UnixMs(),
     closesAt: UnixMs("Unix milliseconds (exclusive)"),
     createdAt: UnixMs(),
+    requireLiveness: Type.Optional(
+      Type.Literal(true, {
+        description:
+          "Present for a poll that takes only liveness-bound votes (POST /polls/{pollId}/liveness-votes)",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -124,6 +130,48 @@ export const SemaphoreProof = Type.Object(
     message: fieldElement("The option index, decimal"),
     scope: FieldElement,
     points: Type.Array(FieldElement, { minItems: 8, maxItems: 8 }),
+  },
+  { additionalProperties: false },
+);
+
+/** Decimal digits of a Groth16 proof coordinate (a BN254 base-field element). */
+const Coordinate = Type.String({ pattern: FIELD_ELEMENT_PATTERN });
+
+/** A snarkjs Groth16 proof on BN254. */
+const Groth16Proof = Type.Object(
+  {
+    pi_a: Type.Array(Coordinate, { minItems: 3, maxItems: 3 }),
+    pi_b: Type.Array(Type.Array(Coordinate, { minItems: 2, maxItems: 2 }), { minItems: 3, maxItems: 3 }),
+    pi_c: Type.Array(Coordinate, { minItems: 3, maxItems: 3 }),
+    protocol: Type.Literal("groth16"),
+    curve: Type.Literal("bn128"),
+  },
+  { additionalProperties: false, description: "Groth16 proof (snarkjs JSON)" },
+);
+
+/** `LivenessVoteProof` of `@zkiris/match-proof`. */
+export const LivenessVoteProof = Type.Object(
+  {
+    merkleTreeRoot: FieldElement,
+    nullifier: FieldElement,
+    message: fieldElement("The option index, decimal"),
+    scope: FieldElement,
+    challenge: fieldElement("The poll's liveness challenge (POST /polls/{pollId}/challenges)"),
+    deviceRoot: fieldElement("Root of the device registry tree the capture device is in"),
+    proof: Groth16Proof,
+  },
+  { additionalProperties: false },
+);
+
+export const PollChallenge = Type.Object(
+  {
+    pollId: Identifier,
+    challenge: fieldElement("The poll's current public liveness challenge"),
+    captureChallenge: fieldElement(
+      "livenessCaptureChallenge(scope, challenge): what the capture device signs for this poll",
+    ),
+    issuedAt: UnixMs(),
+    expiresAt: UnixMs("Unix milliseconds; votes with this challenge are accepted before it"),
   },
   { additionalProperties: false },
 );
@@ -151,11 +199,38 @@ export const Tally = Type.Object(
 
 export const AuditLog = Type.Object(
   {
-    version: Type.Literal(1),
+    version: Type.Union([Type.Literal(1), Type.Literal(2)], {
+      description: "1: plain poll (Semaphore proofs); 2: liveness poll (liveness-bound votes, `liveness`)",
+    }),
     poll: Poll,
     rootExpiryMs: Type.Integer(),
     roots: Type.Array(RootRecord),
-    votes: Type.Array(Type.Object({ ...voteFields, proof: SemaphoreProof }, { additionalProperties: false })),
+    votes: Type.Array(
+      Type.Object(
+        { ...voteFields, proof: Type.Union([SemaphoreProof, LivenessVoteProof]) },
+        { additionalProperties: false },
+      ),
+    ),
+    liveness: Type.Optional(
+      Type.Object(
+        {
+          challenges: Type.Array(
+            Type.Object(
+              { pollId: Identifier, value: FieldElement, issuedAt: UnixMs(), expiresAt: UnixMs() },
+              { additionalProperties: false },
+            ),
+          ),
+          deviceRootExpiryMs: Type.Integer(),
+          deviceRoots: Type.Array(
+            Type.Object(
+              { root: FieldElement, createdAt: UnixMs(), replacedAt: NullableUnixMs },
+              { additionalProperties: false },
+            ),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -215,11 +290,19 @@ export const CreatePollBody = Type.Object(
         "Semaphore scope, a field element as a decimal string; default SHA-256 of 'zkiris.poll:<id>' reduced into the field",
       ),
     ),
+    requireLiveness: Type.Optional(
+      Type.Boolean({
+        description:
+          "Take only liveness-bound votes (biometric group; the server's registry needs liveness-vote artifacts). Default false",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
 
 export const VoteBody = Type.Object({ proof: SemaphoreProof }, { additionalProperties: false });
+
+export const LivenessVoteBody = Type.Object({ proof: LivenessVoteProof }, { additionalProperties: false });
 
 export const RecoverBody = Type.Object(
   {
