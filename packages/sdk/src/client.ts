@@ -439,7 +439,7 @@ export class ZkirisClient {
    * A Semaphore proof, made locally, that `identity` is a member of the group and acts once in `scope`
    * with `message`. The tree depth is the group's (at least 1) and the artifacts for it come from
    * `options.artifacts`; the member list is fetched whole, so the server does not learn who proves.
-   * Refusals: `NOT_A_MEMBER`, `ARTIFACTS_MISSING`, `ARTIFACT_INTEGRITY`, `PROOF_FAILED`, the server's codes.
+   * Refusals: `UNSUPPORTED_GROUP` (a biometric group), `NOT_A_MEMBER`, `ARTIFACTS_MISSING`, `ARTIFACT_INTEGRITY`, `PROOF_FAILED`, the server's codes.
    */
   async proveAction(
     groupId: string,
@@ -450,7 +450,14 @@ export class ZkirisClient {
     requireIdentity(identity);
     const scope = fieldParameter(action?.scope, "scope");
     const message = fieldParameter(action?.message, "message");
-    const group = await this.semaphoreGroup(groupId);
+    const [info, group] = await Promise.all([this.group(groupId), this.semaphoreGroup(groupId)]);
+    if (info.kind !== "plain") {
+      throw new ZkirisSdkError(
+        "UNSUPPORTED_GROUP",
+        `Group '${groupId}' is a ${info.kind} group: its leaves bind the template commitment, so a vote needs a liveness proof (@zkiris/match-proof), not a plain Semaphore proof`,
+        { field: "groupId" },
+      );
+    }
     const index = group.indexOf(identity.commitment);
     if (index < 0) {
       throw new ZkirisSdkError(

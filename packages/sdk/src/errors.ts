@@ -18,6 +18,8 @@ export type ZkirisSdkErrorCode =
   | "INVALID_IDENTITY"
   /** The identity's commitment is not a member of the group it should prove membership of. */
   | "NOT_A_MEMBER"
+  /** The group is a biometric group, whose votes are liveness proofs (`@zkiris/match-proof`), not plain Semaphore proofs. */
+  | "UNSUPPORTED_GROUP"
   /** No proving artifacts were given, or the ones resolved cannot be read. */
   | "ARTIFACTS_MISSING"
   /** A proving artifact does not have the pinned SHA-256 of `@zk-kit/semaphore-artifacts@4.13.0`. */

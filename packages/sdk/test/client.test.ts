@@ -1,5 +1,6 @@
 import { Group } from "@semaphore-protocol/group";
 import { DeviceKey } from "@zkiris/device";
+import { buildTemplate, DEFAULT_PROFILE, templateCommitment, ZkirisError } from "@zkiris/iris-code";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createIdentity,
@@ -12,7 +13,14 @@ import {
   ZkirisSdkError,
 } from "../src/index.js";
 import { nodeArtifacts, releaseProverThreads } from "../src/node.js";
-import { ADMIN_TOKEN, randomCode, signedCapture, startTestService, type TestService } from "./helpers.js";
+import {
+  ADMIN_TOKEN,
+  randomCode,
+  recapture,
+  signedCapture,
+  startTestService,
+  type TestService,
+} from "./helpers.js";
 
 const key = DeviceKey.fromSeed("sdk-test-device");
 const alice = createIdentity();
@@ -162,6 +170,19 @@ describe("ZkirisClient against a real server over HTTP", () => {
     expect(nullifiers.size).toBe(1);
   });
 
+  it("verifyUniqueAction accepts exactly one of two concurrent submissions of one proof", async () => {
+    const nullifiers = new InMemoryNullifierStore();
+    const options = { scope: ACTION_SCOPE, rootHistory: () => client.roots("voters"), nullifiers };
+    const results = await Promise.allSettled([
+      verifyUniqueAction(action, options),
+      verifyUniqueAction(action, options),
+    ]);
+    expect(results.map((r) => r.status).sort()).toEqual(["fulfilled", "rejected"]);
+    const lost = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
+    expect([lost.reason.code, lost.reason.field]).toEqual(["NULLIFIER_USED", "proof.nullifier"]);
+    expect(nullifiers.size).toBe(1);
+  });
+
   it("verifyUniqueAction refuses a wrong scope, a wrong message, an unknown root and a tampered proof", async () => {
     const fresh = () => ({
       rootHistory: () => client.roots("voters"),
@@ -238,6 +259,50 @@ describe("ZkirisClient against a real server over HTTP", () => {
     expect(removed.code).toBe("NOT_A_MEMBER");
   });
 
+  it("enrols from several captures of one eye and passes INCONSISTENT_CAPTURES through", async () => {
+    const eye = randomCode(40);
+    const probes = [recapture(eye, 41, 0.04), recapture(eye, 42, 0.04, 2), recapture(eye, 43, 0.04, -1)];
+    const captures = [];
+    for (const probe of probes) captures.push(await signedCapture(client, key, probe));
+    const dave = createIdentity();
+    const odd = await refusal(
+      client.enrolFromCaptures({
+        groupId: "voters",
+        captures: [captures[0]!, captures[1]!, await signedCapture(client, key, randomCode(44))],
+        member: dave,
+      }),
+    );
+    expect([odd.code, odd.status, odd.field]).toEqual(["INCONSISTENT_CAPTURES", 422, "captures[2]"]);
+    const enrolment = await client.enrolFromCaptures({
+      groupId: "voters",
+      captures,
+      member: dave,
+      salt: 4040n,
+    });
+    expect(enrolment).toMatchObject({
+      groupId: "voters",
+      memberIndex: 3,
+      leaf: dave.commitment,
+      salt: 4040n,
+    });
+    expect(enrolment.templateCommitment).toBe(
+      templateCommitment(buildTemplate(probes, DEFAULT_PROFILE).template, 4040n),
+    );
+    const few = await refusal(
+      client.enrolFromCaptures({ groupId: "voters", captures: captures.slice(0, 2), member: dave }),
+    );
+    // The server takes 3 to 5 captures.
+    expect([few.code, few.field, few.status]).toEqual(["INVALID_PARAMETER", "captures", 400]);
+  });
+
+  it("refuses to prove in a biometric group, whose votes are liveness proofs", async () => {
+    await operator.createGroup({ id: "eyes", kind: "biometric" });
+    const error = await refusal(
+      client.proveAction("eyes", alice, { scope: ACTION_SCOPE, message: 0n }, { artifacts }),
+    );
+    expect([error.code, error.field]).toEqual(["UNSUPPORTED_GROUP", "groupId"]);
+  });
+
   it("passes the server's refusals through with their codes, statuses and fields", async () => {
     const group = await refusal(client.group("nope"));
     expect([group.code, group.status]).toEqual(["UNKNOWN_GROUP", 404]);
@@ -258,5 +323,19 @@ describe("ZkirisClient against a real server over HTTP", () => {
     const capture = await refusal(client.enrol({ groupId: "voters", capture: "{}", member: alice }));
     expect(capture.code).toBe("MALFORMED_PACKET");
     expect(capture.field).toMatch(/^capture\./);
+  });
+
+  it("revokes a device through the admin client; its captures are refused from then on", async () => {
+    const device = await operator.revokeDevice(key.deviceId);
+    expect(device).toMatchObject({ id: key.deviceId, revokedAt: expect.any(Number) });
+    const refused = await refusal(
+      client.enrol({
+        groupId: "voters",
+        capture: await signedCapture(client, key, randomCode(50)),
+        member: createIdentity(),
+      }),
+    );
+    expect([refused.code, refused.status]).toEqual(["DEVICE_REVOKED", 422]);
+    expect(refused).toBeInstanceOf(ZkirisError);
   });
 });

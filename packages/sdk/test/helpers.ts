@@ -5,7 +5,7 @@ import { type DeviceKey, signCapture } from "@zkiris/device";
 import { DEFAULT_PROFILE, type IrisCode } from "@zkiris/iris-code";
 import { Registry } from "@zkiris/registry";
 import { startServer, type ZkirisServer } from "@zkiris/server";
-import { randomCode as kitRandomCode, unit, xorshift32 } from "@zkiris/test-kit";
+import { randomCode as kitRandomCode, recapture as kitRecapture, unit, xorshift32 } from "@zkiris/test-kit";
 import type { ZkirisClient } from "../src/index.js";
 
 export const ADMIN_TOKEN = "sdk-test-admin-token-0123456789";
@@ -13,6 +13,11 @@ export const ADMIN_TOKEN = "sdk-test-admin-token-0123456789";
 /** A random code of the default geometry with about 10 % of its bits masked out: one synthetic eye. */
 export function randomCode(seed: number): IrisCode {
   return kitRandomCode(unit(xorshift32(seed, 0x9e3779b9)), DEFAULT_PROFILE.geometry, 0.9);
+}
+
+/** The same code with a fraction of its bits flipped and its columns rotated by `shift`: another capture of the eye. */
+export function recapture(code: IrisCode, seed: number, flip: number, shift = 0): IrisCode {
+  return kitRecapture(unit(xorshift32(seed, 0x9e3779b9)), code, { flip, shift });
 }
 
 /** A real server on an ephemeral port over a registry on a fresh SQLite file, and its teardown. */

@@ -173,6 +173,19 @@ describe("transport failures", () => {
     expect([gateway.code, gateway.status]).toEqual(["BAD_RESPONSE", 502]);
   });
 
+  it("sends every request through the fetch it was given", async () => {
+    const seen: string[] = [];
+    const client = new ZkirisClient({
+      baseUrl: url,
+      fetch: (input, init) => {
+        seen.push(`${init?.method} ${String(input)} ${new Headers(init?.headers).get("accept")}`);
+        return globalThis.fetch(input, init);
+      },
+    });
+    expect((await refusal(client.groups())).code).toBe("BAD_RESPONSE");
+    expect(seen).toEqual([`GET ${url}/groups application/json`]);
+  });
+
   it("reports an unreachable server as NETWORK", async () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
