@@ -1,8 +1,9 @@
 import { defineConfig } from "vitest/config";
 import { packageTestConfig } from "../../vitest.shared";
 
-// Vitest hands its resolve conditions to Node as --conditions; with "import" among them Node resolves
-// require("pg-pool") inside pg to its ESM build, which breaks pg. Keep only what this package needs.
+// The tests run a real server over a registry, which can load pg. Vitest hands its resolve conditions
+// to Node as --conditions; with "import" among them Node resolves require("pg-pool") inside pg to its
+// ESM build, which breaks pg. Keep only what this package needs.
 const conditions = ["zkiris-source", "node", "default"];
 const base = packageTestConfig({ testTimeout: 180_000 });
 
