@@ -1,4 +1,4 @@
-import { type LivenessVoteArtifacts, verifyLivenessVote } from "@zkiris/match-proof";
+import { type LivenessVoteArtifacts, MatchProofError, verifyLivenessVote } from "@zkiris/match-proof";
 import { InvalidParameterError } from "./errors.js";
 import { checkLivenessVote } from "./liveness-vote-shape.js";
 import type { AuditLog, LivenessAuditRecords } from "./registry.js";
@@ -99,8 +99,9 @@ async function livenessRefusal(
       { artifacts },
     );
     return valid ? undefined : "INVALID_PROOF";
-  } catch {
-    return "MALFORMED_PROOF";
+  } catch (error) {
+    if (error instanceof MatchProofError && error.code === "MALFORMED_PROOF") return "MALFORMED_PROOF";
+    throw error;
   }
 }
 

@@ -1472,10 +1472,8 @@ export class Registry {
       );
     } catch (error) {
       if (error instanceof MatchProofError && error.code === "MALFORMED_PROOF") {
-        const field = `proof.${error.field ?? "proof"}`.replace("proof.proof.", "proof.");
-        throw new InvalidParameterError(field === "proof.proof" ? "proof" : field, error.message, {
-          cause: error,
-        });
+        // The verifier names the vote's own fields (`proof.pi_a[0]`); here the vote is `proof`.
+        throw new InvalidParameterError(`proof.${error.field ?? "proof"}`, error.message, { cause: error });
       }
       throw error;
     }

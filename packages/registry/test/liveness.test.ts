@@ -236,6 +236,11 @@ for (const backend of BACKENDS) {
       await expect(
         registry.livenessVote("poll-l1", { ...bobVote, challenge: "x" as never }),
       ).rejects.toMatchObject({ code: "INVALID_PARAMETER", field: "proof.challenge" });
+      const badPoint = { ...bobVote, proof: { ...bobVote.proof, pi_a: ["x", "1", "1"] } };
+      await expect(registry.livenessVote("poll-l1", badPoint)).rejects.toMatchObject({
+        code: "INVALID_PARAMETER",
+        field: "proof.proof.pi_a[0]",
+      });
       await expect(registry.livenessVote("poll-plain", aliceVote)).rejects.toMatchObject({
         code: "LIVENESS_NOT_REQUIRED",
         field: "pollId",
@@ -320,6 +325,7 @@ for (const backend of BACKENDS) {
           { ...vote, seq: 13, proof: { ...proof, deviceRoot: "7" } },
           { ...vote, seq: 14, acceptedAt: T0 + HOUR },
           { ...vote, seq: 15, proof: { ...proof, proof: undefined } as never },
+          { ...vote, seq: 18, proof: { ...proof, proof: { ...proof.proof, pi_c: ["1", "1"] } } },
           { ...vote, seq: 16 },
           { ...vote, seq: 17 },
         ],
@@ -335,6 +341,7 @@ for (const backend of BACKENDS) {
           { seq: 13, reason: "UNKNOWN_DEVICE_ROOT" },
           { seq: 14, reason: "CHALLENGE_EXPIRED" },
           { seq: 15, reason: "MALFORMED_PROOF" },
+          { seq: 18, reason: "MALFORMED_PROOF" },
           { seq: 17, reason: "DUPLICATE_NULLIFIER" },
         ],
       });
