@@ -63,6 +63,8 @@ export interface PollRequest {
   readonly closesAt: number;
   /** Default: the server's SHA-256 of `zkiris.poll:<id>` reduced into the field. */
   readonly scope?: bigint;
+  /** Take only liveness-bound votes (a biometric group). */
+  readonly requireLiveness?: boolean;
 }
 
 type Method = "GET" | "POST" | "DELETE";
@@ -122,6 +124,7 @@ function readPoll(r: ResponseReader): Poll {
     opensAt: r.integer("opensAt"),
     closesAt: r.integer("closesAt"),
     createdAt: r.integer("createdAt"),
+    requireLiveness: r.flag("requireLiveness"),
   };
 }
 
@@ -505,6 +508,13 @@ export class ZkirisClient {
   ): Promise<UniqueActionProof> {
     requireIdentity(identity);
     const poll = await this.poll(pollId);
+    if (poll.requireLiveness) {
+      throw new ZkirisSdkError(
+        "UNSUPPORTED_GROUP",
+        `Poll '${poll.id}' takes only liveness-bound votes (@zkiris/match-proof), not plain Semaphore proofs`,
+        { field: "pollId" },
+      );
+    }
     if (!Number.isSafeInteger(option) || option < 0 || option >= poll.options.length) {
       throw new ZkirisSdkError(
         "INVALID_PARAMETER",
@@ -589,6 +599,7 @@ export class ZkirisClient {
       opensAt: poll?.opensAt,
       closesAt: poll?.closesAt,
       ...(poll?.scope === undefined ? {} : { scope: fieldParameter(poll.scope, "scope").toString() }),
+      ...(poll?.requireLiveness === undefined ? {} : { requireLiveness: poll.requireLiveness }),
     };
     return readPoll(
       new ResponseReader(await this.#request("POST", "/polls", { body, admin: true }), "POST /polls"),

@@ -37,6 +37,13 @@ export class ResponseReader {
     return this.#value[field] === null ? null : this.integer(field);
   }
 
+  /** An optional boolean flag: true when present and true, false when absent. */
+  flag(field: string): boolean {
+    const v = this.#value[field];
+    if (v === undefined) return false;
+    return typeof v === "boolean" ? v : this.#bad(field);
+  }
+
   field(field: string): bigint {
     return asFieldElement(this.#value[field]) ?? this.#bad(field);
   }

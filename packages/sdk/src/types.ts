@@ -47,6 +47,8 @@ export interface Poll {
   /** Unix milliseconds, exclusive. */
   readonly closesAt: number;
   readonly createdAt: number;
+  /** True for a poll that takes only liveness-bound votes (`@zkiris/match-proof`), which this SDK does not make yet. */
+  readonly requireLiveness: boolean;
 }
 
 /** What the server answers for an accepted enrolment. */

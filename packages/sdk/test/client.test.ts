@@ -121,6 +121,7 @@ describe("ZkirisClient against a real server over HTTP", () => {
     });
     expect(await client.polls()).toEqual([poll]);
     expect(typeof poll.scope).toBe("bigint");
+    expect(poll.requireLiveness).toBe(false);
     aliceVote = await client.proveVote("lunch", alice, 1, { artifacts });
     expect(aliceVote).toMatchObject({ merkleTreeDepth: 1, message: 1n, scope: poll.scope });
     const accepted = await client.submitVote("lunch", aliceVote);

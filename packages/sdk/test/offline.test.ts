@@ -149,6 +149,20 @@ describe("transport failures", () => {
         response.writeHead(200, { "content-type": "text/html" }).end("<html>a proxy page</html>");
       } else if (request.url === "/polls") {
         response.writeHead(200, { "content-type": "application/json" }).end('{"polls":[{"id":"p"}]}');
+      } else if (request.url === "/polls/live") {
+        // A liveness poll, as a server with liveness artifacts describes it.
+        const poll = {
+          id: "live",
+          groupId: "eyes",
+          scope: "5",
+          options: ["a", "b"],
+          opensAt: 0,
+          closesAt: 1,
+          createdAt: 0,
+        };
+        response
+          .writeHead(200, { "content-type": "application/json" })
+          .end(JSON.stringify({ ...poll, requireLiveness: true }));
       } else if (request.url === "/groups/slow") {
         setTimeout(() => response.writeHead(200).end("{}"), 5_000).unref();
       } else {
@@ -185,6 +199,15 @@ describe("transport failures", () => {
     });
     expect((await refusal(client.groups())).code).toBe("BAD_RESPONSE");
     expect(seen).toEqual([`GET ${url}/groups application/json`]);
+  });
+
+  it("reads a liveness poll and refuses to make a plain vote proof for it", async () => {
+    const client = new ZkirisClient({ baseUrl: url });
+    expect((await client.poll("live")).requireLiveness).toBe(true);
+    const error = await refusal(
+      client.proveVote("live", createIdentity(), 0, { artifacts: nodeArtifacts() }),
+    );
+    expect([error.code, error.field]).toEqual(["UNSUPPORTED_GROUP", "pollId"]);
   });
 
   it("reports an unreachable server as NETWORK", async () => {
