@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { Registry } from "@zkiris/registry";
+import { Registry, SCHEMA_VERSION } from "@zkiris/registry";
 import { needs, requirement } from "@zkiris/test-kit";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -153,6 +153,73 @@ describe("zkiris serve", () => {
     },
   );
 
+  it("enables liveness polls with --liveness-artifacts, refuses them without, and refuses a bad directory", async () => {
+    const artifacts = fileURLToPath(new URL("../../../circuits/artifacts/liveness_vote", import.meta.url));
+    const admin = { "content-type": "application/json", authorization: `Bearer ${TOKEN}` };
+    const poll = {
+      id: "live",
+      groupId: "bio",
+      options: ["yes", "no"],
+      opensAt: 0,
+      closesAt: Date.now() + 3_600_000,
+      requireLiveness: true,
+    };
+    const setUp = async (url: string) => {
+      const group = await fetch(`${url}/groups`, {
+        method: "POST",
+        headers: admin,
+        body: JSON.stringify({ id: "bio", kind: "biometric" }),
+      });
+      expect(group.status).toBe(201);
+      return fetch(`${url}/polls`, { method: "POST", headers: admin, body: JSON.stringify(poll) });
+    };
+    const off = await startServe(["--database", path.join(dir, "no-liveness.db"), "--port", "0"], {
+      ZKIRIS_ADMIN_TOKEN: TOKEN,
+    });
+    children.push(off);
+    expect(off.stderr()).toContain("liveness      off (no --liveness-artifacts)");
+    const refused = await setUp(off.url);
+    expect([refused.status, ((await refused.json()) as { error: { code: string } }).error.code]).toEqual([
+      501,
+      "LIVENESS_UNAVAILABLE",
+    ]);
+    off.child.kill("SIGTERM");
+    expect((await off.exit).code).toBe(0);
+
+    const on = await startServe(
+      ["--database", path.join(dir, "liveness.db"), "--port", "0", "--liveness-artifacts", artifacts],
+      { ZKIRIS_ADMIN_TOKEN: TOKEN },
+    );
+    children.push(on);
+    expect(on.stderr()).toContain(`liveness      polls enabled, artifacts ${artifacts}`);
+    const created = await setUp(on.url);
+    expect([
+      created.status,
+      ((await created.json()) as { requireLiveness?: boolean }).requireLiveness,
+    ]).toEqual([201, true]);
+    const challenge = await fetch(`${on.url}/polls/live/challenges`, { method: "POST" });
+    expect(challenge.status).toBe(200);
+    on.child.kill("SIGTERM");
+    expect((await on.exit).code).toBe(0);
+
+    const { io, err } = collect();
+    const missing = path.join(dir, "no-such-artifacts");
+    const code = await runCli(
+      [
+        "serve",
+        "--database",
+        path.join(dir, "bad.db"),
+        "--liveness-artifacts",
+        missing,
+        "--admin-token",
+        TOKEN,
+      ],
+      { ...io, waitForStop: () => new Promise(() => {}) },
+    );
+    expect(code).toBe(1);
+    expect(err.join("")).toMatch(/cannot load the liveness-vote artifacts \(ARTIFACT_UNAVAILABLE\)/);
+  });
+
   it("generates an admin token when none is given and prints it once; the admin routes need it", async () => {
     const served = await startServe(["--database", path.join(dir, "generated.db"), "--port", "0"], {
       ZKIRIS_ADMIN_TOKEN: "",
@@ -230,7 +297,11 @@ describe("zkiris backup", () => {
     while (written < atBackup + 5) await new Promise((resolve) => setTimeout(resolve, 10));
     stop = true;
     await writer;
-    expect(JSON.parse(stdout.join(""))).toMatchObject({ source: served.url, out, schemaVersion: 2 });
+    expect(JSON.parse(stdout.join(""))).toMatchObject({
+      source: served.url,
+      out,
+      schemaVersion: SCHEMA_VERSION,
+    });
 
     const copy = await Registry.open({ database: out, searchWorkers: 0, verifierWorkers: 1 });
     try {

@@ -1,11 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { ZkirisError } from "@zkiris/iris-code";
+import type { LivenessVoteArtifacts } from "@zkiris/match-proof";
 import type { DatabaseLocation, Registry } from "@zkiris/registry";
 import { integerOption, parseCommandArgs } from "../args.js";
 import { type CliCommand, type CliIo, EXIT, UsageError } from "../command.js";
 
 const SYNOPSIS =
-  "zkiris serve [--database PATH|postgres://…] [--host H] [--port N] [--admin-token T] [--cors-origin O,…]";
+  "zkiris serve [--database PATH|postgres://…] [--host H] [--port N] [--admin-token T] [--cors-origin O,…] [--liveness-artifacts DIR]";
 
 const USAGE = `Usage:
   ${SYNOPSIS}
@@ -24,6 +25,11 @@ const USAGE = `Usage:
       --cors-origin   comma-separated origins allowed from browsers, or * (env ZKIRIS_CORS_ORIGINS;
                       default none).
       --log-level     fatal, error, warn, info, debug or trace (default info; env ZKIRIS_LOG_LEVEL).
+      --liveness-artifacts
+                      directory of the liveness-vote artifacts, e.g. circuits/artifacts/liveness_vote
+                      (manifest and verification key, SHA-256 checked; env ZKIRIS_LIVENESS_ARTIFACTS):
+                      enables polls that require liveness. Without it, creating one answers 501
+                      LIVENESS_UNAVAILABLE.
       The SQLite database needs the better-sqlite3 package, PostgreSQL the pg package.
       Exit codes: 0 stopped cleanly, 1 the server could not start (database locked or missing
       driver, port taken), 2 usage error, 3 internal error.
@@ -37,6 +43,7 @@ const OPTIONS = {
   "admin-token": { type: "string" },
   "cors-origin": { type: "string" },
   "log-level": { type: "string" },
+  "liveness-artifacts": { type: "string" },
 } as const;
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace"] as const;
@@ -95,14 +102,34 @@ async function serve(args: readonly string[], io: CliIo): Promise<number> {
   const location: DatabaseLocation = postgres
     ? { postgres: database, ...(schema === undefined ? {} : { schema }) }
     : database;
+  const livenessDir = values["liveness-artifacts"] ?? env.ZKIRIS_LIVENESS_ARTIFACTS;
   const [{ Registry }, { startServer }] = await Promise.all([
     import("@zkiris/registry"),
     import("@zkiris/server"),
   ]);
+  let liveness: LivenessVoteArtifacts | undefined;
+  if (livenessDir !== undefined) {
+    const { loadLivenessVoteArtifacts } = await import("@zkiris/match-proof");
+    try {
+      liveness = await loadLivenessVoteArtifacts(livenessDir, { verifyOnly: true });
+    } catch (error) {
+      if (error instanceof ZkirisError) {
+        io.stderr(
+          `zkiris serve: cannot load the liveness-vote artifacts (${error.code}): ${error.message}\n`,
+        );
+        return EXIT.FAILED;
+      }
+      throw error;
+    }
+  }
   let registry: Registry;
   try {
-    registry = await Registry.open({ database: location });
+    registry = await Registry.open({
+      database: location,
+      ...(liveness === undefined ? {} : { livenessArtifacts: liveness }),
+    });
   } catch (error) {
+    await liveness?.close();
     if (error instanceof ZkirisError) {
       io.stderr(`zkiris serve: cannot open the database (${error.code}): ${error.message}\n`);
       return EXIT.FAILED;
@@ -120,6 +147,7 @@ async function serve(args: readonly string[], io: CliIo): Promise<number> {
     });
   } catch (error) {
     await registry.close();
+    await liveness?.close();
     const code = (error as { code?: unknown }).code;
     if (error instanceof ZkirisError || code === "EADDRINUSE" || code === "EACCES") {
       io.stderr(`zkiris serve: cannot start: ${(error as Error).message}\n`);
@@ -133,6 +161,7 @@ async function serve(args: readonly string[], io: CliIo): Promise<number> {
     `  admin token   ${generated ? "generated for this run (below)" : `given (${adminToken.length} characters)`}`,
     `  CORS origins  ${corsOrigins === undefined ? "none" : corsOrigins === "*" ? "*" : corsOrigins.join(", ")}`,
     `  log level     ${logLevel}`,
+    `  liveness      ${livenessDir === undefined ? "off (no --liveness-artifacts)" : `polls enabled, artifacts ${livenessDir}`}`,
     `  OpenAPI       ${server.url}/openapi.json`,
   ];
   if (generated) config.push(`admin token (shown once, pass --admin-token to choose one): ${adminToken}`);
@@ -142,6 +171,7 @@ async function serve(args: readonly string[], io: CliIo): Promise<number> {
   io.stderr("zkiris serve: stopping\n");
   await server.close();
   await registry.close();
+  await liveness?.close();
   io.stderr("zkiris serve: stopped\n");
   return EXIT.OK;
 }
