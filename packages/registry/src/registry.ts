@@ -349,6 +349,8 @@ export class Registry {
   readonly #verifier: ProofVerifierPool;
   readonly #groups = new Map<string, GroupState>();
   readonly #mutex = new Mutex();
+  /** Serialises the issue-or-reuse of poll liveness challenges (apart from enrolments' long searches). */
+  readonly #pollChallengeMutex = new Mutex();
   readonly #now: () => number;
   readonly #challengeTtlMs: number;
   readonly #rootExpiryMs: number;
@@ -1366,7 +1368,7 @@ export class Registry {
    */
   async pollChallenge(pollId: string): Promise<PollChallenge> {
     const poll = await this.#livenessPoll(pollId);
-    return this.#mutex.run(async () => {
+    return this.#pollChallengeMutex.run(async () => {
       this.#assertOpen();
       const now = this.#now();
       if (now >= poll.closesAt) {
@@ -1576,6 +1578,7 @@ export class Registry {
     if (this.#closed) return;
     this.#closed = true;
     await this.#mutex.run(async () => {});
+    await this.#pollChallengeMutex.run(async () => {});
     await this.#verifier.close();
     await this.#index.close();
     await this.repository.close();
