@@ -75,7 +75,7 @@ export interface AccuracyGroupInput {
  * The deduplication decision on Daugman's normalised distance (see iris-code's
  * `normalisedMatch`), measured on the same pairs: FNMR at each FMR target, outcomes at the
  * profile's threshold and {@link FIXED_NORMALISED_THRESHOLDS}, and the impostor tail fitted to
- * the normalised distances (whose spread no longer depends on how many bits a pair shares).
+ * the normalised distances.
  */
 export interface DeduplicationAccuracy {
   readonly referenceBits: number;

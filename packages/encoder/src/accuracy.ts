@@ -91,7 +91,8 @@ export interface PairDistances {
   readonly impostorUnshifted?: Float64Array;
   /**
    * The same pairs under the profile's deduplication decision when it normalises the distance
-   * (`profile.deduplication.referenceBits`): Daugman's normalised distance, minimised over the
+   * (`profile.deduplication.referenceBits`): Daugman's normalised distance (capped at the raw one from `referenceBits` usable bits on, see
+   * iris-code's `normalisedMatch`), minimised over the
    * shifts with at least `deduplication.minUsableBits` usable bits, clamped to [0, 1].
    */
   readonly deduplication?: DeduplicationDistances;
@@ -246,7 +247,7 @@ export function groupedPairDistances(
         }
         if (decision && u >= dedupMinU && u > 0) {
           // deduplicationDistance, inlined (the counts are valid by construction).
-          const v = 0.5 - (0.5 - d / u) * Math.sqrt(u / referenceBits);
+          const v = u >= referenceBits ? d / u : 0.5 - (0.5 - d / u) * Math.sqrt(u / referenceBits);
           if (v < dedup) dedup = v;
         }
       }

@@ -465,7 +465,7 @@ function deduplicationTable(groups: AccuracyRunView["groups"]): string {
     return `<tr${r.set === "pooled" ? ' class="pooled"' : ""}><td class="l">${esc(r.degradation)}</td><td class="l">${esc(r.set)}</td><td>${t.impostorPairsAtOrUnder} of ${t.impostorPairs}</td><td>${pct(t.fnmr)} / ${pct(t.gfnmr)}</td>${ops}<td>${tail ? `${prob(tail.probability.binomial)} / ${prob(tail.probability.logLinearTail)}` : "–"}</td></tr>`;
   });
   return `<h2>deduplication: normalised distance ${(first.thresholdPer10k / 10_000).toFixed(4)} at ${first.referenceBits} reference bits</h2>
-<p class="note">The enrolment decision uses Daugman's normalised distance 0.5 − (0.5 − HD)·√(u / ${first.referenceBits}) of the u jointly usable bits, minimised over the shifts: a distance from few bits is weaker evidence and is pulled towards 0.5. FMR targets and the tail fit are on the normalised distances.</p>
+<p class="note">The enrolment decision uses Daugman's normalised distance 0.5 − (0.5 − HD)·√(min(u, ${first.referenceBits}) / ${first.referenceBits}) of the u jointly usable bits, minimised over the shifts: a distance from fewer than ${first.referenceBits} bits is weaker evidence and is pulled towards 0.5; from ${first.referenceBits} bits on the raw distance decides. FMR targets and the tail fit are on the normalised distances.</p>
 <table>${head}${rows.join("")}</table>`;
 }
 

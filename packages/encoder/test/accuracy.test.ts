@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { DEFAULT_PROFILE, hammingDistance, IrisCode, type IrisProfile } from "@zkiris/iris-code";
+import { DEFAULT_PROFILE, IrisCode, type IrisProfile } from "@zkiris/iris-code";
 import { renderCapture } from "@zkiris/mock-capture";
 import { datasetsDirectory, needs, requirement } from "@zkiris/test-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -567,7 +567,7 @@ describe("accuracy over several sets", () => {
 
 describe("accuracy under a normalising deduplication decision", () => {
   const geometry = { rows: 2, cols: 16, bitsPerCell: 1 };
-  const decision = { thresholdPer10k: 3500, referenceBits: 16, minUsableBits: 8, enrolmentMinUsableBits: 20 };
+  const decision = { thresholdPer10k: 3500, referenceBits: 24, minUsableBits: 8, enrolmentMinUsableBits: 20 };
   const profile = {
     ...DEFAULT_PROFILE,
     geometry,
@@ -585,7 +585,40 @@ describe("accuracy under a normalising deduplication decision", () => {
       maskOf(seed),
     );
 
-  it("collects the normalised distances of every pair, equal to iris-code's normalised minimum over the shifts", () => {
+  /** Plain reference: the capped normalised distance at every shift (probe column c meets template column c - s), minimised. */
+  function normalisedMinimum(
+    template: IrisCode,
+    probe: IrisCode,
+    maxShift: number,
+    referenceBits: number,
+  ): number {
+    const [pb, pm, tb, tm] = [
+      probe.bitValues(),
+      probe.maskValues(),
+      template.bitValues(),
+      template.maskValues(),
+    ];
+    let best = Number.POSITIVE_INFINITY;
+    for (let s = -maxShift; s <= maxShift; s++) {
+      let u = 0;
+      let d = 0;
+      for (let r = 0; r < geometry.rows; r++)
+        for (let c = 0; c < geometry.cols; c++) {
+          const i = r * geometry.cols + c;
+          const j = r * geometry.cols + ((((c - s) % geometry.cols) + geometry.cols) % geometry.cols);
+          if (pm[i] && tm[j]) {
+            u++;
+            if (pb[i] !== tb[j]) d++;
+          }
+        }
+      if (u < 8) continue;
+      const v = u >= referenceBits ? d / u : 0.5 - (0.5 - d / u) * Math.sqrt(u / referenceBits);
+      if (v < best) best = v;
+    }
+    return best;
+  }
+
+  it("collects the normalised distances of every pair, equal to a plain normalised minimum over the shifts", () => {
     const codesByEye = new Map<string, IrisCode[]>([
       ["s1/a", [coded(3), coded(3, [1, 4])]],
       ["s1/b", [coded(5)]],
@@ -597,20 +630,11 @@ describe("accuracy under a normalising deduplication decision", () => {
     const unshifted: number[] = [];
     for (let i = 0; i < flat.length; i++) {
       for (let j = i + 1; j < flat.length; j++) {
-        const r = hammingDistance(flat[j]!.c, flat[i]!.c, {
-          maxShift: 1,
-          minUsableBits: 8,
-          normalise: { referenceBits: 16 },
-        });
-        const v = Math.max(0, Math.min(1, r.distance));
+        const v = Math.max(0, Math.min(1, normalisedMinimum(flat[j]!.c, flat[i]!.c, 1, 24)));
         if (flat[i]!.eye === flat[j]!.eye) genuine.push(v);
         else {
           impostor.push(v);
-          const r0 = hammingDistance(flat[j]!.c, flat[i]!.c, {
-            minUsableBits: 8,
-            normalise: { referenceBits: 16 },
-          });
-          unshifted.push(Math.max(0, Math.min(1, r0.distance)));
+          unshifted.push(Math.max(0, Math.min(1, normalisedMinimum(flat[j]!.c, flat[i]!.c, 0, 24))));
         }
       }
     }
@@ -659,7 +683,7 @@ describe("accuracy under a normalising deduplication decision", () => {
       profile,
     });
     const dd = report.deduplication!;
-    expect([dd.referenceBits, dd.thresholdPer10k]).toEqual([16, 3500]);
+    expect([dd.referenceBits, dd.thresholdPer10k]).toEqual([24, 3500]);
     expect(dd.thresholds.map((t) => [t.label, t.impostorPairsAtOrUnder, t.fnmr])).toEqual([
       // FNMR = 1 - genuine matches / (comparable + not comparable genuine pairs).
       ["deduplication = 0.35", 1, 1 - 1 / 3],
@@ -670,7 +694,7 @@ describe("accuracy under a normalising deduplication decision", () => {
     expect(dd.notComparable).toEqual({ genuine: 1, impostor: 0 });
     expect(dd.impostorTail!.shifts).toBe(3);
     const html = renderAccuracyRunHtml({ title: "t", meta: [], groups: [{ report, distances }] });
-    expect(html).toContain("<h2>deduplication: normalised distance 0.3500 at 16 reference bits</h2>");
+    expect(html).toContain("<h2>deduplication: normalised distance 0.3500 at 24 reference bits</h2>");
     expect(html).toContain("<td>1 of 4</td><td>66.67% / 66.67%</td>");
   });
 });

@@ -22,11 +22,16 @@ function checkCounts(differing: number, usable: number): void {
 
 /**
  * True when a comparison with `usable` jointly usable bits of which `differing` differ is a
- * duplicate under Daugman's normalised distance:
- * `0.5 - (0.5 - differing / usable) * sqrt(usable / referenceBits) <= thresholdPer10k / 10000`.
- * Decided exactly in integers: with `a = usable - 2 * differing` and `t = thresholdPer10k < 5000`,
- * the condition is `a > 0` and `a^2 * 25,000,000 >= (5000 - t)^2 * referenceBits * usable` (both
- * sides squared from `a * sqrt(usable) * 5000 >= (5000 - t) * usable * sqrt(referenceBits)`).
+ * duplicate under the normalised distance
+ * `0.5 - (0.5 - differing / usable) * sqrt(min(usable, referenceBits) / referenceBits)`
+ * `<= thresholdPer10k / 10000`: Daugman's normalisation for comparisons on fewer bits than the
+ * reference (a distance from few bits is weaker evidence and is pulled towards 0.5), capped at the
+ * raw distance above it (more bits than the reference are not taken as more independent evidence:
+ * blur and segmentation failures make neighbouring bits agree). So a normalised distance is never
+ * below a raw one of at most 0.5, and a normalised duplicate is always a raw one. Decided exactly in integers: for `usable >= referenceBits` the raw rule
+ * `differing * 10000 <= t * usable`; below it, with `a = usable - 2 * differing` and
+ * `t = thresholdPer10k < 5000`, `a > 0` and `a^2 * 25,000,000 >= (5000 - t)^2 * referenceBits * usable`
+ * (both sides squared from `a * sqrt(usable) * 5000 >= (5000 - t) * usable * sqrt(referenceBits)`).
  */
 export function normalisedMatch(
   differing: number,
@@ -36,6 +41,7 @@ export function normalisedMatch(
 ): boolean {
   checkCounts(differing, usable);
   if (usable === 0) return false;
+  if (usable >= referenceBits) return differing * THRESHOLD_SCALE <= thresholdPer10k * usable;
   const a = usable - 2 * differing;
   if (a <= 0) return false;
   const margin = HALF - thresholdPer10k;
@@ -78,21 +84,7 @@ export function deduplicationDistance(
   if (usable === 0) return 1;
   const raw = differing / usable;
   const r = decision.referenceBits;
-  return r === undefined ? raw : 0.5 - (0.5 - raw) * Math.sqrt(usable / r);
-}
-
-/**
- * A raw threshold (parts per 10,000) that every duplicate under the decision passes, for codes of
- * `totalBits` bits: the decision's own threshold for the raw rule; for the normalised rule
- * `10000 * (0.5 - (0.5 - t) * sqrt(referenceBits / totalBits))` rounded up plus one, since a
- * normalised match on `u <= totalBits` bits has `raw <= 0.5 - (0.5 - t) * sqrt(referenceBits / u)`.
- * A 1:N search can scan with this raw threshold and decide its candidates exactly.
- */
-export function deduplicationPrefilterPer10k(decision: DeduplicationDecision, totalBits: number): number {
-  const r = decision.referenceBits;
-  if (r === undefined) return decision.thresholdPer10k;
-  const bound = HALF - (HALF - decision.thresholdPer10k) * Math.sqrt(r / totalBits);
-  return Math.min(THRESHOLD_SCALE, Math.max(0, Math.ceil(bound) + 1));
+  return r === undefined || usable >= r ? raw : 0.5 - (0.5 - raw) * Math.sqrt(usable / r);
 }
 
 /** Outcome of {@link compareForDeduplication}. */

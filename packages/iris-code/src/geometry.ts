@@ -23,7 +23,7 @@ export const THRESHOLD_SCALE = 10_000;
  * A comparison with at least `minUsableBits` jointly usable bits at some shift is *decidable*, and
  * matches when at some such shift the distance is at most `thresholdPer10k`: the raw fractional
  * Hamming distance (`differing * 10000 <= thresholdPer10k * usable`), or with `referenceBits`
- * Daugman's normalised distance `0.5 - (0.5 - differing / usable) * sqrt(usable / referenceBits)`
+ * Daugman's normalised distance `0.5 - (0.5 - differing / usable) * sqrt(min(usable, referenceBits) / referenceBits)`
  * (decided exactly in integers by `deduplicationMatches`). A comparison
  * with fewer at every shift is *undecidable*; deduplication must then refuse rather than call the
  * probe unique. `enrolmentMinUsableBits` makes that impossible between enrolled templates: two
@@ -37,9 +37,10 @@ export interface DeduplicationDecision {
    */
   readonly thresholdPer10k: number;
   /**
-   * Daugman's score normalisation: the number of jointly usable bits at which a normalised distance
-   * equals the raw one. A distance from fewer bits is pulled towards 0.5 (it is weaker evidence of a
-   * match), one from more bits away from it. Absent: the raw distance decides.
+   * Daugman's score normalisation, capped: a distance from fewer jointly usable bits than this is
+   * pulled towards 0.5 (it is weaker evidence of a match); from this many bits on the raw distance
+   * decides (more bits are not taken as more independent evidence). Absent: the raw distance
+   * decides throughout.
    */
   readonly referenceBits?: number;
   /** Jointly usable bits a comparison needs (at some shift) to be decidable. */

@@ -19,7 +19,6 @@ export {
   type DeduplicationComparison,
   deduplicationDistance,
   deduplicationMatches,
-  deduplicationPrefilterPer10k,
   normalisedMatch,
 } from "./deduplication.js";
 export {

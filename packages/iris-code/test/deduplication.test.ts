@@ -7,8 +7,6 @@ import {
   type DeduplicationDecision,
   deduplicationDistance,
   deduplicationMatches,
-  deduplicationPrefilterPer10k,
-  hammingDistance,
   normalisedMatch,
   PreparedProbe,
   rowWords,
@@ -26,8 +24,12 @@ const RAW: DeduplicationDecision = {
   enrolmentMinUsableBits: 2152,
 };
 
-/** The normalised rule evaluated with exact rationals: 0.5 - (0.5 - d/u) sqrt(u/R) <= t/10^4. */
+/**
+ * The normalised rule evaluated with exact rationals: 0.5 - (0.5 - d/u) sqrt(min(u, R)/R) <= t/10^4,
+ * that is the raw rule d/u <= t/10^4 from R bits on.
+ */
 function exactlyMatches(d: number, u: number, t: number, r: number): boolean {
+  if (u >= r) return BigInt(d) * 10_000n <= BigInt(t) * BigInt(u);
   // (u - 2d) sqrt(u) * 5000 >= (5000 - t) u sqrt(R), with both sides' signs handled before squaring.
   const a = BigInt(u - 2 * d);
   if (a <= 0n) return false;
@@ -42,12 +44,38 @@ describe("normalisedMatch", () => {
     expect(normalisedMatch(35, 100, 3499, 100)).toBe(false);
   });
 
-  it("pulls a distance from few bits towards 0.5 and one from many bits away from it", () => {
+  it("pulls a distance from few bits towards 0.5 and decides one on the reference bits or more on its raw value", () => {
     // raw 0.34 on 800 bits: 0.5 - 0.16 * sqrt(0.4) = 0.3988 > 0.35.
     expect(normalisedMatch(272, 800, 3500, 2000)).toBe(false);
-    expect(deduplicationDistance(272, 800, NORMALISED)).toBeCloseTo(0.5 - 0.16 * Math.sqrt(0.4), 12);
-    // raw 0.36 on 3200 bits: 0.5 - 0.14 * sqrt(1.6) = 0.3229 <= 0.35.
-    expect(normalisedMatch(1152, 3200, 3500, 2000)).toBe(true);
+    expect(deduplicationDistance(272, 800, NORMALISED)).toBe(0.5 - (0.5 - 272 / 800) * Math.sqrt(800 / 2000));
+    // raw 0.36 on 3200 bits stays 0.36 (Daugman's uncapped form would give 0.3229): not a duplicate.
+    expect(normalisedMatch(1152, 3200, 3500, 2000)).toBe(false);
+    expect(deduplicationDistance(1152, 3200, NORMALISED)).toBe(0.36);
+    // raw 0.35 on 3200 bits: exactly at the threshold.
+    expect(normalisedMatch(1120, 3200, 3500, 2000)).toBe(true);
+  });
+
+  it("is never below a raw distance up to 0.5, so a normalised duplicate is always a raw one at the same threshold", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 4000 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.integer({ min: 0, max: 4999 }),
+        fc.integer({ min: 1, max: 4000 }),
+        (u, f, t, r) => {
+          const d = Math.floor(f * u);
+          const decision = {
+            thresholdPer10k: t,
+            referenceBits: r,
+            minUsableBits: 1,
+            enrolmentMinUsableBits: 4000,
+          };
+          if (2 * d <= u) expect(deduplicationDistance(d, u, decision)).toBeGreaterThanOrEqual(d / u - 1e-15);
+          if (normalisedMatch(d, u, t, r)) expect(d * 10_000).toBeLessThanOrEqual(t * u);
+        },
+      ),
+      { numRuns: 3000 },
+    );
   });
 
   it("never matches at or above half the bits differing, nor on zero bits", () => {
@@ -71,8 +99,8 @@ describe("normalisedMatch", () => {
       { numRuns: 5000 },
     );
     // Large enough that both sides exceed Number.MAX_SAFE_INTEGER (the BigInt path).
-    expect(normalisedMatch(8_000_000, 20_000_000, 3000, 20_000_000)).toBe(
-      exactlyMatches(8_000_000, 20_000_000, 3000, 20_000_000),
+    expect(normalisedMatch(8_000_000, 20_000_000, 3000, 30_000_000)).toBe(
+      exactlyMatches(8_000_000, 20_000_000, 3000, 30_000_000),
     );
   });
 
@@ -101,53 +129,49 @@ describe("deduplicationMatches and deduplicationDistance", () => {
 
   it("use the normalised rule with reference bits", () => {
     expect(deduplicationMatches(272, 800, NORMALISED)).toBe(false);
-    expect(deduplicationMatches(1152, 3200, NORMALISED)).toBe(true);
-  });
-});
-
-describe("deduplicationPrefilterPer10k", () => {
-  it("is the threshold itself for the raw rule", () => {
-    expect(deduplicationPrefilterPer10k(RAW, 3584)).toBe(3400);
-  });
-
-  it("passes every normalised duplicate of the default profile's codes (a valid prefilter)", () => {
-    const n = 3584;
-    const prefilter = deduplicationPrefilterPer10k(NORMALISED, n);
-    // 10^4 (0.5 - 0.15 sqrt(2000 / 3584)) = 3879.4, rounded up plus one.
-    expect(prefilter).toBe(3881);
-    for (let u = NORMALISED.minUsableBits; u <= n; u++) {
-      // The largest duplicate differing count at u must pass the raw prefilter.
-      let d = 0;
-      while (d + 1 <= u && normalisedMatch(d + 1, u, NORMALISED.thresholdPer10k, 2000)) d++;
-      if (normalisedMatch(d, u, NORMALISED.thresholdPer10k, 2000))
-        expect(d * 10_000).toBeLessThanOrEqual(prefilter * u);
-    }
-  });
-
-  it("holds for any reference bits and threshold", () => {
-    fc.assert(
-      fc.property(
-        fc.integer({ min: 1, max: 4000 }),
-        fc.integer({ min: 0, max: 4999 }),
-        fc.integer({ min: 1, max: 4000 }),
-        fc.double({ min: 0, max: 1, noNaN: true }),
-        (n, t, r, f) => {
-          const u = Math.max(1, Math.ceil(f * n));
-          const p = deduplicationPrefilterPer10k(
-            { thresholdPer10k: t, referenceBits: r, minUsableBits: 1, enrolmentMinUsableBits: n },
-            n,
-          );
-          for (let d = 0; d <= u; d++)
-            if (normalisedMatch(d, u, t, r)) expect(d * 10_000).toBeLessThanOrEqual(p * u);
-        },
-      ),
-      { numRuns: 300 },
-    );
+    expect(deduplicationMatches(1120, 3200, NORMALISED)).toBe(true);
+    expect(deduplicationMatches(1121, 3200, NORMALISED)).toBe(false);
   });
 });
 
 describe("compareForDeduplication", () => {
   const g = DEFAULT_PROFILE.geometry;
+  const K = DEFAULT_PROFILE.maxShift;
+  /**
+   * Plain reference over bit arrays: at shift s, probe column c meets template column c - s; the
+   * capped normalised distance of each shift with the floor, the smallest one, and whether any
+   * shift is a duplicate by exact rationals.
+   */
+  function bruteForce(probe: ReturnType<typeof randomCode>, template: ReturnType<typeof randomCode>) {
+    const pb = probe.bitValues();
+    const pm = probe.maskValues();
+    const tb = template.bitValues();
+    const tm = template.maskValues();
+    let best: { distance: number; usable: number; differing: number } | undefined;
+    let duplicate = false;
+    for (let s = -K; s <= K; s++) {
+      let usable = 0;
+      let differing = 0;
+      for (let r = 0; r < g.rows; r++)
+        for (let c = 0; c < g.cols; c++)
+          for (let p = 0; p < g.bitsPerCell; p++) {
+            const i = (r * g.cols + c) * g.bitsPerCell + p;
+            const j = (r * g.cols + ((((c - s) % g.cols) + g.cols) % g.cols)) * g.bitsPerCell + p;
+            if (pm[i] && tm[j]) {
+              usable++;
+              if (pb[i] !== tb[j]) differing++;
+            }
+          }
+      if (usable < NORMALISED.minUsableBits) continue;
+      const raw = differing / usable;
+      const distance = usable >= 2000 ? raw : 0.5 - (0.5 - raw) * Math.sqrt(usable / 2000);
+      if (exactlyMatches(differing, usable, 3500, 2000)) duplicate = true;
+      if (best === undefined || distance < best.distance) best = { distance, usable, differing };
+    }
+    return best === undefined
+      ? { decidable: false as const }
+      : { decidable: true as const, duplicate, ...best };
+  }
 
   it("decides as the brute-force minimum of the normalised distance over the shifts", () => {
     const next = mulberry32(7);
@@ -166,16 +190,12 @@ describe("compareForDeduplication", () => {
         rowWords(b.packedMaskView() as Uint8Array, g),
         NORMALISED,
       );
-      const expected = hammingDistance(b, a, {
-        maxShift: DEFAULT_PROFILE.maxShift,
-        minUsableBits: NORMALISED.minUsableBits,
-        normalise: { referenceBits: 2000 },
-      });
-      expect(got.decidable).toBe(expected.comparable);
-      if (!expected.comparable) continue;
+      const expected = bruteForce(a, b);
+      expect(got.decidable).toBe(expected.decidable);
+      if (!expected.decidable) continue;
       expect(got.distance).toBeCloseTo(expected.distance, 12);
-      expect([got.usableBits, got.differingBits]).toEqual([expected.usableBits, expected.differingBits]);
-      expect(got.duplicate).toBe(expected.distance <= 0.35);
+      expect([got.usableBits, got.differingBits]).toEqual([expected.usable, expected.differing]);
+      expect(got.duplicate).toBe(expected.duplicate);
       outcomes[got.duplicate ? "duplicate" : "distinct"]++;
     }
     // Both outcomes occur, so the decision was exercised both ways.

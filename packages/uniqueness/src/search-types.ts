@@ -16,9 +16,10 @@ export interface SearchOptions {
    */
   thresholdPer10k?: number;
   /**
-   * Daugman's normalisation (see iris-code's `normalisedMatch`): a code matches when
-   * `0.5 - (0.5 - differing / usable) * sqrt(usable / referenceBits) <= threshold`, decided
-   * exactly. `null` selects the raw distance even when the profile normalises.
+   * Daugman's normalisation, capped at the raw distance (see iris-code's `normalisedMatch`): a code
+   * matches when `0.5 - (0.5 - differing / usable) * sqrt(min(usable, referenceBits) / referenceBits)`
+   * is at most the threshold, decided exactly. `null` selects the raw distance even when the
+   * profile normalises.
    */
   referenceBits?: number | null;
   /**

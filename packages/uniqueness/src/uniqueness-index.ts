@@ -1,12 +1,10 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import {
-  bitCount,
   checkProfile,
   compareForDeduplication,
   type DeduplicationComparison,
   type DeduplicationDecision,
-  deduplicationPrefilterPer10k,
   type IrisCode,
   type IrisProfile,
   PreparedProbe,
@@ -309,14 +307,11 @@ export class UniquenessIndex {
     checkCode(this.profile, probe, "probe");
     const o = resolveSearchOptions(this.profile, options);
     const shifts = shiftOrder(o.maxShift);
-    // The normalised rule: the kernels scan with a raw threshold every normalised duplicate passes
-    // (iris-code's deduplicationPrefilterPer10k); each candidate is then decided exactly here.
+    // The normalised distance is never below the raw one, so every normalised duplicate is under
+    // the raw threshold: the kernels scan with it, and each code they find is decided exactly here.
     const decision = searchDecision(o);
-    const normalising = o.referenceBits !== undefined;
-    const kernelThreshold = normalising
-      ? deduplicationPrefilterPer10k(decision, bitCount(this.profile.geometry))
-      : o.thresholdPer10k;
-    const exact = normalising ? new PreparedProbe(probe, o.maxShift) : undefined;
+    const kernelThreshold = o.thresholdPer10k;
+    const exact = o.referenceBits !== undefined ? new PreparedProbe(probe, o.maxShift) : undefined;
     const probeWords = prepareProbeWords(this.layout, probe, o.maxShift);
     const n = this.#count;
     const excluded = this.#pendingRemovals.size === 0 ? undefined : new Set(this.#pendingRemovals);

@@ -16,21 +16,27 @@ const NORMALISED: IrisProfile = {
 };
 const g = NORMALISED.geometry;
 
+/** Daugman's normalisation below 2,000 usable bits, the raw distance from 2,000 on. */
 function normalised(d: number, u: number): number {
-  return 0.5 - (0.5 - d / u) * Math.sqrt(u / 2000);
+  return u >= 2000 ? d / u : 0.5 - (0.5 - d / u) * Math.sqrt(u / 2000);
 }
 
 describe("a search under Daugman's normalised distance", () => {
-  it("refuses a raw-looking match on few bits and finds a normalised one on many, as brute force does", async () => {
+  it("refuses a raw-looking match on few bits and decides one on many bits on its raw distance, as brute force does", async () => {
     const random = rng(99);
     const probe = randomCode(random, g, 0.95);
     // 272 of 800 bits (raw 0.34, under a raw 0.35): normalised 0.399, not a duplicate.
     const fewBits = plantedCode(random, probe, 800, 272, 2);
-    // 1,152 of 3,200 bits (raw 0.36, over a raw 0.35): normalised 0.323, a duplicate.
-    const manyBits = plantedCode(random, probe, 3200, 1152, -5);
+    // 1,100 of 3,200 bits (raw 0.34375): more bits than the reference, so decided on the raw
+    // distance: a duplicate under both rules.
+    const manyBits = plantedCode(random, probe, 3200, 1100, -5);
+    // 1,152 of 3,200 bits (raw 0.36): no reward for the many bits (Daugman's uncapped form would
+    // give 0.323): not a duplicate.
+    const notRewarded = plantedCode(random, probe, 3200, 1152, 4);
     const entries: Array<[EnrolmentId, IrisCode]> = [
       ["few-bits", fewBits],
       ["many-bits", manyBits],
+      ["not-rewarded", notRewarded],
     ];
     for (let i = 0; i < 3000; i++) entries.push([`other-${i}`, randomCode(random, g, 0.75)]);
     for (const workers of [0, 1, 2]) {
@@ -41,15 +47,15 @@ describe("a search under Daugman's normalised distance", () => {
         expect(result.matchCount).toBe(1);
         expect(result.best).toEqual({
           id: "many-bits",
-          distance: 0.36,
-          decisionDistance: normalised(1152, 3200),
-          differingBits: 1152,
+          distance: 1100 / 3200,
+          decisionDistance: 1100 / 3200,
+          differingBits: 1100,
           usableBits: 3200,
           shift: -5,
         });
-        // The same threshold on the raw distance decides the other way round for both.
+        // The same threshold on the raw distance also takes the few-bits code.
         const raw = await index.search(probe, { referenceBits: null });
-        expect(raw.matches.map((m) => m.id)).toEqual(["few-bits"]);
+        expect(raw.matches.map((m) => m.id)).toEqual(["few-bits", "many-bits"]);
         await expectSameAsBruteForce(index, entries, probe, NORMALISED);
         await expectSameAsBruteForce(index, entries, probe, NORMALISED, { referenceBits: null });
       } finally {
@@ -63,9 +69,9 @@ describe("a search under Daugman's normalised distance", () => {
     const probe = randomCode(random, g, 0.9);
     const entries: Array<[EnrolmentId, IrisCode]> = [];
     // At each usable count, the differing counts just inside and just outside the normalised
-    // threshold (0.5 - 0.15 sqrt(2000 / u) of the bits).
-    for (const u of [720, 900, 1400, 2000, 2600, 3100]) {
-      const edge = Math.floor(u * (0.5 - 0.15 * Math.sqrt(2000 / u)));
+    // threshold (0.5 - 0.15 sqrt(2000 / u) of the bits below 2,000 bits, 0.35 from there on).
+    for (const u of [720, 900, 1400, 1999, 2000, 2600, 3100]) {
+      const edge = Math.floor(u >= 2000 ? 0.35 * u : u * (0.5 - 0.15 * Math.sqrt(2000 / u)));
       for (const d of [edge - 1, edge, edge + 1, edge + 2]) {
         if (d >= 0) entries.push([`u${u}-d${d}`, plantedCode(random, probe, u, d, ((u + d) % 9) - 4)]);
       }
