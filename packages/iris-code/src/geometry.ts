@@ -265,9 +265,13 @@ export const OPEN_IRIS_GEOMETRY: CodeGeometry = Object.freeze({ rows: 16, cols: 
  * compared on few bits (the 33 pooled impostor pairs at or under a raw 0.34 had 743–1,554 jointly
  * usable bits, against a median of 1,817 for all impostor pairs). So the decision uses Daugman's
  * normalised distance with `referenceBits` 2000 (about the median jointly usable bits of genuine
- * and impostor comparisons on both sets): at 0.35, 2 of 921,919 pooled impostor pairs are at or
- * under it against 33 at a raw 0.34, for a single-capture FNMR of 3.70 % against 3.60 %. No
- * threshold meets both the 1 % miss and zero-impostor targets with today's code. Floor: the
+ * and impostor comparisons on both sets), capped at the raw distance from 2,000 bits on (the
+ * uncapped form let more impostor pairs of the defocused and darkened copies through: 35 and 25
+ * pooled at 0.35, against 26 and 14 capped). At 0.35, `zkiris accuracy` counts 1 of 925,560 pooled
+ * impostor pairs at or under it against 33 at a raw 0.34, for a single-capture FNMR of 4.02 %
+ * against 3.82 % (on the five degraded copies: 7 to 26 pairs against 11 to 92, FNMR 0.4 points
+ * lower to 1.1 points higher). No threshold meets both the 1 % miss and zero-impostor targets
+ * with today's code. Floor: the
  * verification floor of 720 bits, and
  * `enrolmentMinUsableBits = ceil((3584 + 720) / 2) = 2152`, the least value for which any two
  * enrolled templates share at least 720 usable bits, so no comparison at enrolment is undecidable
