@@ -1,3 +1,4 @@
+import { DEVICE_TREE_DEPTH } from "@zkiris/device";
 import { MAX_ENROLMENT_CAPTURES, MIN_ENROLMENT_CAPTURES } from "@zkiris/registry";
 import { type Static, Type } from "typebox";
 
@@ -58,8 +59,11 @@ export const DeviceProof = Type.Object(
     root: FieldElement,
     leaf: FieldElement,
     leafIndex: Type.Integer(),
-    siblings: Type.Array(FieldElement, { minItems: 10, maxItems: 10 }),
-    pathIndices: Type.Array(Type.Union([Type.Literal(0), Type.Literal(1)]), { minItems: 10, maxItems: 10 }),
+    siblings: Type.Array(FieldElement, { minItems: DEVICE_TREE_DEPTH, maxItems: DEVICE_TREE_DEPTH }),
+    pathIndices: Type.Array(Type.Union([Type.Literal(0), Type.Literal(1)]), {
+      minItems: DEVICE_TREE_DEPTH,
+      maxItems: DEVICE_TREE_DEPTH,
+    }),
   },
   { additionalProperties: false },
 );
