@@ -81,7 +81,7 @@ export function describeInternalError(error: unknown): string {
   let code = "INTERNAL";
   let message: string;
   const nodeCode = (error as { code?: unknown } | null)?.code;
-  if (error instanceof ZkirisError) code = error.code;
+  if (ZkirisError.is(error)) code = error.code;
   else if (error instanceof Error && typeof nodeCode === "string") code = nodeCode;
   else if (error instanceof Error && error.name !== "Error") code = error.name;
   if (error instanceof Error) message = error.message;

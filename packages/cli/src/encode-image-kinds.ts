@@ -32,7 +32,7 @@ export interface EncodeResponse {
 }
 
 function refusalOf(error: unknown): { error: string; reason: string } {
-  if (error instanceof ZkirisError)
+  if (ZkirisError.is(error))
     return { error: (error as { gate?: string }).gate ?? error.code, reason: error.message };
   throw error;
 }

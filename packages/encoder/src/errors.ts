@@ -1,4 +1,4 @@
-import { ZkirisError } from "@zkiris/iris-code";
+import { type SharedErrorCode, ZkirisError } from "@zkiris/iris-code";
 
 /** Codes of {@link ImageDecodeError}. */
 export type ImageDecodeErrorCode =
@@ -6,7 +6,7 @@ export type ImageDecodeErrorCode =
   | "TRUNCATED_IMAGE"
   | "CORRUPT_IMAGE"
   | "INVALID_DIMENSIONS"
-  | "INVALID_PARAMETER";
+  | SharedErrorCode<"INVALID_PARAMETER">;
 
 /** The input is not an image this package can read, or it is damaged or absurdly large. */
 export class ImageDecodeError extends ZkirisError {
@@ -37,7 +37,7 @@ export type QualityGate =
  * `limit` are the measured value and the limit it broke (both also in the message).
  */
 export class QualityGateError extends ZkirisError {
-  declare readonly code: "QUALITY_GATE";
+  declare readonly code: SharedErrorCode<"QUALITY_GATE">;
   readonly gate: QualityGate;
   readonly measured: number;
   readonly limit: number;
@@ -58,11 +58,11 @@ export class QualityGateError extends ZkirisError {
 
 /** Codes of {@link EncoderError}. */
 export type EncoderErrorCode =
-  | "INVALID_PARAMETER"
+  | SharedErrorCode<"INVALID_PARAMETER">
   | "MODEL_NOT_FOUND"
   | "INVALID_MODEL"
   | "BACKEND_UNAVAILABLE"
-  | "CLOSED";
+  | SharedErrorCode<"CLOSED">;
 
 /** The encoder was configured wrongly, its model is missing or malformed, or it was used after `close()`. */
 export class EncoderError extends ZkirisError {

@@ -36,7 +36,15 @@ export {
   wordsPerRow,
 } from "./distance.js";
 export { crc32, fromBase64, fromHex, toBase64, toHex } from "./encoding.js";
-export { describeType, IrisCodeError, type IrisCodeErrorCode, ZkirisError } from "./errors.js";
+export {
+  COMMON_ERROR_CODES,
+  type CommonErrorCode,
+  describeType,
+  IrisCodeError,
+  type IrisCodeErrorCode,
+  type SharedErrorCode,
+  ZkirisError,
+} from "./errors.js";
 export {
   assertSameGeometry,
   bitCount,

@@ -268,7 +268,7 @@ export function deviceTreeRoot(
  * `TOO_FEW_USABLE_BITS` when no shift has `minUsableBits` jointly usable bits,
  * `NO_MATCH` when the best shift's distance is over the threshold,
  * `INVALID_SIGNATURE` when the signature is not the device's over `captureMessage(probeCommitment(probe), challenge)`,
- * `DEVICE_NOT_IN_REGISTRY` when the key's leaf or path does not lead to `deviceProof.root`.
+ * `UNTRUSTED_DEVICE` when the key's leaf or path does not lead to `deviceProof.root`.
  */
 export function prepareMatchWitness(
   input: MatchWitnessInput,
@@ -334,7 +334,7 @@ export function prepareMatchWitness(
   const leaf = poseidon2(devicePublicKey);
   if (leaf !== proof.leaf || deviceTreeRoot(leaf, proof.siblings, proof.pathIndices) !== proof.root) {
     throw new MatchProofError(
-      "DEVICE_NOT_IN_REGISTRY",
+      "UNTRUSTED_DEVICE",
       "Parameter 'deviceProof' does not lead from Poseidon2(devicePublicKey) to its root",
       { field: "deviceProof" },
     );

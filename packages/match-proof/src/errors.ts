@@ -1,22 +1,22 @@
-import { ZkirisError } from "@zkiris/iris-code";
+import { type SharedErrorCode, ZkirisError } from "@zkiris/iris-code";
 
 /** Codes of {@link MatchProofError}. */
 export type MatchProofErrorCode =
-  | "INVALID_PARAMETER"
-  | "GEOMETRY_MISMATCH"
+  | SharedErrorCode<"INVALID_PARAMETER">
+  | SharedErrorCode<"GEOMETRY_MISMATCH">
   | "NO_MATCH"
   | "TOO_FEW_USABLE_BITS"
-  | "INVALID_SIGNATURE"
-  | "DEVICE_NOT_IN_REGISTRY"
-  | "ARTIFACT_HASH_MISMATCH"
+  | SharedErrorCode<"INVALID_SIGNATURE">
+  | SharedErrorCode<"UNTRUSTED_DEVICE">
+  | SharedErrorCode<"ARTIFACT_HASH_MISMATCH">
   | "ARTIFACT_UNAVAILABLE"
   | "MALFORMED_MANIFEST"
   | "STALE_ARTIFACTS"
   | "MALFORMED_PROOF"
   | "WITNESS_FAILED"
-  | "NOT_A_MEMBER"
-  | "INVALID_IDENTITY"
-  | "CHALLENGE_MISMATCH";
+  | SharedErrorCode<"NOT_A_MEMBER">
+  | SharedErrorCode<"INVALID_IDENTITY">
+  | SharedErrorCode<"CHALLENGE_MISMATCH">;
 
 /**
  * A match proof could not be produced or checked: bad input (naming the field), codes that do

@@ -223,7 +223,7 @@ export function livenessVoteCircuitInputs(parts: {
  * `CHALLENGE_MISMATCH` when the capture was signed for another challenge than
  * `livenessCaptureChallenge(scope, challenge)` (another poll, or another challenge of this one);
  * and as `prepareMatchWitness` for the capture: `NO_MATCH`, `TOO_FEW_USABLE_BITS`,
- * `INVALID_SIGNATURE`, `DEVICE_NOT_IN_REGISTRY`, `GEOMETRY_MISMATCH`.
+ * `INVALID_SIGNATURE`, `UNTRUSTED_DEVICE`, `GEOMETRY_MISMATCH`.
  * Whether the secret opens the commitment is checked on the witness (`proveLivenessVote`).
  */
 export function prepareLivenessVoteWitness(

@@ -28,7 +28,7 @@ export interface MatchProofTimings {
  * Proves that a device-signed probe matches a committed template under the artifacts' compiled
  * profile, revealing neither code: computes the best shift itself, the witness, then a Groth16
  * proof. Refuses before proving (see `prepareMatchWitness`) with `MatchProofError` codes
- * `NO_MATCH`, `TOO_FEW_USABLE_BITS`, `INVALID_SIGNATURE`, `DEVICE_NOT_IN_REGISTRY`,
+ * `NO_MATCH`, `TOO_FEW_USABLE_BITS`, `INVALID_SIGNATURE`, `UNTRUSTED_DEVICE`,
  * `GEOMETRY_MISMATCH` or `INVALID_PARAMETER`; `INVALID_PARAMETER` (field `artifacts`) when the
  * artifacts were loaded verify-only. Call `artifacts.close()` when done proving.
  */

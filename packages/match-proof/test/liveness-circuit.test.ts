@@ -376,7 +376,7 @@ describe("liveness-vote circuit, cheating provers", () => {
           profile,
         ),
       ),
-    ).toEqual({ code: "DEVICE_NOT_IN_REGISTRY", field: "deviceProof" });
+    ).toEqual({ code: "UNTRUSTED_DEVICE", field: "deviceProof" });
   });
 
   it("stale root: a path from before a member was removed yields the old root, not the current one", async () => {

@@ -326,7 +326,7 @@ describe("proveLivenessVote refusals (before any proof)", () => {
           { artifacts },
         ),
       ),
-    ).toEqual({ code: "DEVICE_NOT_IN_REGISTRY", field: "deviceProof" });
+    ).toEqual({ code: "UNTRUSTED_DEVICE", field: "deviceProof" });
     const verifyOnly = await loadLivenessVoteArtifacts(DIR, { verifyOnly: true });
     expect(await refusal(proveLivenessVote(honest, { artifacts: verifyOnly }))).toEqual({
       code: "INVALID_PARAMETER",

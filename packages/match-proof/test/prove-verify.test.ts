@@ -374,7 +374,7 @@ describe("refusals before proving", () => {
     });
   });
 
-  it("refuses a device outside the registry with DEVICE_NOT_IN_REGISTRY", async () => {
+  it("refuses a device outside the registry with UNTRUSTED_DEVICE", async () => {
     const outsider = makeDevice("unregistered");
     const registered = makeDevice();
     const forged = {
@@ -384,7 +384,7 @@ describe("refusals before proving", () => {
       deviceProof: registered.proof,
     };
     expect(await refusal(proveMatch(forged, { artifacts }))).toEqual({
-      code: "DEVICE_NOT_IN_REGISTRY",
+      code: "UNTRUSTED_DEVICE",
       field: "deviceProof",
     });
   });

@@ -67,7 +67,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ZkirisError) console.error(`error ${error.code}: ${error.message}`);
+  if (ZkirisError.is(error)) console.error(`error ${error.code}: ${error.message}`);
   else console.error(`error: ${(error as Error).message}\n${USAGE}`);
   process.exitCode = 2;
 });

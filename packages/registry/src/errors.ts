@@ -1,16 +1,16 @@
-import { ZkirisError } from "@zkiris/iris-code";
+import { type SharedErrorCode, ZkirisError } from "@zkiris/iris-code";
 
 /** Stable codes of {@link RegistryError} and its subclasses. */
 export type RegistryErrorCode =
-  | "INVALID_PARAMETER"
-  | "UNKNOWN_DEVICE"
+  | SharedErrorCode<"INVALID_PARAMETER">
+  | SharedErrorCode<"UNKNOWN_DEVICE">
   | "DEVICE_REVOKED"
-  | "DEVICE_EXISTS"
+  | SharedErrorCode<"DUPLICATE_DEVICE">
   | "INVALID_CAPTURE"
   | "UNKNOWN_CHALLENGE"
   | "CHALLENGE_EXPIRED"
   | "CHALLENGE_REPLAYED"
-  | "QUALITY_GATE"
+  | SharedErrorCode<"QUALITY_GATE">
   | "DUPLICATE_ENROLLMENT"
   | "INSUFFICIENT_USABLE_BITS"
   | "UNDECIDABLE_COMPARISON"
@@ -25,23 +25,23 @@ export type RegistryErrorCode =
   | "POLL_NOT_OPEN"
   | "OPTION_OUT_OF_RANGE"
   | "SCOPE_MISMATCH"
-  | "UNKNOWN_ROOT"
-  | "STALE_ROOT"
-  | "INVALID_PROOF"
+  | SharedErrorCode<"UNKNOWN_ROOT">
+  | SharedErrorCode<"STALE_ROOT">
+  | SharedErrorCode<"INVALID_PROOF">
   | "DUPLICATE_NULLIFIER"
   | "LIVENESS_REQUIRED"
   | "LIVENESS_NOT_REQUIRED"
   | "LIVENESS_UNAVAILABLE"
   | "UNKNOWN_DEVICE_ROOT"
   | "STALE_DEVICE_ROOT"
-  | "ARTIFACT_INTEGRITY"
+  | SharedErrorCode<"ARTIFACT_HASH_MISMATCH">
   | "SCHEMA_TOO_NEW"
   | "DATABASE_LOCKED"
   | "DATABASE_DRIVER_MISSING"
   | "CORRUPT_STATE"
-  | "CLOSED"
+  | SharedErrorCode<"CLOSED">
   | "RECOVERY_UNAVAILABLE"
-  | "DEVICE_REGISTRY_FULL"
+  | SharedErrorCode<"REGISTRY_FULL">
   | "BACKUP_UNSUPPORTED";
 
 /**

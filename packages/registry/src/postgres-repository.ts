@@ -213,7 +213,7 @@ export class PostgresRepository implements Repository {
       return (await this.getDevice(d.id))!;
     } catch (error) {
       if (isUniqueViolation(error)) {
-        throw new ConflictError("DEVICE_EXISTS", `Device ${d.id} is already registered`, {
+        throw new ConflictError("DUPLICATE_DEVICE", `Device ${d.id} is already registered`, {
           field: "publicKey",
         });
       }

@@ -324,7 +324,7 @@ function leafFor(kind: GroupKind, identityCommitment: bigint, templateCommitment
 }
 
 function wrapCaptureError(error: unknown, prefix = "capture"): never {
-  if (error instanceof ZkirisError) {
+  if (ZkirisError.is(error)) {
     const field = error.field === undefined ? prefix : `${prefix}.${error.field}`;
     throw new CaptureError("INVALID_CAPTURE", `Field '${field}' refused (${error.code}): ${error.message}`, {
       field,
@@ -503,7 +503,7 @@ export class Registry {
 
   /**
    * Registers a capture device by its EdDSA-Poseidon public key `[Ax, Ay]` (bigints or decimal
-   * strings). Throws `INVALID_PARAMETER` for a key off the BabyJubJub subgroup and `DEVICE_EXISTS`.
+   * strings). Throws `INVALID_PARAMETER` for a key off the BabyJubJub subgroup and `DUPLICATE_DEVICE`.
    */
   async registerDevice(publicKey: readonly [bigint | string, bigint | string]): Promise<DeviceRecord> {
     this.#assertOpen();
@@ -517,7 +517,7 @@ export class Registry {
     try {
       checkPublicKey(key, "publicKey");
     } catch (error) {
-      if (error instanceof ZkirisError) {
+      if (ZkirisError.is(error)) {
         throw new InvalidParameterError(error.field ?? "publicKey", error.message, { cause: error });
       }
       throw error;
@@ -525,7 +525,7 @@ export class Registry {
     return this.#mutex.run(async () => {
       if ((await this.repository.listDevices()).length >= DEVICE_TREE_CAPACITY) {
         throw new ConflictError(
-          "DEVICE_REGISTRY_FULL",
+          "REGISTRY_FULL",
           `The device registry tree holds at most ${DEVICE_TREE_CAPACITY} devices, revoked ones included`,
           { field: "publicKey" },
         );

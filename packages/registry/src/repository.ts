@@ -165,7 +165,7 @@ export interface Repository {
    */
   backup(destination: string): Promise<void>;
 
-  /** Throws `DEVICE_EXISTS` for a public key already registered. `slot` is assigned here (next free slot). */
+  /** Throws `DUPLICATE_DEVICE` for a public key already registered. `slot` is assigned here (next free slot). */
   insertDevice(device: Omit<DeviceRecord, "slot">): Promise<DeviceRecord>;
   /** Every device by slot, revoked ones included. */
   listDevices(): Promise<DeviceRecord[]>;

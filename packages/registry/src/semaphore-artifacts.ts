@@ -158,7 +158,7 @@ async function checkFile(path: string, expected: string, field: string): Promise
     .digest("hex");
   if (actual !== expected) {
     throw new ArtifactIntegrityError(
-      "ARTIFACT_INTEGRITY",
+      "ARTIFACT_HASH_MISMATCH",
       `Semaphore artifact ${path} has SHA-256 ${actual}, expected ${expected} (@zk-kit/semaphore-artifacts@${SEMAPHORE_ARTIFACTS_VERSION})`,
       { field },
     );
@@ -174,7 +174,7 @@ export function semaphoreArtifactsDirectory(): string {
  * Paths of the Semaphore proving artifacts for a tree depth (1..32) from the installed
  * `@zk-kit/semaphore-artifacts` package (no network), after checking both files against their
  * pinned SHA-256 (once per process and path). Throws `INVALID_PARAMETER` for a depth outside 1..32 and
- * `ARTIFACT_INTEGRITY` for a file that does not match.
+ * `ARTIFACT_HASH_MISMATCH` for a file that does not match.
  */
 export async function semaphoreArtifacts(
   depth: number,

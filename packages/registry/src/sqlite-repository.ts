@@ -283,7 +283,7 @@ export class SqliteRepository implements Repository {
       return (await this.getDevice(device.id))!;
     } catch (error) {
       if (isUniqueViolation(error)) {
-        throw new ConflictError("DEVICE_EXISTS", `Device ${device.id} is already registered`, {
+        throw new ConflictError("DUPLICATE_DEVICE", `Device ${device.id} is already registered`, {
           field: "publicKey",
         });
       }

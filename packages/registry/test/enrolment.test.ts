@@ -422,7 +422,9 @@ for (const backend of BACKENDS) {
         registeredAt: T0,
         revokedAt: null,
       });
-      await expect(registry.registerDevice(other.publicKey)).rejects.toMatchObject({ code: "DEVICE_EXISTS" });
+      await expect(registry.registerDevice(other.publicKey)).rejects.toMatchObject({
+        code: "DUPLICATE_DEVICE",
+      });
       await expect(registry.registerDevice([1n, 2n])).rejects.toMatchObject({
         code: "INVALID_PARAMETER",
         field: "publicKey",

@@ -62,7 +62,7 @@ for (const backend of BACKENDS) {
         ["12", 1],
       ]);
       await expect(repo.insertDevice(device)).rejects.toMatchObject({
-        code: "DEVICE_EXISTS",
+        code: "DUPLICATE_DEVICE",
         field: "publicKey",
       });
       expect(await repo.revokeDevice("11", 3000)).toBe(true);

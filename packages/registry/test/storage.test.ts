@@ -148,7 +148,7 @@ describe("Semaphore artifacts", () => {
     copyFileSync(join(semaphoreArtifactsDirectory(), "semaphore-2.wasm"), join(other, "semaphore-2.wasm"));
     writeFileSync(join(other, "semaphore-2.zkey"), zkey);
     await expect(semaphoreArtifacts(2, other)).rejects.toMatchObject({
-      code: "ARTIFACT_INTEGRITY",
+      code: "ARTIFACT_HASH_MISMATCH",
       field: "zkey",
     });
     await expect(semaphoreArtifacts(0)).rejects.toMatchObject({ code: "INVALID_PARAMETER", field: "depth" });

@@ -176,7 +176,7 @@ export function pinnedHashes(depth: number): { readonly wasm: string; readonly z
 
 /**
  * Checks the bytes of one depth's artifacts against the pinned SHA-256 (Web Crypto, so it runs in
- * browsers and Node) and returns them for {@link ArtifactResolver}. Throws `ARTIFACT_INTEGRITY`
+ * browsers and Node) and returns them for {@link ArtifactResolver}. Throws `ARTIFACT_HASH_MISMATCH`
  * naming the file (`wasm` or `zkey`) whose hash differs.
  */
 export async function checkedArtifactBytes(
@@ -196,7 +196,7 @@ export async function checkedArtifactBytes(
     const actual = hex(await globalThis.crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
     if (actual !== pinned[kind]) {
       throw new ZkirisSdkError(
-        "ARTIFACT_INTEGRITY",
+        "ARTIFACT_HASH_MISMATCH",
         `Semaphore ${kind} for depth ${depth} has SHA-256 ${actual}, expected ${pinned[kind]} (@zk-kit/semaphore-artifacts@${SEMAPHORE_ARTIFACTS_VERSION})`,
         { field: kind },
       );

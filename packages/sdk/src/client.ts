@@ -94,7 +94,7 @@ function requireIdentity(identity: Identity, field = "identity"): Identity {
 /** Rethrows a refusal of another zkiris package (a malformed capture, a bad salt) as a ZkirisSdkError with its code. */
 function asSdkError(error: unknown, fieldPrefix: string): never {
   if (error instanceof ZkirisSdkError) throw error;
-  if (error instanceof ZkirisError) {
+  if (ZkirisError.is(error)) {
     const field = error.field === undefined ? fieldPrefix : `${fieldPrefix}.${error.field}`;
     throw new ZkirisSdkError(error.code, error.message, { field, cause: error });
   }
@@ -442,7 +442,7 @@ export class ZkirisClient {
    * A Semaphore proof, made locally, that `identity` is a member of the group and acts once in `scope`
    * with `message`. The tree depth is the group's (at least 1) and the artifacts for it come from
    * `options.artifacts`; the member list is fetched whole, so the server does not learn who proves.
-   * Refusals: `UNSUPPORTED_GROUP` (a biometric group), `NOT_A_MEMBER`, `ARTIFACTS_MISSING`, `ARTIFACT_INTEGRITY`, `PROOF_FAILED`, the server's codes.
+   * Refusals: `UNSUPPORTED_GROUP` (a biometric group), `NOT_A_MEMBER`, `ARTIFACTS_MISSING`, `ARTIFACT_HASH_MISMATCH`, `PROOF_FAILED`, the server's codes.
    */
   async proveAction(
     groupId: string,

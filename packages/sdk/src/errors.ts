@@ -1,4 +1,4 @@
-import { ZkirisError } from "@zkiris/iris-code";
+import { type SharedErrorCode, ZkirisError } from "@zkiris/iris-code";
 
 /**
  * Codes the SDK raises itself. A refusal of the server keeps the server's code (`UNKNOWN_GROUP`,
@@ -11,27 +11,27 @@ export type ZkirisSdkErrorCode =
   /** The server answered something that is not the documented JSON (wrong shape, not JSON, unknown status). */
   | "BAD_RESPONSE"
   /** The client was closed: requests in flight were aborted, new ones are refused. */
-  | "CLOSED"
+  | SharedErrorCode<"CLOSED">
   /** A parameter of an SDK call is wrong; `field` names it. */
-  | "INVALID_PARAMETER"
+  | SharedErrorCode<"INVALID_PARAMETER">
   /** A text given as an exported identity is not Semaphore's base64 private key. */
-  | "INVALID_IDENTITY"
+  | SharedErrorCode<"INVALID_IDENTITY">
   /** The identity's commitment is not a member of the group it should prove membership of. */
-  | "NOT_A_MEMBER"
+  | SharedErrorCode<"NOT_A_MEMBER">
   /** The group is a biometric group, whose votes are liveness proofs (`@zkiris/match-proof`), not plain Semaphore proofs. */
   | "UNSUPPORTED_GROUP"
   /** No proving artifacts were given, or the ones resolved cannot be read. */
   | "ARTIFACTS_MISSING"
   /** A proving artifact does not have the pinned SHA-256 of `@zk-kit/semaphore-artifacts@4.13.0`. */
-  | "ARTIFACT_INTEGRITY"
+  | SharedErrorCode<"ARTIFACT_HASH_MISMATCH">
   /** Generating a proof failed (witness or prover error). */
   | "PROOF_FAILED"
   /** The SNARK does not verify for its public signals. */
-  | "INVALID_PROOF"
+  | SharedErrorCode<"INVALID_PROOF">
   /** The proof's Merkle root is not in the group's root history. */
-  | "UNKNOWN_ROOT"
+  | SharedErrorCode<"UNKNOWN_ROOT">
   /** The proof's Merkle root was replaced longer ago than the accepted window. */
-  | "STALE_ROOT"
+  | SharedErrorCode<"STALE_ROOT">
   /** The proof's scope is not the expected one. */
   | "WRONG_SCOPE"
   /** The proof's message is not the expected one. */

@@ -30,7 +30,7 @@ export function semaphoreArtifactsDirectory(): string {
  * (default: the installed `@zk-kit/semaphore-artifacts`), each checked against the pinned SHA-256 the
  * first time this resolver gives it out (the check is remembered by the resolver, not by the process).
  * No network. Resolving throws `ARTIFACTS_MISSING` for a file that cannot be read and
- * `ARTIFACT_INTEGRITY` for one whose hash differs.
+ * `ARTIFACT_HASH_MISMATCH` for one whose hash differs.
  */
 export function nodeArtifacts(directory?: string): ArtifactResolver {
   const verified = new Map<string, Promise<void>>();
@@ -51,7 +51,7 @@ export function nodeArtifacts(directory?: string): ArtifactResolver {
     const actual = createHash("sha256").update(bytes).digest("hex");
     if (actual !== expected) {
       throw new ZkirisSdkError(
-        "ARTIFACT_INTEGRITY",
+        "ARTIFACT_HASH_MISMATCH",
         `Semaphore artifact ${path} has SHA-256 ${actual}, expected ${expected} (@zk-kit/semaphore-artifacts@${SEMAPHORE_ARTIFACTS_VERSION})`,
         { field: kind },
       );

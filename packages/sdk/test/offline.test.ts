@@ -92,7 +92,7 @@ describe("proving artifacts", () => {
     zkey[zkey.length - 1]! ^= 1;
     writeFileSync(join(dir, "semaphore-1.zkey"), zkey);
     const tampered = await refusal(Promise.resolve(nodeArtifacts(dir)(1)));
-    expect([tampered.code, tampered.field]).toEqual(["ARTIFACT_INTEGRITY", "zkey"]);
+    expect([tampered.code, tampered.field]).toEqual(["ARTIFACT_HASH_MISMATCH", "zkey"]);
     expect(tampered.message).toContain(SEMAPHORE_ARTIFACT_SHA256[1]!.zkey);
     const missing = await refusal(Promise.resolve(nodeArtifacts(dir)(3)));
     expect([missing.code, missing.field]).toEqual(["ARTIFACTS_MISSING", "wasm"]);
@@ -111,7 +111,7 @@ describe("proving artifacts", () => {
     // The same arrays back (comparing 3 MB element by element would take the test's whole budget).
     expect(checked.wasm === wasm && checked.zkey === zkey).toBe(true);
     const wrongDepth = await refusal(checkedArtifactBytes(2, { wasm, zkey }));
-    expect([wrongDepth.code, wrongDepth.field]).toEqual(["ARTIFACT_INTEGRITY", "wasm"]);
+    expect([wrongDepth.code, wrongDepth.field]).toEqual(["ARTIFACT_HASH_MISMATCH", "wasm"]);
   });
 });
 

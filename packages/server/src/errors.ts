@@ -1,10 +1,10 @@
-import { ZkirisError } from "@zkiris/iris-code";
+import { type SharedErrorCode, ZkirisError } from "@zkiris/iris-code";
 import type { RegistryErrorCode } from "@zkiris/registry";
 
 /** Codes the server itself answers with, before or around the registry. */
 export type ServerErrorCode =
-  | "INVALID_PARAMETER"
-  | "MALFORMED_JSON"
+  | SharedErrorCode<"INVALID_PARAMETER">
+  | SharedErrorCode<"MALFORMED_JSON">
   | "INVALID_UTF8"
   | "BAD_URL_ENCODING"
   | "BAD_REQUEST"
@@ -50,7 +50,7 @@ export const HTTP_STATUS: Readonly<
   UNKNOWN_POLL: 404,
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
-  DEVICE_EXISTS: 409,
+  DUPLICATE_DEVICE: 409,
   GROUP_EXISTS: 409,
   POLL_EXISTS: 409,
   DUPLICATE_MEMBER: 409,
@@ -58,7 +58,7 @@ export const HTTP_STATUS: Readonly<
   UNDECIDABLE_COMPARISON: 409,
   DUPLICATE_NULLIFIER: 409,
   CHALLENGE_REPLAYED: 409,
-  DEVICE_REGISTRY_FULL: 409,
+  REGISTRY_FULL: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   DEVICE_REVOKED: 422,
@@ -81,7 +81,7 @@ export const HTTP_STATUS: Readonly<
   STALE_DEVICE_ROOT: 422,
   RATE_LIMITED: 429,
   INTERNAL: 500,
-  ARTIFACT_INTEGRITY: 500,
+  ARTIFACT_HASH_MISMATCH: 500,
   SCHEMA_TOO_NEW: 500,
   CORRUPT_STATE: 500,
   DATABASE_DRIVER_MISSING: 500,

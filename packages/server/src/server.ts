@@ -437,7 +437,7 @@ function refusalOf(error: FastifyError, request: FastifyRequest): Refusal {
     const data = part === "params" ? request.params : part === "body" ? request.body : undefined;
     return fromZkiris(validationRefusal(error.validation, part, schema as never, data));
   }
-  if (error instanceof ZkirisError) return fromZkiris(error);
+  if (ZkirisError.is(error)) return fromZkiris(error);
   switch (error.code) {
     case "FST_ERR_CTP_BODY_TOO_LARGE":
       return fromZkiris(

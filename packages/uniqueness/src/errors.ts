@@ -1,11 +1,11 @@
-import { ZkirisError } from "@zkiris/iris-code";
+import { type SharedErrorCode, ZkirisError } from "@zkiris/iris-code";
 
 /** Codes of {@link UniquenessError}. */
 export type UniquenessErrorCode =
-  | "INVALID_PARAMETER"
+  | SharedErrorCode<"INVALID_PARAMETER">
   | "INVALID_ID"
   | "DUPLICATE_ID"
-  | "GEOMETRY_MISMATCH"
+  | SharedErrorCode<"GEOMETRY_MISMATCH">
   | "CAPACITY_EXCEEDED"
   | "INDEX_CLOSED"
   | "WORKER_FAILED";

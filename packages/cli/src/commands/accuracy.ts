@@ -197,7 +197,7 @@ async function accuracy(args: readonly string[], io: CliIo): Promise<number> {
           distances,
         });
       } catch (error) {
-        if (!(error instanceof ZkirisError)) throw error;
+        if (!ZkirisError.is(error)) throw error;
         unmeasured.push({ set: name, degradation: kind, reason: error.message });
         io.stderr(`zkiris: cannot measure accuracy of ${name} (${kind}): ${error.message}\n`);
       }

@@ -93,7 +93,7 @@ async function backup(args: readonly string[], io: CliIo): Promise<number> {
     try {
       repository = new SqliteRepository(source);
     } catch (error) {
-      if (error instanceof ZkirisError && error.code === "DATABASE_LOCKED") {
+      if (ZkirisError.is(error) && error.code === "DATABASE_LOCKED") {
         io.stderr(
           `zkiris backup: ${source} is held by a running server; back it up through it: zkiris backup http://HOST:PORT ${out} --admin-token T\n`,
         );

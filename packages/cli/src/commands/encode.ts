@@ -41,7 +41,7 @@ async function encode(args: readonly string[], io: CliIo): Promise<number> {
         line = { file, ...toJson(code), quality: roundQuality(quality) };
       } catch (error) {
         failed++;
-        if (error instanceof ZkirisError)
+        if (ZkirisError.is(error))
           line = { file, error: error.code, reason: error.message, ...gateOf(error) };
         else if (isFsError(error))
           line = { file, error: "UNREADABLE_FILE", reason: (error as Error).message };

@@ -92,7 +92,7 @@ async function overlays(args: readonly string[], io: CliIo): Promise<number> {
       try {
         image = decodeImage(new Uint8Array(await readFile(job.file)));
       } catch (error) {
-        if (!(error instanceof ZkirisError)) throw error;
+        if (!ZkirisError.is(error)) throw error;
         if (!onlyRefused)
           index.push(`-\t${path.relative(set.dir, job.file)}\t${error.code}: ${error.message}`);
         continue;

@@ -113,7 +113,7 @@ async function serve(args: readonly string[], io: CliIo): Promise<number> {
     try {
       liveness = await loadLivenessVoteArtifacts(livenessDir, { verifyOnly: true });
     } catch (error) {
-      if (error instanceof ZkirisError) {
+      if (ZkirisError.is(error)) {
         io.stderr(
           `zkiris serve: cannot load the liveness-vote artifacts (${error.code}): ${error.message}\n`,
         );
@@ -130,7 +130,7 @@ async function serve(args: readonly string[], io: CliIo): Promise<number> {
     });
   } catch (error) {
     await liveness?.close();
-    if (error instanceof ZkirisError) {
+    if (ZkirisError.is(error)) {
       io.stderr(`zkiris serve: cannot open the database (${error.code}): ${error.message}\n`);
       return EXIT.FAILED;
     }
@@ -149,9 +149,9 @@ async function serve(args: readonly string[], io: CliIo): Promise<number> {
     await registry.close();
     await liveness?.close();
     const code = (error as { code?: unknown }).code;
-    if (error instanceof ZkirisError || code === "EADDRINUSE" || code === "EACCES") {
+    if (ZkirisError.is(error) || code === "EADDRINUSE" || code === "EACCES") {
       io.stderr(`zkiris serve: cannot start: ${(error as Error).message}\n`);
-      return error instanceof ZkirisError && error.code === "INVALID_PARAMETER" ? EXIT.USAGE : EXIT.FAILED;
+      return ZkirisError.is(error) && error.code === "INVALID_PARAMETER" ? EXIT.USAGE : EXIT.FAILED;
     }
     throw error;
   }

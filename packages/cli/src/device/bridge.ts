@@ -14,6 +14,7 @@ import {
   type IrisCode,
   IrisCodeError,
   randomSalt,
+  type SharedErrorCode,
   SNARK_FIELD_ORDER,
   templateCommitment,
   ZkirisError,
@@ -34,9 +35,9 @@ export type BridgeMethod = (typeof BRIDGE_METHODS)[number];
 
 /** Stable error codes of the device bridge wire protocol (documented in docs/device-bridge-protocol.md). */
 export type BridgeErrorCode =
-  | "MALFORMED_JSON"
+  | SharedErrorCode<"MALFORMED_JSON">
   | "INVALID_REQUEST"
-  | "UNSUPPORTED_VERSION"
+  | SharedErrorCode<"UNSUPPORTED_VERSION">
   | "UNKNOWN_METHOD"
   | "INVALID_PARAMS"
   | "REQUEST_TOO_LARGE"
@@ -48,7 +49,7 @@ export type BridgeErrorCode =
   | "TRUNCATED_IMAGE"
   | "CORRUPT_IMAGE"
   | "INVALID_DIMENSIONS"
-  | "QUALITY_GATE"
+  | SharedErrorCode<"QUALITY_GATE">
   | "NO_REGISTRY"
   | "REGISTRY_UNREACHABLE"
   | "REGISTRY_BAD_RESPONSE"
