@@ -31,5 +31,8 @@ describe("npm run demo", () => {
     expect(out).toContain("audit recount          agrees");
     expect(out).toMatch(/live match proof {7}valid/);
     expect(out).toContain("replay / impostor      refused (CHALLENGE_MISMATCH) / refused (NO_MATCH)");
+    expect(out).toMatch(
+      /liveness-bound vote {4}accepted \(prove \d+\.\d\d s\), again refused \(DUPLICATE_NULLIFIER\)/,
+    );
   });
 });

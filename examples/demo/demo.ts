@@ -41,15 +41,17 @@ import {
   templateCommitment,
 } from "@zkiris/iris-code";
 import {
+  loadLivenessVoteArtifacts,
   loadMatchArtifacts,
   MatchProofError,
+  proveLivenessVote,
   proveMatch,
   releaseCurve,
   verifyMatch,
 } from "@zkiris/match-proof";
 import { renderCapture } from "@zkiris/mock-capture";
 import { Registry, RegistryError, recount, releaseProverThreads, semaphoreArtifacts } from "@zkiris/registry";
-import { defaultArtifactsDir } from "./artifacts-dir.js";
+import { defaultArtifactsDir, livenessArtifactsDir } from "./artifacts-dir.js";
 
 const argValue = (name: string): string | undefined => {
   const i = process.argv.indexOf(name);
@@ -95,7 +97,13 @@ async function main() {
   const encoder = await IrisEncoder.create();
   step(`encoder ready: TensorFlow.js backend '${encoder.backend}'`);
 
-  const registry = await Registry.open({ database: databaseFile, profile: DEFAULT_PROFILE });
+  // The registry verifies liveness-bound votes with the committed liveness circuit's key.
+  const livenessArtifacts = await loadLivenessVoteArtifacts(livenessArtifactsDir());
+  const registry = await Registry.open({
+    database: databaseFile,
+    profile: DEFAULT_PROFILE,
+    livenessArtifacts,
+  });
   step(`registry open on embedded database ${databaseFile}`);
 
   // The capture device and its registration; a dApp verifier keeps the trusted-device tree.
@@ -165,22 +173,22 @@ async function main() {
   step(
     `enrolling: 3 captures -> encode -> sign -> consistency -> template -> 1:N search -> commit -> group leaf (floor ${enrolmentFloor} usable bits)`,
   );
-  const enrolled: Person[] = [];
-  const failedToEnrol: string[] = [];
-  for (let subject = 0; enrolled.length < people && subject < 2 * people + 4; subject++) {
-    const subjectSeed = `demo-person-${subject}`;
+  /** Enrols one synthetic subject in a group: the person, or why the subject failed to enrol. */
+  const enrolSubject = async (
+    subjectSeed: string,
+    groupId: string,
+    name: string,
+  ): Promise<Person | string> => {
     const { codes, packets } = await enrolmentCaptures(subjectSeed, "enrolment");
-    if (codes.length < 3) {
-      failedToEnrol.push(`${subjectSeed}: ${codes.length} of 8 frames reached ${enrolmentFloor} usable bits`);
-      continue;
-    }
+    if (codes.length < 3)
+      return `${subjectSeed}: ${codes.length} of 8 frames reached ${enrolmentFloor} usable bits`;
     const { template } = buildTemplate(codes, DEFAULT_PROFILE);
     const identity = new Identity();
     const salt = randomSalt();
     const commitment = templateCommitment(template, salt);
     try {
       await registry.enrolFromCaptures({
-        groupId: "citizens",
+        groupId,
         captures: packets,
         identityCommitment: identity.commitment,
         templateCommitment: commitment,
@@ -189,10 +197,19 @@ async function main() {
     } catch (error) {
       const refused = error instanceof RegistryError ? error.code : undefined;
       if (refused !== "INSUFFICIENT_USABLE_BITS" && refused !== "INCONSISTENT_CAPTURES") throw error;
-      failedToEnrol.push(`${subjectSeed}: ${refused}`);
+      return `${subjectSeed}: ${refused}`;
+    }
+    return { name, subjectSeed, identity, template, salt, commitment };
+  };
+  const enrolled: Person[] = [];
+  const failedToEnrol: string[] = [];
+  for (let subject = 0; enrolled.length < people && subject < 2 * people + 4; subject++) {
+    const outcome = await enrolSubject(`demo-person-${subject}`, "citizens", `person ${enrolled.length}`);
+    if (typeof outcome === "string") {
+      failedToEnrol.push(outcome);
       continue;
     }
-    enrolled.push({ name: `person ${enrolled.length}`, subjectSeed, identity, template, salt, commitment });
+    enrolled.push(outcome);
     bar(enrolled.length, people, "enrolled");
   }
   for (const failure of failedToEnrol) step(`failure to enrol: ${failure}`);
@@ -367,6 +384,59 @@ async function main() {
   step(`${enrolled[2]!.name}'s capture against ${prover.name}'s template -> ${impostorRefusal}`);
   if (replay === "NOT REFUSED" || impostorRefusal === "NOT REFUSED")
     throw new Error("a forged match was accepted");
+  // A liveness-bound vote: a biometric group, whose leaves bind each identity to its template
+  // commitment, and a poll that takes a vote only with a fresh capture signed for its challenge.
+  await registry.createGroup({ id: "residents", kind: "biometric" });
+  let resident: Person | undefined;
+  for (let subject = 0; resident === undefined && subject < 6; subject++) {
+    const outcome = await enrolSubject(`demo-resident-${subject}`, "residents", "resident");
+    if (typeof outcome !== "string") resident = outcome;
+  }
+  if (resident === undefined) throw new Error("no resident could be enrolled in the biometric group");
+  const livePoll = await registry.createPoll({
+    id: "night-buses",
+    groupId: "residents",
+    options: ["yes", "no"],
+    opensAt: now - 1000,
+    closesAt: now + 3_600_000,
+    requireLiveness: true,
+  });
+  const pollChallenge = await registry.pollChallenge(livePoll.id);
+  step(
+    `liveness poll '${livePoll.id}' open on biometric group 'residents'; the device signs for its challenge`,
+  );
+  const livePollCapture = await capture(resident.subjectSeed, "poll-live", pollChallenge.captureChallenge);
+  const liveStart = performance.now();
+  const liveVote = await proveLivenessVote(
+    {
+      identity: resident.identity,
+      group: new Group(registry.members("residents")),
+      template: resident.template,
+      salt: resident.salt,
+      capture: parseCapturePacket(JSON.stringify(livePollCapture.packet)),
+      deviceProof: registry.deviceProof(device.deviceId),
+      scope: BigInt(livePoll.scope),
+      message: 0,
+      challenge: pollChallenge.challenge,
+    },
+    { artifacts: livenessArtifacts },
+  );
+  const liveProveMs = performance.now() - liveStart;
+  await registry.livenessVote(livePoll.id, liveVote);
+  let liveDouble = "NOT REFUSED";
+  try {
+    await registry.livenessVote(livePoll.id, liveVote);
+  } catch (error) {
+    if (!(error instanceof RegistryError)) throw error;
+    liveDouble = error.code;
+  }
+  if (liveDouble === "NOT REFUSED") throw new Error("the second liveness vote was accepted");
+  const liveTally = await registry.tally(livePoll.id);
+  step(
+    `liveness-bound vote (membership + identity + fresh signed capture matching the template, one proof) proved in ${(liveProveMs / 1000).toFixed(2)} s and accepted; again -> ${liveDouble}; tally yes ${liveTally.counts[0]}, no ${liveTally.counts[1]}`,
+  );
+
+  await livenessArtifacts.close();
   await matchArtifacts.close();
   await releaseCurve();
 
@@ -394,6 +464,9 @@ async function main() {
     `  frames retaken         ${qualityRetakes} (refused by a quality gate), ${lowUsableRetakes} (below the enrolment floor)`,
   );
   console.log(`  replay / impostor      refused (${replay}) / refused (${impostorRefusal.split(":")[0]})`);
+  console.log(
+    `  liveness-bound vote    accepted (prove ${(liveProveMs / 1000).toFixed(2)} s), again refused (${liveDouble})`,
+  );
   console.log(`  total time             ${elapsed().trim()}`);
 }
 
