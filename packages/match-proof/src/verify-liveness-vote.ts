@@ -1,6 +1,7 @@
 import { describeType, SNARK_FIELD_ORDER } from "@zkiris/iris-code";
-import { type Groth16Proof, groth16 } from "snarkjs";
+import { groth16 } from "snarkjs";
 import { MatchProofError } from "./errors.js";
+import { checkGroth16Shape, decimalBelow } from "./groth16-shape.js";
 import type { LivenessVoteArtifacts } from "./liveness-artifacts.js";
 import type { LivenessVoteProof } from "./prove-liveness-vote.js";
 import { type SemaphoreValue, semaphoreHash, semaphoreValue } from "./semaphore-hash.js";
@@ -15,48 +16,6 @@ export interface ExpectedLivenessVote {
   readonly challenge: bigint;
   /** The root of the trusted-device registry the poll accepts. */
   readonly deviceRoot: bigint;
-}
-
-const DECIMAL = /^(0|[1-9][0-9]*)$/;
-
-function decimal(value: unknown, field: string, bound: bigint = SNARK_FIELD_ORDER): bigint {
-  if (typeof value !== "string" || !DECIMAL.test(value) || BigInt(value) >= bound) {
-    throw new MatchProofError("MALFORMED_PROOF", `Field '${field}' must be a decimal field element string`, {
-      field,
-    });
-  }
-  return BigInt(value);
-}
-
-function groth16Shape(proof: unknown): Groth16Proof {
-  if (typeof proof !== "object" || proof === null) {
-    throw new MatchProofError(
-      "MALFORMED_PROOF",
-      `Field 'proof' is not an object, received ${describeType(proof)}`,
-      {
-        field: "proof",
-      },
-    );
-  }
-  const p = proof as Record<string, unknown>;
-  const list = (v: unknown, n: number, field: string): unknown[] => {
-    if (!Array.isArray(v) || v.length !== n) {
-      throw new MatchProofError("MALFORMED_PROOF", `Field '${field}' must be an array of ${n}`, { field });
-    }
-    return v;
-  };
-  for (const [i, x] of list(p.pi_a, 3, "proof.pi_a").entries()) decimal(x, `proof.pi_a[${i}]`, 1n << 256n);
-  for (const [i, x] of list(p.pi_c, 3, "proof.pi_c").entries()) decimal(x, `proof.pi_c[${i}]`, 1n << 256n);
-  for (const [i, row] of list(p.pi_b, 3, "proof.pi_b").entries()) {
-    for (const [j, x] of list(row, 2, `proof.pi_b[${i}]`).entries())
-      decimal(x, `proof.pi_b[${i}][${j}]`, 1n << 256n);
-  }
-  if (p.protocol !== "groth16" || p.curve !== "bn128") {
-    throw new MatchProofError("MALFORMED_PROOF", "Field 'proof' must be a groth16 proof on bn128", {
-      field: "proof.protocol",
-    });
-  }
-  return proof as Groth16Proof;
 }
 
 function expectedField(value: unknown, field: string): bigint {
@@ -91,13 +50,13 @@ export async function verifyLivenessVote(
       },
     );
   }
-  const proof = groth16Shape(vote.proof);
-  const root = decimal(vote.merkleTreeRoot, "merkleTreeRoot");
-  const nullifier = decimal(vote.nullifier, "nullifier");
-  const challenge = decimal(vote.challenge, "challenge");
-  const deviceRoot = decimal(vote.deviceRoot, "deviceRoot");
-  const message = decimal(vote.message, "message", 1n << 256n);
-  const scope = decimal(vote.scope, "scope", 1n << 256n);
+  const proof = checkGroth16Shape(vote.proof, 1n << 256n);
+  const root = decimalBelow(vote.merkleTreeRoot, "merkleTreeRoot");
+  const nullifier = decimalBelow(vote.nullifier, "nullifier");
+  const challenge = decimalBelow(vote.challenge, "challenge");
+  const deviceRoot = decimalBelow(vote.deviceRoot, "deviceRoot");
+  const message = decimalBelow(vote.message, "message", 1n << 256n);
+  const scope = decimalBelow(vote.scope, "scope", 1n << 256n);
 
   if (typeof expected !== "object" || expected === null || !Array.isArray(expected.merkleTreeRoots)) {
     throw new MatchProofError(

@@ -2,54 +2,13 @@ import { describeType, SNARK_FIELD_ORDER } from "@zkiris/iris-code";
 import { type Groth16Proof, groth16 } from "snarkjs";
 import { MATCH_VERIFICATION_KEY, type MatchArtifacts } from "./artifacts.js";
 import { MatchProofError } from "./errors.js";
+import { checkGroth16Shape, decimalBelow } from "./groth16-shape.js";
 
 /** What the verifier expects a match proof to bind: its own challenge, the registry root it trusts, and Ct. */
 export interface ExpectedMatch {
   readonly templateCommitment: bigint;
   readonly challenge: bigint;
   readonly deviceRoot: bigint;
-}
-
-const DECIMAL = /^(0|[1-9][0-9]*)$/;
-
-function checkDecimal(value: unknown, field: string): bigint {
-  if (typeof value !== "string" || !DECIMAL.test(value) || BigInt(value) >= SNARK_FIELD_ORDER) {
-    throw new MatchProofError("MALFORMED_PROOF", `Field '${field}' must be a decimal field element string`, {
-      field,
-    });
-  }
-  return BigInt(value);
-}
-
-function checkProofShape(proof: unknown): Groth16Proof {
-  if (typeof proof !== "object" || proof === null) {
-    throw new MatchProofError(
-      "MALFORMED_PROOF",
-      `Field 'proof' is not an object, received ${describeType(proof)}`,
-      {
-        field: "proof",
-      },
-    );
-  }
-  const p = proof as Record<string, unknown>;
-  const list = (v: unknown, n: number, field: string): unknown[] => {
-    if (!Array.isArray(v) || v.length !== n) {
-      throw new MatchProofError("MALFORMED_PROOF", `Field '${field}' must be an array of ${n}`, { field });
-    }
-    return v;
-  };
-  for (const [i, x] of list(p.pi_a, 3, "proof.pi_a").entries()) checkDecimal(x, `proof.pi_a[${i}]`);
-  for (const [i, x] of list(p.pi_c, 3, "proof.pi_c").entries()) checkDecimal(x, `proof.pi_c[${i}]`);
-  for (const [i, row] of list(p.pi_b, 3, "proof.pi_b").entries()) {
-    for (const [j, x] of list(row, 2, `proof.pi_b[${i}]`).entries())
-      checkDecimal(x, `proof.pi_b[${i}][${j}]`);
-  }
-  if (p.protocol !== "groth16" || p.curve !== "bn128") {
-    throw new MatchProofError("MALFORMED_PROOF", "Field 'proof' must be a groth16 proof on bn128", {
-      field: "proof.protocol",
-    });
-  }
-  return proof as Groth16Proof;
 }
 
 /**
@@ -76,7 +35,7 @@ export async function verifyMatch(
       },
     );
   }
-  const proof = checkProofShape(matchProof.proof);
+  const proof = checkGroth16Shape(matchProof.proof, SNARK_FIELD_ORDER);
   const signals = matchProof.publicSignals;
   if (!Array.isArray(signals) || signals.length !== 3) {
     throw new MatchProofError(
@@ -87,7 +46,7 @@ export async function verifyMatch(
       },
     );
   }
-  const values = signals.map((s, i) => checkDecimal(s, `publicSignals[${i}]`));
+  const values = signals.map((s, i) => decimalBelow(s, `publicSignals[${i}]`));
   for (const key of ["templateCommitment", "challenge", "deviceRoot"] as const) {
     const v = expected?.[key];
     if (typeof v !== "bigint" || v < 0n || v >= SNARK_FIELD_ORDER) {

@@ -1287,27 +1287,7 @@ export class Registry {
     }
     const p = checkSemaphoreProof(proof);
     const now = this.#now();
-    if (now < poll.opensAt || now >= poll.closesAt) {
-      throw new VoteError(
-        "POLL_NOT_OPEN",
-        `Poll '${poll.id}' accepts votes from ${new Date(poll.opensAt).toISOString()} until ${new Date(poll.closesAt).toISOString()}`,
-        { field: "pollId" },
-      );
-    }
-    if (p.scope !== poll.scope) {
-      throw new VoteError("SCOPE_MISMATCH", `Field 'proof.scope' is not the scope of poll '${poll.id}'`, {
-        field: "proof.scope",
-      });
-    }
-    const option = BigInt(p.message);
-    if (option >= BigInt(poll.options.length)) {
-      throw new VoteError(
-        "OPTION_OUT_OF_RANGE",
-        `Field 'proof.message' is option ${option}; poll '${poll.id}' has options 0 to ${poll.options.length - 1}`,
-        { field: "proof.message" },
-      );
-    }
-    this.checkRoot(poll.groupId, p.merkleTreeRoot, now);
+    const option = this.#checkBallot(poll, p, now);
     if (await this.repository.hasNullifier(poll.id, p.nullifier)) throw duplicateNullifier();
     const check = await this.#verifier.verify(p);
     if (!check.valid) {
@@ -1405,6 +1385,40 @@ export class Registry {
   }
 
   /**
+   * What every ballot must satisfy, plain or liveness-bound: the poll is open at `now`, the proof
+   * is for the poll's scope, its message is one of the options (returned) and its root is one the
+   * group accepts (`checkRoot`).
+   */
+  #checkBallot(
+    poll: PollInfo,
+    proof: { readonly scope: string; readonly message: string; readonly merkleTreeRoot: string },
+    now: number,
+  ): bigint {
+    if (now < poll.opensAt || now >= poll.closesAt) {
+      throw new VoteError(
+        "POLL_NOT_OPEN",
+        `Poll '${poll.id}' accepts votes from ${new Date(poll.opensAt).toISOString()} until ${new Date(poll.closesAt).toISOString()}`,
+        { field: "pollId" },
+      );
+    }
+    if (proof.scope !== poll.scope) {
+      throw new VoteError("SCOPE_MISMATCH", `Field 'proof.scope' is not the scope of poll '${poll.id}'`, {
+        field: "proof.scope",
+      });
+    }
+    const option = BigInt(proof.message);
+    if (option >= BigInt(poll.options.length)) {
+      throw new VoteError(
+        "OPTION_OUT_OF_RANGE",
+        `Field 'proof.message' is option ${option}; poll '${poll.id}' has options 0 to ${poll.options.length - 1}`,
+        { field: "proof.message" },
+      );
+    }
+    this.checkRoot(poll.groupId, proof.merkleTreeRoot, now);
+    return option;
+  }
+
+  /**
    * Casts a liveness-bound vote (`LivenessVoteProof` of `@zkiris/match-proof`) in a poll with
    * `requireLiveness`: message = the option index, scope = the poll's, the challenge one this
    * registry issued for this poll ({@link pollChallenge}) and not expired, the device root the
@@ -1422,27 +1436,7 @@ export class Registry {
     const artifacts = this.#requireLivenessArtifacts();
     const v = checkLivenessVote(vote);
     const now = this.#now();
-    if (now < poll.opensAt || now >= poll.closesAt) {
-      throw new VoteError(
-        "POLL_NOT_OPEN",
-        `Poll '${poll.id}' accepts votes from ${new Date(poll.opensAt).toISOString()} until ${new Date(poll.closesAt).toISOString()}`,
-        { field: "pollId" },
-      );
-    }
-    if (v.scope !== poll.scope) {
-      throw new VoteError("SCOPE_MISMATCH", `Field 'proof.scope' is not the scope of poll '${poll.id}'`, {
-        field: "proof.scope",
-      });
-    }
-    const option = BigInt(v.message);
-    if (option >= BigInt(poll.options.length)) {
-      throw new VoteError(
-        "OPTION_OUT_OF_RANGE",
-        `Field 'proof.message' is option ${option}; poll '${poll.id}' has options 0 to ${poll.options.length - 1}`,
-        { field: "proof.message" },
-      );
-    }
-    this.checkRoot(poll.groupId, v.merkleTreeRoot, now);
+    const option = this.#checkBallot(poll, v, now);
     const challenge = await this.repository.getPollChallenge(poll.id, v.challenge);
     if (challenge === undefined) {
       throw new VoteError(
