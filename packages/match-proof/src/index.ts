@@ -64,6 +64,7 @@ export {
   witnessOutputs,
 } from "./prove-liveness-vote.js";
 export { type MatchProof, type MatchProofTimings, proveMatch } from "./prove-match.js";
+export { SEMAPHORE_ARTIFACT_SHA256, SEMAPHORE_ARTIFACTS_VERSION } from "./semaphore-artifact-pins.js";
 export { type SemaphoreValue, semaphoreHash, semaphoreValue } from "./semaphore-hash.js";
 export { type ExpectedLivenessVote, verifyLivenessVote } from "./verify-liveness-vote.js";
 export { type ExpectedMatch, verifyMatch } from "./verify-match.js";
