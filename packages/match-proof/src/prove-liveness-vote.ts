@@ -66,7 +66,12 @@ export function witnessOutputs(witness: Uint8Array, count: number): bigint[] {
  */
 export async function proveLivenessVote(
   input: LivenessVoteInput,
-  options: { artifacts: LivenessVoteArtifacts; onTimings?: (timings: LivenessVoteTimings) => void },
+  options: {
+    artifacts: LivenessVoteArtifacts;
+    onTimings?: (timings: LivenessVoteTimings) => void;
+    /** Called once the witness is computed and checked, before the Groth16 prover starts (progress). */
+    onWitness?: () => void;
+  },
 ): Promise<LivenessVoteProof> {
   const artifacts = options?.artifacts;
   if (!artifacts?.wasm || !artifacts.zkey) {
@@ -95,6 +100,7 @@ export async function proveLivenessVote(
     );
   }
   const witnessDone = performance.now();
+  options.onWitness?.();
   const { proof, publicSignals } = await groth16.prove(artifacts.zkey, witness.data!);
   options.onTimings?.({ witnessMs: witnessDone - started, proveMs: performance.now() - witnessDone });
   return {

@@ -4,30 +4,37 @@ import { generateProof } from "@semaphore-protocol/proof";
 import {
   type CapturePacket,
   type CapturePacketJson,
+  deviceIdOf,
   parseCapturePacket,
   toCapturePacketJson,
 } from "@zkiris/device";
 import {
   buildTemplate,
   DEFAULT_PROFILE,
+  IrisCode,
   type IrisProfile,
   randomSalt,
   templateCommitment,
   ZkirisError,
 } from "@zkiris/iris-code";
+import { proveLivenessVote as proveLivenessBound } from "@zkiris/match-proof";
 import { type ArtifactResolver, resolveArtifacts } from "./artifacts.js";
 import { describeType, invalidParameter, ZkirisSdkError } from "./errors.js";
 import { fieldParameter } from "./field.js";
+import { type LivenessArtifactResolver, resolveLivenessArtifacts } from "./liveness-artifacts.js";
+import { type LivenessVote, livenessVoteToJson, parseLivenessVote } from "./liveness-proof.js";
 import { parseProof, proofToJson, type UniqueActionProof } from "./proof.js";
 import { ResponseReader } from "./response.js";
 import type {
   Challenge,
   Device,
+  DeviceProof,
   Enrolment,
   GroupInfo,
   GroupKind,
   MerkleProof,
   Poll,
+  PollChallenge,
   RootRecord,
   Tally,
   VoteReceipt,
@@ -52,6 +59,24 @@ export type Member = Identity | bigint;
 /** Proving options: where the artifacts come from (never downloaded by the SDK). */
 export interface ProveOptions {
   readonly artifacts: ArtifactResolver;
+}
+
+/** Liveness proving options: where the liveness-vote artifacts come from (never downloaded by the SDK). */
+export interface LivenessProveOptions {
+  readonly livenessArtifacts: LivenessArtifactResolver;
+  /** Told when each stage starts: `artifacts` (resolving them), `witness`, `proving`. */
+  readonly onStage?: (stage: "artifacts" | "witness" | "proving") => void;
+}
+
+/** What a voter holds for a liveness-bound vote. */
+export interface LivenessVoter {
+  /** The voter's Semaphore identity (its secret never leaves the prover). */
+  readonly identity: Identity;
+  /** The enrolled template (for a single-capture enrolment, the probe of that capture) and its salt. */
+  readonly template: IrisCode;
+  readonly salt: bigint;
+  /** A fresh capture the device signed for the poll's `captureChallenge` ({@link ZkirisClient.pollChallenge}). */
+  readonly capture: CaptureInput;
 }
 
 /** A poll to create (admin). */
@@ -126,6 +151,27 @@ function readPoll(r: ResponseReader): Poll {
     createdAt: r.integer("createdAt"),
     requireLiveness: r.flag("requireLiveness"),
   };
+}
+
+function readReceipt(r: ResponseReader): VoteReceipt {
+  return {
+    seq: r.integer("seq"),
+    pollId: r.string("pollId"),
+    nullifier: r.field("nullifier"),
+    option: r.integer("option"),
+    root: r.field("root"),
+    acceptedAt: r.integer("acceptedAt"),
+  };
+}
+
+function checkOption(poll: Poll, option: number): void {
+  if (!Number.isSafeInteger(option) || option < 0 || option >= poll.options.length) {
+    throw new ZkirisSdkError(
+      "INVALID_PARAMETER",
+      `Parameter 'option' must be an integer from 0 to ${poll.options.length - 1} (the options of poll '${poll.id}'), received ${typeof option === "number" ? option : describeType(option)}`,
+      { field: "option" },
+    );
+  }
 }
 
 function readRoot(r: ResponseReader): RootRecord {
@@ -515,13 +561,7 @@ export class ZkirisClient {
         { field: "pollId" },
       );
     }
-    if (!Number.isSafeInteger(option) || option < 0 || option >= poll.options.length) {
-      throw new ZkirisSdkError(
-        "INVALID_PARAMETER",
-        `Parameter 'option' must be an integer from 0 to ${poll.options.length - 1} (the options of poll '${poll.id}'), received ${typeof option === "number" ? option : describeType(option)}`,
-        { field: "option" },
-      );
-    }
+    checkOption(poll, option);
     return this.proveAction(poll.groupId, identity, { scope: poll.scope, message: BigInt(option) }, options);
   }
 
@@ -533,15 +573,7 @@ export class ZkirisClient {
   async submitVote(pollId: string, proof: UniqueActionProof): Promise<VoteReceipt> {
     const path = `/polls/${segment(pollId, "pollId")}/votes`;
     const body = { proof: proofToJson(proof) };
-    const r = new ResponseReader(await this.#request("POST", path, { body }), `POST ${path}`);
-    return {
-      seq: r.integer("seq"),
-      pollId: r.string("pollId"),
-      nullifier: r.field("nullifier"),
-      option: r.integer("option"),
-      root: r.field("root"),
-      acceptedAt: r.integer("acceptedAt"),
-    };
+    return readReceipt(new ResponseReader(await this.#request("POST", path, { body }), `POST ${path}`));
   }
 
   /** {@link proveVote} then {@link submitVote}. */
@@ -552,6 +584,134 @@ export class ZkirisClient {
     options: ProveOptions,
   ): Promise<VoteReceipt> {
     return this.submitVote(pollId, await this.proveVote(pollId, identity, option, options));
+  }
+
+  /**
+   * The current liveness challenge of a poll that requires liveness (`POST /polls/{id}/challenges`):
+   * the capture device signs `captureChallenge`. `LIVENESS_NOT_REQUIRED` for a plain poll,
+   * `UNKNOWN_POLL`, `POLL_NOT_OPEN`.
+   */
+  async pollChallenge(pollId: string): Promise<PollChallenge> {
+    const path = `/polls/${segment(pollId, "pollId")}/challenges`;
+    const r = new ResponseReader(await this.#request("POST", path), `POST ${path}`);
+    return {
+      pollId: r.string("pollId"),
+      challenge: r.field("challenge"),
+      captureChallenge: r.field("captureChallenge"),
+      issuedAt: r.integer("issuedAt"),
+      expiresAt: r.integer("expiresAt"),
+    };
+  }
+
+  /** A trusted device's inclusion proof in the device registry tree (`GET /devices/{id}/proof`); `UNKNOWN_DEVICE`. */
+  async deviceProof(deviceId: bigint): Promise<DeviceProof> {
+    const path = `/devices/${fieldParameter(deviceId, "deviceId")}/proof`;
+    const r = new ResponseReader(await this.#request("GET", path), `GET ${path}`);
+    return {
+      root: r.field("root"),
+      leaf: r.field("leaf"),
+      leafIndex: r.integer("leafIndex"),
+      siblings: r.fields("siblings"),
+      pathIndices: r.integers("pathIndices"),
+    };
+  }
+
+  /**
+   * A liveness-bound vote for `option`, made locally with `proveLivenessVote` of
+   * `@zkiris/match-proof`: the voter's leaf `Poseidon2(commitment, templateCommitment(template, salt))`
+   * is in the poll's biometric group, the voter knows the identity's secret, and the fresh capture,
+   * signed by a trusted device for the poll's current `captureChallenge`, matches the template. The
+   * member list and the device proof are fetched whole or by device (the server learns the device,
+   * not the voter). Refusals before proving: `UNSUPPORTED_GROUP` (a plain poll: use
+   * {@link proveVote}), `INVALID_PARAMETER` (option, template, salt), the capture's parse codes
+   * (`MALFORMED_PACKET`, field `capture.…`), `ARTIFACTS_MISSING`, `ARTIFACT_HASH_MISMATCH`, and
+   * `@zkiris/match-proof`'s codes: `NOT_A_MEMBER`, `CHALLENGE_MISMATCH` (the capture was signed
+   * for another challenge, e.g. a rotated one or another poll's), `NO_MATCH`, `TOO_FEW_USABLE_BITS`,
+   * `INVALID_SIGNATURE`, `UNTRUSTED_DEVICE`; `INVALID_IDENTITY` and `PROOF_FAILED` from the prover.
+   */
+  async proveLivenessVote(
+    pollId: string,
+    voter: LivenessVoter,
+    option: number,
+    options: LivenessProveOptions,
+  ): Promise<LivenessVote> {
+    requireIdentity(voter?.identity, "voter.identity");
+    if (!(voter.template instanceof IrisCode))
+      throw invalidParameter("voter.template", "an IrisCode", voter.template);
+    const salt = fieldParameter(voter.salt, "voter.salt");
+    let capture: CapturePacket;
+    try {
+      capture = parseCapturePacket(voter.capture);
+    } catch (error) {
+      asSdkError(error, "voter.capture");
+    }
+    const poll = await this.poll(pollId);
+    if (!poll.requireLiveness) {
+      throw new ZkirisSdkError(
+        "UNSUPPORTED_GROUP",
+        `Poll '${poll.id}' does not require liveness: vote with a plain Semaphore proof (proveVote)`,
+        { field: "pollId" },
+      );
+    }
+    checkOption(poll, option);
+    options?.onStage?.("artifacts");
+    const [challenge, group, deviceProof, artifacts] = await Promise.all([
+      this.pollChallenge(pollId),
+      this.semaphoreGroup(poll.groupId),
+      this.deviceProof(deviceIdOf(capture.publicKey)),
+      resolveLivenessArtifacts(options?.livenessArtifacts),
+    ]);
+    options?.onStage?.("witness");
+    try {
+      const vote = await proveLivenessBound(
+        {
+          identity: voter.identity,
+          group,
+          template: voter.template,
+          salt,
+          capture,
+          deviceProof: { ...deviceProof, siblings: [...deviceProof.siblings] },
+          scope: poll.scope,
+          message: BigInt(option),
+          challenge: challenge.challenge,
+        },
+        { artifacts, onWitness: () => options?.onStage?.("proving") },
+      );
+      return parseLivenessVote(vote);
+    } catch (error) {
+      if (ZkirisError.is(error) && (error as ZkirisError).code !== "WITNESS_FAILED") {
+        const e = error as ZkirisError;
+        const field =
+          e.field === undefined ? undefined : e.field.startsWith("capture") ? `voter.${e.field}` : e.field;
+        throw new ZkirisSdkError(e.code, e.message, { ...(field === undefined ? {} : { field }), cause: e });
+      }
+      throw new ZkirisSdkError(
+        "PROOF_FAILED",
+        `Generating the liveness-bound vote failed: ${(error as Error)?.message ?? error}`,
+        { cause: error },
+      );
+    }
+  }
+
+  /**
+   * Submits a liveness-bound vote (`POST /polls/{id}/liveness-votes`). Refusals keep the server's
+   * codes: `DUPLICATE_NULLIFIER` for a second vote, `LIVENESS_NOT_REQUIRED`, `UNKNOWN_CHALLENGE`,
+   * `CHALLENGE_EXPIRED`, `UNKNOWN_DEVICE_ROOT`, `STALE_ROOT`, `INVALID_PROOF`, ...
+   */
+  async submitLivenessVote(pollId: string, vote: LivenessVote): Promise<VoteReceipt> {
+    const path = `/polls/${segment(pollId, "pollId")}/liveness-votes`;
+    const body = { proof: livenessVoteToJson(vote) };
+    return readReceipt(new ResponseReader(await this.#request("POST", path, { body }), `POST ${path}`));
+  }
+
+  /** {@link proveLivenessVote} then {@link submitLivenessVote}. */
+  async livenessVote(
+    pollId: string,
+    voter: LivenessVoter,
+    option: number,
+    options: LivenessProveOptions,
+  ): Promise<VoteReceipt> {
+    return this.submitLivenessVote(pollId, await this.proveLivenessVote(pollId, voter, option, options));
   }
 
   /** Votes per option (`GET /polls/{id}/tally`). */

@@ -18,7 +18,11 @@ export type ZkirisSdkErrorCode =
   | SharedErrorCode<"INVALID_IDENTITY">
   /** The identity's commitment is not a member of the group it should prove membership of. */
   | SharedErrorCode<"NOT_A_MEMBER">
-  /** The group is a biometric group, whose votes are liveness proofs (`@zkiris/match-proof`), not plain Semaphore proofs. */
+  /**
+   * The proof asked for is not the kind the group or poll takes: a plain Semaphore proof in a
+   * biometric group or a liveness poll (whose votes are liveness-bound, `proveLivenessVote`), or a
+   * liveness-bound vote in a poll that takes plain votes.
+   */
   | "UNSUPPORTED_GROUP"
   /** No proving artifacts were given, or the ones resolved cannot be read. */
   | "ARTIFACTS_MISSING"

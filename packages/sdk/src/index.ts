@@ -7,6 +7,8 @@ export {
 } from "./artifacts.js";
 export {
   type CaptureInput,
+  type LivenessProveOptions,
+  type LivenessVoter,
   type Member,
   type PollRequest,
   type ProveOptions,
@@ -16,17 +18,33 @@ export {
 export { ZkirisSdkError, type ZkirisSdkErrorCode } from "./errors.js";
 export { FIELD_ORDER } from "./field.js";
 export { createIdentity, exportIdentity, restoreIdentity } from "./identity.js";
+export {
+  checkedLivenessArtifacts,
+  fetchLivenessArtifacts,
+  LIVENESS_VOTE_ARTIFACT_SHA256,
+  type LivenessArtifactBytes,
+  type LivenessArtifactResolver,
+  type LivenessArtifactUrls,
+} from "./liveness-artifacts.js";
+export {
+  type LivenessVote,
+  type LivenessVoteJson,
+  livenessVoteToJson,
+  parseLivenessVote,
+} from "./liveness-proof.js";
 export { InMemoryNullifierStore, type NullifierStore } from "./nullifier-store.js";
 export { parseProof, proofToJson, type SemaphoreProofJson, type UniqueActionProof } from "./proof.js";
 export type {
   Challenge,
   Device,
+  DeviceProof,
   Enrolment,
   EnrolmentReceipt,
   GroupInfo,
   GroupKind,
   MerkleProof,
   Poll,
+  PollChallenge,
   RootRecord,
   Tally,
   VoteReceipt,

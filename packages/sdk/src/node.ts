@@ -2,6 +2,8 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { ZkirisError } from "@zkiris/iris-code";
+import { type LivenessVoteArtifacts, loadLivenessVoteArtifacts } from "@zkiris/match-proof";
 import {
   type ArtifactResolver,
   pinnedHashes,
@@ -9,6 +11,7 @@ import {
   type SemaphoreArtifacts,
 } from "./artifacts.js";
 import { ZkirisSdkError } from "./errors.js";
+import { checkPinnedLivenessArtifacts, type LivenessArtifactResolver } from "./liveness-artifacts.js";
 
 export { releaseProverThreads } from "./prover-threads.js";
 
@@ -71,5 +74,47 @@ export function nodeArtifacts(directory?: string): ArtifactResolver {
       await pending;
     }
     return files;
+  };
+}
+
+/**
+ * A {@link LivenessArtifactResolver} over a local directory holding the liveness-vote artifacts
+ * (`manifest.json`, the wasm, zkey and verification key it lists), e.g. the repository's committed
+ * `circuits/artifacts/liveness_vote`. Loaded once per resolver: every file is checked against the
+ * manifest and the manifest against the pinned SHA-256 (`LIVENESS_VOTE_ARTIFACT_SHA256`). No
+ * network. Resolving throws `ARTIFACTS_MISSING` for a file that cannot be read and
+ * `ARTIFACT_HASH_MISMATCH`, `MALFORMED_MANIFEST` or `STALE_ARTIFACTS` for files that are not the
+ * pinned ones; a failed load is retried on the next call. Call `close()` of the artifacts (or
+ * {@link releaseProverThreads}) when done proving.
+ */
+export function nodeLivenessArtifacts(directory: string): LivenessArtifactResolver {
+  if (typeof directory !== "string" || directory === "") {
+    throw new ZkirisSdkError(
+      "INVALID_PARAMETER",
+      "Parameter 'directory' must be the path of the liveness-vote artifacts (e.g. circuits/artifacts/liveness_vote)",
+      { field: "directory" },
+    );
+  }
+  let loading: Promise<LivenessVoteArtifacts> | undefined;
+  const load = async (): Promise<LivenessVoteArtifacts> => {
+    try {
+      return checkPinnedLivenessArtifacts(await loadLivenessVoteArtifacts(directory));
+    } catch (error) {
+      if (error instanceof ZkirisSdkError || !ZkirisError.is(error)) throw error;
+      const code = error.code === "ARTIFACT_UNAVAILABLE" ? "ARTIFACTS_MISSING" : error.code;
+      throw new ZkirisSdkError(code, `Liveness-vote artifacts in ${directory}: ${error.message}`, {
+        ...(error.field === undefined ? {} : { field: error.field }),
+        cause: error,
+      });
+    }
+  };
+  return () => {
+    if (loading === undefined) {
+      loading = load();
+      loading.catch(() => {
+        loading = undefined;
+      });
+    }
+    return loading;
   };
 }

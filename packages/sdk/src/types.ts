@@ -47,7 +47,7 @@ export interface Poll {
   /** Unix milliseconds, exclusive. */
   readonly closesAt: number;
   readonly createdAt: number;
-  /** True for a poll that takes only liveness-bound votes (`@zkiris/match-proof`), which this SDK does not make yet. */
+  /** True for a poll that takes only liveness-bound votes (`ZkirisClient.proveLivenessVote`), in a biometric group. */
   readonly requireLiveness: boolean;
 }
 
@@ -91,4 +91,25 @@ export interface Device {
   readonly publicKey: readonly [bigint, bigint];
   readonly registeredAt: number;
   readonly revokedAt: number | null;
+}
+
+/** The current liveness challenge of a poll that requires liveness (`POST /polls/{pollId}/challenges`). */
+export interface PollChallenge {
+  readonly pollId: string;
+  /** The poll's public challenge: the same for every voter until half its lifetime has passed. */
+  readonly challenge: bigint;
+  /** What the capture device signs for this poll: `livenessCaptureChallenge(scope, challenge)`. */
+  readonly captureChallenge: bigint;
+  readonly issuedAt: number;
+  /** Unix milliseconds; votes with this challenge are accepted before it. */
+  readonly expiresAt: number;
+}
+
+/** A trusted device's inclusion proof in the registry's device tree (`GET /devices/{id}/proof`). */
+export interface DeviceProof {
+  readonly root: bigint;
+  readonly leaf: bigint;
+  readonly leafIndex: number;
+  readonly siblings: readonly bigint[];
+  readonly pathIndices: readonly number[];
 }
