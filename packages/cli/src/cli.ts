@@ -4,8 +4,12 @@ import { accuracyCommand } from "./commands/accuracy.js";
 import { backupCommand } from "./commands/backup.js";
 import { deviceCommand } from "./commands/device.js";
 import { encodeCommand } from "./commands/encode.js";
+import { enrollCommand } from "./commands/enroll.js";
 import { overlaysCommand } from "./commands/overlays.js";
+import { pollCommand } from "./commands/poll.js";
+import { proveCommand } from "./commands/prove.js";
 import { serveCommand } from "./commands/serve.js";
+import { verifyCommand } from "./commands/verify.js";
 
 export { type CliCommand, type CliIo, EXIT, UsageError } from "./command.js";
 
@@ -20,6 +24,10 @@ export const COMMANDS: readonly CliCommand[] = [
   deviceCommand,
   serveCommand,
   backupCommand,
+  enrollCommand,
+  pollCommand,
+  proveCommand,
+  verifyCommand,
 ];
 
 /** The text of `zkiris --help`: every command's synopsis and summary, and the exit codes. */
@@ -29,7 +37,7 @@ export function globalUsage(): string {
 ${lines}
 'zkiris <command> --help' prints a command's options.
 Exit codes: 0 ok, 1 a result failed (an image refused, a group not measurable, a key file or a
-backup refused, a server that cannot start), 2 usage error, 3 internal error (one line; the stack
+backup refused, a server that cannot start, a refusal of the server), 2 usage error, 3 internal error (one line; the stack
 trace with ZKIRIS_DEBUG=1).
 `;
 }
