@@ -1,17 +1,11 @@
-// Compiles a snarkjs Groth16 Solidity verifier with solc-js and runs it in an in-process EVM
-// (@ethereumjs/evm), for tests and the gas figure in the benchmark.
-import { createRequire } from "node:module";
-import { createEVM } from "@ethereumjs/evm";
+// A snarkjs Groth16 Solidity verifier compiled and deployed in the workspace's in-process EVM
+// (@zkiris/test-kit), for tests and the gas figure in the benchmark.
 import { type Address, hexToBytes } from "@ethereumjs/util";
+import { compileSolidity, InProcessEvm } from "@zkiris/test-kit";
 import type { Groth16Proof } from "snarkjs";
 import * as snarkjs from "snarkjs";
 
-const solc = createRequire(import.meta.url)("solc") as { compile(input: string): string; version(): string };
-
-/** solc-js version string, e.g. `0.8.28+commit.7893614a.Emscripten.clang`. */
-export function solcVersion(): string {
-  return solc.version();
-}
+export { solcVersion } from "@zkiris/test-kit";
 
 /** A deployed verifier contract in a fresh in-memory EVM. */
 export interface DeployedVerifier {
@@ -28,50 +22,20 @@ export interface DeployedVerifier {
 
 /** Compiles `source` (one contract) with the optimizer on and deploys it. */
 export async function deployVerifier(source: string): Promise<DeployedVerifier> {
-  const input = {
-    language: "Solidity",
-    sources: { "Verifier.sol": { content: source } },
-    settings: {
-      optimizer: { enabled: true, runs: 200 },
-      outputSelection: { "*": { "*": ["evm.bytecode.object", "evm.methodIdentifiers"] } },
-    },
-  };
-  const output = JSON.parse(solc.compile(JSON.stringify(input))) as {
-    errors?: { severity: string; formattedMessage: string }[];
-    contracts: Record<
-      string,
-      Record<string, { evm: { bytecode: { object: string }; methodIdentifiers: Record<string, string> } }>
-    >;
-  };
-  const errors = (output.errors ?? []).filter((e) => e.severity === "error");
-  if (errors.length > 0) throw new Error(errors.map((e) => e.formattedMessage).join("\n"));
-  const contract = Object.values(output.contracts["Verifier.sol"]!)[0]!;
-  const bytecode = hexToBytes(`0x${contract.evm.bytecode.object}`);
-  const evm = await createEVM();
-  const deployed = await evm.runCall({ data: bytecode, gasLimit: 30_000_000n });
-  if (deployed.execResult.exceptionError || !deployed.createdAddress) {
-    throw new Error(`Verifier deployment failed: ${deployed.execResult.exceptionError?.error}`);
-  }
-  const address = deployed.createdAddress;
+  const contract = Object.values(compileSolidity({ "Verifier.sol": source }))[0]!;
+  const evm = await InProcessEvm.create();
+  const { address, executionGas } = await evm.deploy(contract.bytecode);
   return {
-    methodIdentifiers: contract.evm.methodIdentifiers,
+    methodIdentifiers: contract.methodIdentifiers,
     address,
-    deployGas: deployed.execResult.executionGasUsed,
-    bytecodeBytes: bytecode.length,
+    deployGas: executionGas,
+    bytecodeBytes: contract.bytecode.length,
     async call(calldata) {
-      const r = await evm.runCall({ to: address, data: calldata, gasLimit: 10_000_000n });
-      const reverted = r.execResult.exceptionError !== undefined;
-      const ret = r.execResult.returnValue;
+      const r = await evm.call(address, calldata);
+      const ret = r.returnValue;
       const result =
-        !reverted && ret.length === 32 && ret[31] === 1 && ret.slice(0, 31).every((b) => b === 0);
-      let calldataGas = 0n;
-      for (const b of calldata) calldataGas += b === 0 ? 4n : 16n;
-      return {
-        result,
-        reverted,
-        executionGas: r.execResult.executionGasUsed,
-        transactionGas: 21_000n + calldataGas + r.execResult.executionGasUsed,
-      };
+        !r.reverted && ret.length === 32 && ret[31] === 1 && ret.slice(0, 31).every((b) => b === 0);
+      return { result, reverted: r.reverted, executionGas: r.executionGas, transactionGas: r.transactionGas };
     },
   };
 }

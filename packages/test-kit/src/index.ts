@@ -1,4 +1,14 @@
 export { type RecaptureOptions, randomCode, recapture } from "./codes.js";
+export {
+  type CompiledContract,
+  calldataGas,
+  compileSolidity,
+  type EvmCallOptions,
+  type EvmCallResult,
+  evmAddress,
+  InProcessEvm,
+  solcVersion,
+} from "./evm.js";
 export { mulberry32, unit, xorshift32 } from "./random.js";
 export {
   chromiumPath,
