@@ -1,0 +1,295 @@
+// The dApp example (examples/dapp-verify) against a real zkiris service: a person enrolled in a
+// biometric group through the SDK proves "a unique live human, once per action" with a fresh
+// device-signed capture (committed liveness-vote artifacts), and the backend verifies the proof
+// off-chain and the same proof on-chain (committed Verifier.sol and UniqueAction.sol in an
+// in-process EVM). Every refusal is checked on both sides.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Identity } from "@semaphore-protocol/identity";
+import { DeviceKey, parseCapturePacket, signCapture } from "@zkiris/device";
+import { DEFAULT_PROFILE, type IrisCode } from "@zkiris/iris-code";
+import {
+  type LivenessVoteArtifacts,
+  type LivenessVoteProof,
+  loadLivenessVoteArtifacts,
+  proveLivenessVote,
+} from "@zkiris/match-proof";
+import { Registry } from "@zkiris/registry";
+import { ZkirisClient } from "@zkiris/sdk";
+import { startServer, type ZkirisServer } from "@zkiris/server";
+import { randomCode, recapture, unit, xorshift32 } from "@zkiris/test-kit";
+import type { FastifyInstance } from "fastify";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { actionScope } from "../examples/dapp-verify/src/action-scope.js";
+import { ActionStore } from "../examples/dapp-verify/src/action-store.js";
+import { NO_END, UniqueActionChain } from "../examples/dapp-verify/src/chain.js";
+import { LIVENESS_ARTIFACTS_DIR } from "../examples/dapp-verify/src/paths.js";
+import { HttpRegistrySource } from "../examples/dapp-verify/src/registry-source.js";
+import { RootOracle } from "../examples/dapp-verify/src/root-oracle.js";
+import { buildDappServer } from "../examples/dapp-verify/src/server.js";
+
+const ADMIN_TOKEN = "dapp-verify-admin-token-0123456789";
+const CLAIM = "claim-airdrop";
+const VOTE = "vote-2027";
+const HOUR = 3_600_000;
+
+const eye = (seed: number): IrisCode =>
+  randomCode(unit(xorshift32(seed, 0x9e3779b9)), DEFAULT_PROFILE.geometry, 0.9);
+
+describe("dApp example: a unique live human, once per action", () => {
+  const device = DeviceKey.fromSeed("dapp-verify-camera");
+  const alice = new Identity("dapp-verify-alice");
+  const aliceEye = eye(101);
+  let clock = Date.now();
+  const now = () => clock;
+  let dir: string;
+  let artifacts: LivenessVoteArtifacts;
+  let registry: Registry;
+  let server: ZkirisServer;
+  let client: ZkirisClient;
+  let store: ActionStore;
+  let source: HttpRegistrySource;
+  let chain: UniqueActionChain;
+  let app: FastifyInstance;
+  let claimProof: LivenessVoteProof;
+  let voteProof: LivenessVoteProof;
+
+  const post = async (url: string, body?: unknown) => {
+    const r = await app.inject({
+      method: "POST",
+      url,
+      ...(body === undefined ? {} : { payload: body as object }),
+    });
+    return { status: r.statusCode, body: r.json() };
+  };
+
+  /** Alice's device captures her eye for the action's challenge; she proves with her enrolment. */
+  const prove = async (action: string, message: number, salt: bigint): Promise<LivenessVoteProof> => {
+    const issued = (await post(`/actions/${action}/challenges`)).body;
+    const packet = signCapture(
+      device,
+      recapture(unit(xorshift32(message + 7, 3)), aliceEye, { flip: 0.05, shift: 2 }),
+      BigInt(issued.captureChallenge),
+      {},
+    );
+    return proveLivenessVote(
+      {
+        identity: alice,
+        group: await client.semaphoreGroup("humans"),
+        template: aliceEye,
+        salt,
+        capture: parseCapturePacket(JSON.stringify(packet)),
+        deviceProof: registry.deviceProof(device.deviceId),
+        scope: actionScope(action),
+        message,
+        challenge: BigInt(issued.challenge),
+      },
+      { artifacts },
+    );
+  };
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "zkiris-dapp-"));
+    artifacts = await loadLivenessVoteArtifacts(LIVENESS_ARTIFACTS_DIR);
+    registry = await Registry.open({
+      database: join(dir, "registry.sqlite"),
+      profile: { ...DEFAULT_PROFILE, ...artifacts.profile },
+      searchWorkers: 0,
+      verifierWorkers: 1,
+    });
+    server = await startServer(registry, { adminToken: ADMIN_TOKEN, rateLimit: false, log: false });
+    client = new ZkirisClient({ baseUrl: server.url, adminToken: ADMIN_TOKEN });
+    await client.registerDevice(device.publicKey);
+    await client.createGroup({ id: "humans", kind: "biometric" });
+    const { challenge } = await client.requestChallenge();
+    const enrolment = await client.enrol({
+      groupId: "humans",
+      capture: signCapture(device, aliceEye, challenge, { focus: 1 }),
+      member: alice,
+    });
+
+    store = new ActionStore(join(dir, "dapp.sqlite"), { now });
+    source = new HttpRegistrySource({ baseUrl: server.url, groupId: "humans", now });
+    chain = await UniqueActionChain.deploy({ now });
+    app = await buildDappServer({ store, registry: source, chain, artifacts, now });
+    claimProof = await prove(CLAIM, 1, enrolment.salt);
+    voteProof = await prove(VOTE, 0, enrolment.salt);
+  }, 300_000);
+
+  afterAll(async () => {
+    await app?.close();
+    store?.close();
+    await source?.close();
+    await client?.close();
+    await server?.close();
+    await registry?.close();
+    await artifacts?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("hands out one challenge per action, published on-chain, with the capture challenge the device signs", async () => {
+    const first = await post(`/actions/${CLAIM}/challenges`);
+    expect(first.status).toBe(200);
+    expect(first.body.scope).toBe(actionScope(CLAIM).toString());
+    expect(first.body.challenge).toBe(claimProof.challenge);
+    expect(first.body.expiresAt - first.body.issuedAt).toBe(10 * 60_000);
+    expect((await post(`/actions/${VOTE}/challenges`)).body.challenge).toBe(voteProof.challenge);
+    expect(voteProof.challenge).not.toBe(claimProof.challenge);
+  });
+
+  it("accepts a real proof once off-chain and records its nullifier in the store and the contract", async () => {
+    const scope = actionScope(CLAIM);
+    expect(await chain.nullifierUsed(scope, BigInt(claimProof.nullifier))).toBe(false);
+    const accepted = await post(`/actions/${CLAIM}`, { proof: claimProof });
+    expect(accepted.status).toBe(201);
+    expect(accepted.body).toMatchObject({
+      action: CLAIM,
+      scope: scope.toString(),
+      nullifier: claimProof.nullifier,
+      message: "1",
+    });
+    expect(accepted.body.onChain.executionGas).toBeLessThan(290_000);
+    expect(accepted.body.onChain.transactionGas).toBeGreaterThan(accepted.body.onChain.executionGas + 21_000);
+    expect(store.has(scope, BigInt(claimProof.nullifier))).toBe(true);
+    expect(await chain.nullifierUsed(scope, BigInt(claimProof.nullifier))).toBe(true);
+  });
+
+  it("refuses the replayed nullifier off-chain and on-chain", async () => {
+    const again = await post(`/actions/${CLAIM}`, { proof: claimProof });
+    expect([again.status, again.body.error.code, again.body.error.field]).toEqual([
+      409,
+      "NULLIFIER_USED",
+      "proof.nullifier",
+    ]);
+    const onChain = await chain.performAction(actionScope(CLAIM), claimProof);
+    expect(onChain.accepted === false && onChain.revert).toEqual({
+      name: "NullifierUsed",
+      args: [BigInt(claimProof.nullifier)],
+    });
+  });
+
+  it("refuses a forged proof (a tampered coordinate, a changed public signal) off-chain and on-chain", async () => {
+    const scope = actionScope(VOTE);
+    // -A is on the curve and well formed; only the pairing check can tell.
+    const negatedA = BigInt(voteProof.proof.pi_a[1] as string);
+    const tampered: LivenessVoteProof = {
+      ...voteProof,
+      proof: {
+        ...voteProof.proof,
+        pi_a: [
+          voteProof.proof.pi_a[0] as string,
+          (FIELD_Q - negatedA).toString(),
+          voteProof.proof.pi_a[2] as string,
+        ],
+      },
+    };
+    const otherMessage: LivenessVoteProof = { ...voteProof, message: "1" };
+    const otherNullifier: LivenessVoteProof = { ...voteProof, nullifier: "12345" };
+    for (const forged of [tampered, otherMessage, otherNullifier]) {
+      const offChain = await post(`/actions/${VOTE}`, { proof: forged });
+      expect([offChain.status, offChain.body.error.code, offChain.body.error.field]).toEqual([
+        422,
+        "INVALID_PROOF",
+        "proof",
+      ]);
+      const onChain = await chain.performAction(scope, forged);
+      expect(onChain.accepted === false && onChain.revert).toEqual({ name: "InvalidProof", args: [] });
+    }
+    expect(store.has(scope, BigInt(voteProof.nullifier))).toBe(false);
+    expect(await chain.nullifierUsed(scope, BigInt(voteProof.nullifier))).toBe(false);
+  });
+
+  it("refuses another action's proof off-chain and on-chain", async () => {
+    const offChain = await post(`/actions/${CLAIM}`, { proof: voteProof });
+    expect([offChain.status, offChain.body.error.code, offChain.body.error.field]).toEqual([
+      422,
+      "WRONG_SCOPE",
+      "proof.scope",
+    ]);
+    const onChain = await chain.performAction(actionScope(CLAIM), voteProof);
+    expect(onChain.accepted === false && onChain.revert).toEqual({
+      name: "WrongScope",
+      args: [actionScope(CLAIM), actionScope(VOTE)],
+    });
+  });
+
+  it("refuses an unknown root and an unknown challenge off-chain and on-chain", async () => {
+    const scope = actionScope(VOTE);
+    const unknownRoot = { ...voteProof, merkleTreeRoot: "777" };
+    const offChain = await post(`/actions/${VOTE}`, { proof: unknownRoot });
+    expect([offChain.status, offChain.body.error.code, offChain.body.error.field]).toEqual([
+      422,
+      "UNKNOWN_ROOT",
+      "proof.merkleTreeRoot",
+    ]);
+    const onChain = await chain.performAction(scope, unknownRoot);
+    expect(onChain.accepted === false && onChain.revert).toEqual({ name: "UnknownRoot", args: [777n] });
+
+    const unknownChallenge = { ...voteProof, challenge: claimProof.challenge };
+    const offChallenge = await post(`/actions/${VOTE}`, { proof: unknownChallenge });
+    expect([offChallenge.status, offChallenge.body.error.code]).toEqual([422, "UNKNOWN_CHALLENGE"]);
+    const onChallenge = await chain.performAction(scope, unknownChallenge);
+    expect(onChallenge.accepted === false && onChallenge.revert).toEqual({
+      name: "UnknownChallenge",
+      args: [BigInt(claimProof.challenge)],
+    });
+  });
+
+  it("refuses malformed bodies with MALFORMED_BODY naming the field", async () => {
+    const badNumber = await post(`/actions/${VOTE}`, { proof: { ...voteProof, nullifier: "0x12" } });
+    expect([badNumber.status, badNumber.body.error.code, badNumber.body.error.field]).toEqual([
+      400,
+      "MALFORMED_BODY",
+      "body.proof.nullifier",
+    ]);
+    const missing = await post(`/actions/${VOTE}`, {});
+    expect([missing.status, missing.body.error.code]).toEqual([400, "MALFORMED_BODY"]);
+    const notJson = await app.inject({
+      method: "POST",
+      url: `/actions/${VOTE}`,
+      headers: { "content-type": "application/json" },
+      payload: "{ not json",
+    });
+    expect([notJson.statusCode, notJson.json().error.code]).toEqual([400, "MALFORMED_BODY"]);
+    const badAction = await post("/actions/-no/challenges");
+    expect([badAction.status, badAction.body.error.code, badAction.body.error.field]).toEqual([
+      400,
+      "MALFORMED_BODY",
+      "params.action",
+    ]);
+  });
+
+  it("refuses a root replaced longer ago than the window off-chain and on-chain (a stale root)", async () => {
+    const scope = actionScope(VOTE);
+    // Bob enrols: the root Alice proved against is replaced; an hour and a minute later it is stale.
+    const bob = new Identity("dapp-verify-bob");
+    const { challenge } = await client.requestChallenge();
+    await client.enrol({
+      groupId: "humans",
+      capture: signCapture(device, eye(202), challenge, { focus: 1 }),
+      member: bob,
+    });
+    clock = Date.now() + HOUR + 60_000;
+    const offChain = await post(`/actions/${VOTE}`, { proof: voteProof });
+    expect([offChain.status, offChain.body.error.code, offChain.body.error.field]).toEqual([
+      422,
+      "STALE_ROOT",
+      "proof.merkleTreeRoot",
+    ]);
+    const roots = await source.groupRoots();
+    expect(roots.map((r) => r.root === BigInt(voteProof.merkleTreeRoot))).toEqual([false, true, false]);
+    await new RootOracle(chain).sync(roots, HOUR, await source.deviceRoots(), 5 * 60_000);
+    const replacedAt = roots[1]!.replacedAt!;
+    const onChain = await chain.performAction(scope, voteProof);
+    expect(onChain.accepted === false && onChain.revert).toEqual({
+      name: "StaleRoot",
+      args: [BigInt(voteProof.merkleTreeRoot), BigInt(Math.floor((replacedAt + HOUR) / 1000))],
+    });
+    expect(NO_END).toBe(2n ** 64n - 1n);
+    expect(await chain.nullifierUsed(scope, BigInt(voteProof.nullifier))).toBe(false);
+  });
+});
+
+/** The BN254 base-field modulus (the coordinates' field), for negating a G1 point. */
+const FIELD_Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
