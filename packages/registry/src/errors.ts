@@ -22,6 +22,7 @@ export type RegistryErrorCode =
   | "UNKNOWN_MEMBER"
   | "UNKNOWN_POLL"
   | "POLL_EXISTS"
+  | "SCOPE_IN_USE"
   | "POLL_NOT_OPEN"
   | "OPTION_OUT_OF_RANGE"
   | "SCOPE_MISMATCH"
@@ -36,6 +37,7 @@ export type RegistryErrorCode =
   | "STALE_DEVICE_ROOT"
   | SharedErrorCode<"ARTIFACT_HASH_MISMATCH">
   | "SCHEMA_TOO_NEW"
+  | "MIGRATION_REFUSED"
   | "DATABASE_LOCKED"
   | "DATABASE_DRIVER_MISSING"
   | "CORRUPT_STATE"

@@ -13,11 +13,13 @@ import {
   type MemberRecord,
   type MemberUpdate,
   MIGRATIONS,
+  migrationRefused,
   type PollChallengeRecord,
   type PollRecord,
   type Repository,
   type RootRecord,
   SCHEMA_VERSION,
+  scopeInUse,
   type VoteRecord,
 } from "./repository.js";
 import {
@@ -151,6 +153,10 @@ export class PostgresRepository implements Repository {
       }
       for (const migration of MIGRATIONS) {
         if (migration.version <= current) continue;
+        if (migration.precondition !== undefined) {
+          const rows = (await client.query(migration.precondition.query)).rows as Row[];
+          if (rows.length > 0) throw migrationRefused(migration, rows);
+        }
         await client.query(migration.postgres);
         await client.query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)", [
           migration.version,
@@ -504,8 +510,13 @@ export class PostgresRepository implements Repository {
         ],
       );
     } catch (error) {
-      if (isUniqueViolation(error))
-        throw new ConflictError("POLL_EXISTS", `Poll '${p.id}' already exists`, { field: "id" });
+      if (isUniqueViolation(error)) {
+        if ((await this.getPoll(p.id)) !== undefined) {
+          throw new ConflictError("POLL_EXISTS", `Poll '${p.id}' already exists`, { field: "id" });
+        }
+        const other = await this.#one("SELECT id FROM polls WHERE scope = $1", [p.scope]);
+        if (other !== undefined) throw scopeInUse(p.scope, other.id as string);
+      }
       throw error;
     }
   }

@@ -1199,7 +1199,8 @@ export class Registry {
 
   /**
    * Creates a poll. Throws `INVALID_PARAMETER` (also for `requireLiveness` on a plain group),
-   * `UNKNOWN_GROUP`, `POLL_EXISTS`, or `LIVENESS_UNAVAILABLE` (`requireLiveness` on a registry
+   * `UNKNOWN_GROUP`, `POLL_EXISTS`, `SCOPE_IN_USE` (another poll has the scope: one proof would
+   * count in both; the message names that poll), or `LIVENESS_UNAVAILABLE` (`requireLiveness` on a registry
    * opened without `livenessArtifacts`).
    */
   async createPoll(request: PollRequest): Promise<PollInfo> {

@@ -1,5 +1,6 @@
 import type { SemaphoreProof } from "@semaphore-protocol/proof";
 import type { LivenessVoteProof } from "@zkiris/match-proof";
+import { ConflictError, StorageError } from "./errors.js";
 
 /** A registered capture device. Public key coordinates and id are decimal field elements. */
 export interface DeviceRecord {
@@ -216,7 +217,10 @@ export interface Repository {
   /** Replaces or removes a leaf and records the new root, in one transaction. */
   updateMember(update: MemberUpdate): Promise<void>;
 
-  /** Throws `POLL_EXISTS`. */
+  /**
+   * Throws `POLL_EXISTS` for a taken id, then `SCOPE_IN_USE` (naming the other poll) for a scope
+   * another poll has: the `polls_one_scope` unique index decides, also between concurrent inserts.
+   */
   insertPoll(poll: PollRecord): Promise<void>;
   getPoll(id: string): Promise<PollRecord | undefined>;
   /** Every poll, oldest first. */
@@ -229,12 +233,25 @@ export interface Repository {
   countVotes(pollId: string): Promise<Map<number, number>>;
 }
 
+/**
+ * Rows that stop a migration from applying: the query (the same SQL in both dialects) finds data
+ * the new schema cannot hold; each row is described in the refusal (`MIGRATION_REFUSED`) so that an
+ * operator can resolve it by hand. Nothing is changed silently.
+ */
+export interface MigrationPrecondition {
+  readonly query: string;
+  readonly describe: (row: Readonly<Record<string, unknown>>) => string;
+  /** What the operator must do before opening the database again. */
+  readonly remedy: string;
+}
+
 /** One schema version: the same tables for both dialects. */
 export interface Migration {
   readonly version: number;
   readonly description: string;
   readonly sqlite: string;
   readonly postgres: string;
+  readonly precondition?: MigrationPrecondition;
 }
 
 function both(sql: string): { sqlite: string; postgres: string } {
@@ -349,7 +366,44 @@ CREATE TABLE device_roots (
 );
 `),
   },
+  {
+    version: 4,
+    description: "one poll per scope",
+    precondition: {
+      query:
+        "SELECT scope, MIN(id) AS first_poll, MAX(id) AS last_poll, COUNT(*) AS polls FROM polls GROUP BY scope HAVING COUNT(*) > 1 ORDER BY scope",
+      describe: (row) =>
+        `${String(row.polls)} polls share scope ${String(row.scope)} (among them '${String(row.first_poll)}' and '${String(row.last_poll)}')`,
+      remedy:
+        "one proof counts in every poll of a scope: decide which poll keeps each scope and delete or re-create the others before upgrading",
+    },
+    ...both(`
+CREATE UNIQUE INDEX polls_one_scope ON polls (scope);
+`),
+  },
 ];
 
 /** Latest schema version this code knows. */
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+
+/** The refusal to apply `migration` because its precondition found `rows` (`MIGRATION_REFUSED`). */
+export function migrationRefused(
+  migration: Migration,
+  rows: ReadonlyArray<Readonly<Record<string, unknown>>>,
+): StorageError {
+  const precondition = migration.precondition!;
+  return new StorageError(
+    "MIGRATION_REFUSED",
+    `Cannot migrate the database to schema version ${migration.version} (${migration.description}): ${rows.map(precondition.describe).join("; ")}. ${precondition.remedy}`,
+    { field: "database" },
+  );
+}
+
+/** The refusal of a poll whose scope poll `otherPollId` already has. */
+export function scopeInUse(scope: string, otherPollId: string): ConflictError {
+  return new ConflictError(
+    "SCOPE_IN_USE",
+    `Parameter 'scope' (${scope}) is the scope of poll '${otherPollId}'; a proof for one scope would count in both polls`,
+    { field: "scope" },
+  );
+}

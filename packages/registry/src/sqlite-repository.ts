@@ -22,11 +22,13 @@ import {
   type MemberRecord,
   type MemberUpdate,
   MIGRATIONS,
+  migrationRefused,
   type PollChallengeRecord,
   type PollRecord,
   type Repository,
   type RootRecord,
   SCHEMA_VERSION,
+  scopeInUse,
   type VoteRecord,
 } from "./repository.js";
 
@@ -227,6 +229,10 @@ export class SqliteRepository implements Repository {
     for (const migration of MIGRATIONS) {
       if (migration.version <= current) continue;
       db.transaction(() => {
+        if (migration.precondition !== undefined) {
+          const rows = db.prepare(migration.precondition.query).all() as Row[];
+          if (rows.length > 0) throw migrationRefused(migration, rows);
+        }
         db.exec(migration.sqlite);
         db.prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)").run(
           migration.version,
@@ -570,8 +576,15 @@ export class SqliteRepository implements Repository {
           p.requireLiveness === true ? 1 : 0,
         );
     } catch (error) {
-      if (isUniqueViolation(error))
-        throw new ConflictError("POLL_EXISTS", `Poll '${p.id}' already exists`, { field: "id" });
+      if (isUniqueViolation(error)) {
+        if ((await this.getPoll(p.id)) !== undefined) {
+          throw new ConflictError("POLL_EXISTS", `Poll '${p.id}' already exists`, { field: "id" });
+        }
+        const other = this.#db.prepare("SELECT id FROM polls WHERE scope = ?").get(p.scope) as
+          | Row
+          | undefined;
+        if (other !== undefined) throw scopeInUse(p.scope, other.id as string);
+      }
       throw error;
     }
   }

@@ -97,6 +97,14 @@ for (const backend of BACKENDS) {
       await expect(registry.createPoll({ ...base, id: "poll-a" })).rejects.toMatchObject({
         code: "POLL_EXISTS",
       });
+      await expect(registry.createPoll({ ...base, scope: defaultPollScope("poll-a") })).rejects.toMatchObject(
+        {
+          code: "SCOPE_IN_USE",
+          field: "scope",
+          message: `Parameter 'scope' (${defaultPollScope("poll-a")}) is the scope of poll 'poll-a'; a proof for one scope would count in both polls`,
+        },
+      );
+      await expect(registry.poll("p2")).rejects.toMatchObject({ code: "UNKNOWN_POLL" });
       await expect(registry.createPoll({ ...base, groupId: "nobody" })).rejects.toMatchObject({
         code: "UNKNOWN_GROUP",
       });

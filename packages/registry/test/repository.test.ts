@@ -233,6 +233,23 @@ for (const backend of BACKENDS) {
       await expect(repo.insertPoll(poll)).rejects.toMatchObject({ code: "POLL_EXISTS" });
     });
 
+    it("refuses a second poll with the scope of another, naming it, also under concurrent inserts", async () => {
+      const poll = { groupId: "g", options: ["yes", "no"], opensAt: 1, closesAt: 9, createdAt: 1 };
+      await repo.insertPoll({ ...poll, id: "p", scope: "42" });
+      const refusal = repo.insertPoll({ ...poll, id: "q", scope: "42" });
+      await expect(refusal).rejects.toMatchObject({ code: "SCOPE_IN_USE", field: "scope" });
+      await expect(refusal).rejects.toThrow("Parameter 'scope' (42) is the scope of poll 'p'");
+      expect(await repo.getPoll("q")).toBeUndefined();
+      const results = await Promise.allSettled(
+        Array.from({ length: 8 }, (_, i) => repo.insertPoll({ ...poll, id: `c${i}`, scope: "43" })),
+      );
+      expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+      for (const r of results) {
+        if (r.status === "rejected") expect(r.reason).toMatchObject({ code: "SCOPE_IN_USE" });
+      }
+      expect((await repo.listPolls()).filter((p) => p.scope === "43")).toHaveLength(1);
+    });
+
     it("lets exactly one of many concurrent votes with one nullifier land", async () => {
       await repo.insertPoll({
         id: "p",
