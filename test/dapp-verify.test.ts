@@ -16,7 +16,8 @@ import {
   proveLivenessVote,
 } from "@zkiris/match-proof";
 import { Registry } from "@zkiris/registry";
-import { ZkirisClient } from "@zkiris/sdk";
+import { proofToJson, type SemaphoreProofJson, ZkirisClient } from "@zkiris/sdk";
+import { nodeArtifacts, releaseProverThreads } from "@zkiris/sdk/node";
 import { startServer, type ZkirisServer } from "@zkiris/server";
 import { randomCode, recapture, unit, xorshift32 } from "@zkiris/test-kit";
 import type { FastifyInstance } from "fastify";
@@ -54,6 +55,8 @@ describe("dApp example: a unique live human, once per action", () => {
   let app: FastifyInstance;
   let claimProof: LivenessVoteProof;
   let voteProof: LivenessVoteProof;
+  let plainClaim: SemaphoreProofJson;
+  let plainVote: SemaphoreProofJson;
 
   const post = async (url: string, body?: unknown) => {
     const r = await app.inject({
@@ -109,8 +112,31 @@ describe("dApp example: a unique live human, once per action", () => {
       member: alice,
     });
 
+    // A plain (stock Semaphore) group beside it, whose members prove with the SDK.
+    const carol = new Identity("dapp-verify-carol");
+    await client.createGroup({ id: "citizens", kind: "plain" });
+    const plainChallenge = await client.requestChallenge();
+    await client.enrol({
+      groupId: "citizens",
+      capture: signCapture(device, eye(303), plainChallenge.challenge, { focus: 1 }),
+      member: carol,
+    });
+    const semaphore = { artifacts: nodeArtifacts() };
+    plainClaim = proofToJson(
+      await client.proveAction("citizens", carol, { scope: actionScope(CLAIM), message: 5n }, semaphore),
+    );
+    plainVote = proofToJson(
+      await client.proveAction("citizens", carol, { scope: actionScope(VOTE), message: 0n }, semaphore),
+    );
+    await releaseProverThreads();
+
     store = new ActionStore(join(dir, "dapp.sqlite"), { now });
-    source = new HttpRegistrySource({ baseUrl: server.url, groupId: "humans", now });
+    source = new HttpRegistrySource({
+      baseUrl: server.url,
+      groupId: "humans",
+      plainGroupId: "citizens",
+      now,
+    });
     chain = await UniqueActionChain.deploy({ now });
     app = await buildDappServer({ store, registry: source, chain, artifacts, now });
     claimProof = await prove(CLAIM, 1, enrolment.salt);
@@ -258,6 +284,98 @@ describe("dApp example: a unique live human, once per action", () => {
       "MALFORMED_BODY",
       "params.action",
     ]);
+  });
+
+  it("refuses an unknown device root and an expired challenge off-chain and on-chain", async () => {
+    const scope = actionScope(VOTE);
+    const unknownDevices = { ...voteProof, deviceRoot: "4242" };
+    const offDevices = await post(`/actions/${VOTE}`, { proof: unknownDevices });
+    expect([offDevices.status, offDevices.body.error.code, offDevices.body.error.field]).toEqual([
+      422,
+      "UNKNOWN_DEVICE_ROOT",
+      "proof.deviceRoot",
+    ]);
+    const onDevices = await chain.performAction(scope, unknownDevices);
+    expect(onDevices.accepted === false && onDevices.revert).toEqual({
+      name: "UnknownDeviceRoot",
+      args: [4242n],
+    });
+
+    // Ten minutes and a second after it was issued, the action's challenge has expired.
+    const issued = store.challenge(scope, BigInt(voteProof.challenge))!;
+    clock = issued.expiresAt + 1000;
+    const offExpired = await post(`/actions/${VOTE}`, { proof: voteProof });
+    expect([offExpired.status, offExpired.body.error.code, offExpired.body.error.field]).toEqual([
+      422,
+      "CHALLENGE_EXPIRED",
+      "proof.challenge",
+    ]);
+    const onExpired = await chain.performAction(scope, voteProof);
+    expect(onExpired.accepted === false && onExpired.revert).toEqual({
+      name: "ChallengeExpired",
+      args: [BigInt(voteProof.challenge), BigInt(Math.floor((issued.expiresAt - 1) / 1000))],
+    });
+    clock = Date.now();
+  });
+
+  it("takes roots and challenges only from the contract's owner", async () => {
+    await expect(chain.publishGroupRoot(1n, NO_END, { caller: UniqueActionChain.RELAYER })).rejects.toThrow(
+      "UniqueAction.publishGroupRoot reverted with NotOwner",
+    );
+    await expect(
+      chain.publishChallenge(actionScope(VOTE), 1n, NO_END, { caller: UniqueActionChain.RELAYER }),
+    ).rejects.toThrow("UniqueAction.publishChallenge reverted with NotOwner");
+  });
+
+  it("verifies a plain Semaphore proof off-chain with the SDK's verifyUniqueAction, once per action", async () => {
+    const accepted = await post(`/actions/${CLAIM}/semaphore`, { proof: plainClaim });
+    expect(accepted.status).toBe(201);
+    expect(accepted.body).toMatchObject({
+      action: CLAIM,
+      scope: actionScope(CLAIM).toString(),
+      nullifier: plainClaim.nullifier,
+      message: "5",
+      onChain: null,
+    });
+    const again = await post(`/actions/${CLAIM}/semaphore`, { proof: plainClaim });
+    expect([again.status, again.body.error.code]).toEqual([409, "NULLIFIER_USED"]);
+    const otherAction = await post(`/actions/${CLAIM}/semaphore`, { proof: plainVote });
+    expect([otherAction.status, otherAction.body.error.code, otherAction.body.error.field]).toEqual([
+      422,
+      "WRONG_SCOPE",
+      "proof.scope",
+    ]);
+    const points = [...plainVote.points];
+    points[0] = points[2]!;
+    const forged = await post(`/actions/${VOTE}/semaphore`, { proof: { ...plainVote, points } });
+    expect([forged.status, forged.body.error.code]).toEqual([422, "INVALID_PROOF"]);
+    const unknownRoot = await post(`/actions/${VOTE}/semaphore`, {
+      proof: { ...plainVote, merkleTreeRoot: "99" },
+    });
+    expect([unknownRoot.status, unknownRoot.body.error.code]).toEqual([422, "UNKNOWN_ROOT"]);
+    const malformed = await post(`/actions/${VOTE}/semaphore`, { proof: { ...plainVote, points: [1, 2] } });
+    expect([malformed.status, malformed.body.error.code, malformed.body.error.field]).toEqual([
+      400,
+      "MALFORMED_BODY",
+      "body.proof.points",
+    ]);
+    // A liveness proof is not a plain one, and a backend without a plain group takes none.
+    const liveness = await post(`/actions/${VOTE}/semaphore`, { proof: voteProof });
+    expect([liveness.status, liveness.body.error.code]).toEqual([400, "MALFORMED_BODY"]);
+    const biometricOnly = await buildDappServer({
+      store,
+      registry: new HttpRegistrySource({ baseUrl: server.url, groupId: "humans" }),
+      chain,
+      artifacts,
+      now,
+    });
+    const refused = await biometricOnly.inject({
+      method: "POST",
+      url: `/actions/${VOTE}/semaphore`,
+      payload: { proof: plainVote } as object,
+    });
+    expect([refused.statusCode, refused.json().error.code]).toEqual([422, "UNSUPPORTED_PROOF"]);
+    await biometricOnly.close();
   });
 
   it("refuses a root replaced longer ago than the window off-chain and on-chain (a stale root)", async () => {

@@ -126,19 +126,27 @@ export class UniqueActionChain {
     return BigInt(Math.floor(this.#now() / 1000));
   }
 
-  /** The owner publishes a group root of the registry, accepted until `validUntil` (Unix seconds). */
-  publishGroupRoot(root: bigint, validUntil: bigint): Promise<void> {
-    return this.#owner("publishGroupRoot", [root, validUntil]);
+  /**
+   * The owner publishes a group root of the registry, accepted until `validUntil` (Unix seconds).
+   * Throws when the contract reverts (`NotOwner` for another `caller`).
+   */
+  publishGroupRoot(root: bigint, validUntil: bigint, options: { caller?: Address } = {}): Promise<void> {
+    return this.#owner("publishGroupRoot", [root, validUntil], options.caller);
   }
 
   /** The owner publishes a root of the registry's device tree, accepted until `validUntil`. */
-  publishDeviceRoot(root: bigint, validUntil: bigint): Promise<void> {
-    return this.#owner("publishDeviceRoot", [root, validUntil]);
+  publishDeviceRoot(root: bigint, validUntil: bigint, options: { caller?: Address } = {}): Promise<void> {
+    return this.#owner("publishDeviceRoot", [root, validUntil], options.caller);
   }
 
   /** The owner publishes a liveness challenge of an action, accepted until `validUntil`. */
-  publishChallenge(scope: bigint, challenge: bigint, validUntil: bigint): Promise<void> {
-    return this.#owner("publishChallenge", [scope, challenge, validUntil]);
+  publishChallenge(
+    scope: bigint,
+    challenge: bigint,
+    validUntil: bigint,
+    options: { caller?: Address } = {},
+  ): Promise<void> {
+    return this.#owner("publishChallenge", [scope, challenge, validUntil], options.caller);
   }
 
   /** The relayer (or `caller`) submits `proof` for the action `scope`: accepted, or the contract's revert. */
@@ -197,9 +205,9 @@ export class UniqueActionChain {
     return { valid: valid as boolean, executionGas: r.executionGas, transactionGas: r.transactionGas };
   }
 
-  async #owner(method: string, args: readonly bigint[]): Promise<void> {
+  async #owner(method: string, args: readonly bigint[], caller = UniqueActionChain.OWNER): Promise<void> {
     const r = await this.#evm.call(this.address, hex(this.#contract.encodeFunctionData(method, [...args])), {
-      caller: UniqueActionChain.OWNER,
+      caller,
       timestamp: this.timestamp(),
     });
     if (r.reverted) {

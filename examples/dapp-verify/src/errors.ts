@@ -24,6 +24,8 @@ export type DappErrorCode =
   | "NULLIFIER_USED"
   /** The SNARK does not verify for the proof's public signals. */
   | SharedErrorCode<"INVALID_PROOF">
+  /** A plain Semaphore proof sent to a backend configured without a plain group. */
+  | "UNSUPPORTED_PROOF"
   /** The proof passed off-chain but the contract reverted (`message` names the revert). */
   | "ON_CHAIN_REJECTED";
 
@@ -40,6 +42,7 @@ export const HTTP_STATUS: Readonly<Record<DappErrorCode, number>> = Object.freez
   STALE_DEVICE_ROOT: 422,
   NULLIFIER_USED: 409,
   INVALID_PROOF: 422,
+  UNSUPPORTED_PROOF: 422,
   ON_CHAIN_REJECTED: 502,
 });
 

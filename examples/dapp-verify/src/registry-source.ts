@@ -1,4 +1,4 @@
-import { ZkirisClient } from "@zkiris/sdk";
+import { type RootRecord, ZkirisClient } from "@zkiris/sdk";
 import type { PublishedRoot } from "./verify-liveness-action.js";
 
 /** Where the backend reads what the zkiris registry publishes. */
@@ -7,12 +7,14 @@ export interface RegistrySource {
   groupRoots(): Promise<readonly PublishedRoot[]>;
   /** The device-registry tree's roots seen so far, oldest first, the current one last. */
   deviceRoots(): Promise<readonly PublishedRoot[]>;
+  /** The plain group's root history, when the backend also takes plain Semaphore proofs. */
+  plainGroupRoots?(): Promise<readonly RootRecord[]>;
   close(): Promise<void>;
 }
 
 /**
- * A {@link RegistrySource} over the zkiris service's HTTP API: the group's roots through the SDK's
- * `ZkirisClient.roots`, the device tree's root from `GET /device-registry`. The service publishes no
+ * A {@link RegistrySource} over the zkiris service's HTTP API: the biometric group's roots (and the
+ * plain group's, when `plainGroupId` is given) through the SDK's `ZkirisClient.roots`, the device tree's root from `GET /device-registry`. The service publishes no
  * history of device roots, so this source keeps one: a root it reads is current from the moment it
  * first saw it, and the previous one counts as replaced then.
  */
@@ -24,13 +26,25 @@ export class HttpRegistrySource implements RegistrySource {
   readonly #now: () => number;
   readonly #deviceRoots: { root: bigint; createdAt: number; replacedAt: number | null }[] = [];
 
-  constructor(options: { baseUrl: string; groupId: string; fetch?: typeof fetch; now?: () => number }) {
+  constructor(options: {
+    baseUrl: string;
+    groupId: string;
+    plainGroupId?: string;
+    fetch?: typeof fetch;
+    now?: () => number;
+  }) {
     this.#baseUrl = options.baseUrl.replace(/\/+$/, "");
     this.#groupId = options.groupId;
+    const plainGroupId = options.plainGroupId;
+    if (plainGroupId !== undefined) {
+      this.plainGroupRoots = () => this.#client.roots(plainGroupId);
+    }
     this.#fetch = options.fetch ?? globalThis.fetch;
     this.#now = options.now ?? Date.now;
     this.#client = new ZkirisClient({ baseUrl: this.#baseUrl, fetch: this.#fetch });
   }
+
+  readonly plainGroupRoots?: () => Promise<readonly RootRecord[]>;
 
   groupRoots(): Promise<readonly PublishedRoot[]> {
     return this.#client.roots(this.#groupId);

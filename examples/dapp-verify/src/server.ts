@@ -3,13 +3,18 @@ import {
   type LivenessVoteProof,
   livenessCaptureChallenge,
 } from "@zkiris/match-proof";
-import { DEFAULT_ROOT_EXPIRY_MS } from "@zkiris/sdk";
+import {
+  DEFAULT_ROOT_EXPIRY_MS,
+  type SemaphoreProofJson,
+  verifyUniqueAction,
+  ZkirisSdkError,
+} from "@zkiris/sdk";
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import { ACTION_PATTERN, actionScope } from "./action-scope.js";
 import type { ActionStore } from "./action-store.js";
 import type { UniqueActionChain } from "./chain.js";
-import { DappError } from "./errors.js";
+import { DappError, type DappErrorCode, HTTP_STATUS } from "./errors.js";
 import type { RegistrySource } from "./registry-source.js";
 import { RootOracle } from "./root-oracle.js";
 import { DEFAULT_DEVICE_ROOT_EXPIRY_MS, verifyLivenessAction } from "./verify-liveness-action.js";
@@ -58,6 +63,17 @@ const LivenessProofBody = Type.Object(
   },
   { additionalProperties: false },
 );
+const SemaphoreProofBody = Type.Object(
+  {
+    merkleTreeDepth: Type.Integer({ minimum: 1, maximum: 32 }),
+    merkleTreeRoot: FieldElement,
+    nullifier: FieldElement,
+    message: FieldElement,
+    scope: FieldElement,
+    points: Type.Array(FieldElement, { minItems: 8, maxItems: 8 }),
+  },
+  { additionalProperties: false },
+);
 const ActionParams = Type.Object({ action: Type.String({ pattern: ACTION_PATTERN }) });
 const ErrorBody = Type.Object({
   error: Type.Object({ code: Type.String(), message: Type.String(), field: Type.Optional(Type.String()) }),
@@ -68,7 +84,10 @@ const Accepted = Type.Object({
   nullifier: FieldElement,
   message: FieldElement,
   offChain: Type.Object({ verifyMs: Type.Number() }),
-  onChain: Type.Object({ executionGas: Type.Integer(), transactionGas: Type.Integer() }),
+  onChain: Type.Union([
+    Type.Object({ executionGas: Type.Integer(), transactionGas: Type.Integer() }),
+    Type.Null(),
+  ]),
 });
 const ActionChallenge = Type.Object({
   action: Type.String(),
@@ -89,6 +108,10 @@ const ActionChallenge = Type.Object({
  *   the action's scope and challenge): verified off-chain ({@link verifyLivenessAction}, nullifier
  *   claimed in the store), then the roots are mirrored and the same proof is submitted to
  *   UniqueAction; 201 with the nullifier and the gas, or `{ error: { code, message, field } }`.
+ * - `POST /actions/{action}/semaphore` with `{ proof }` (a plain Semaphore proof of the registry's plain
+ *   group, `ZkirisClient.proveAction` with the action's scope): verified off-chain only, with
+ *   `verifyUniqueAction` of `@zkiris/sdk` over the same nullifier store (no on-chain verifier for
+ *   Semaphore's own circuit is deployed here; `onChain` is null).
  */
 export async function buildDappServer(options: DappServerOptions): Promise<FastifyInstance> {
   const now = options.now ?? Date.now;
@@ -211,6 +234,59 @@ export async function buildDappServer(options: DappServerOptions): Promise<Fasti
           executionGas: Number(outcome.executionGas),
           transactionGas: Number(outcome.transactionGas),
         },
+      });
+    },
+  );
+
+  app.post<{ Params: { action: string }; Body: { proof: SemaphoreProofJson } }>(
+    "/actions/:action/semaphore",
+    {
+      schema: {
+        params: ActionParams,
+        body: Type.Object({ proof: SemaphoreProofBody }, { additionalProperties: false }),
+        response: { 201: Accepted, "4xx": ErrorBody },
+      },
+    },
+    async (request, reply) => {
+      const plainGroupRoots = registry.plainGroupRoots?.bind(registry);
+      if (plainGroupRoots === undefined) {
+        throw new DappError(
+          "UNSUPPORTED_PROOF",
+          "This backend takes no plain Semaphore proofs (no plain group)",
+          {
+            field: "proof",
+          },
+        );
+      }
+      const { action } = request.params;
+      const scope = actionScope(action);
+      const started = performance.now();
+      let accepted: Awaited<ReturnType<typeof verifyUniqueAction>>;
+      try {
+        accepted = await verifyUniqueAction(request.body.proof, {
+          scope,
+          rootHistory: plainGroupRoots,
+          rootExpiryMs,
+          nullifiers: store,
+          now,
+        });
+      } catch (error) {
+        // The SDK's refusals carry the codes of this backend (WRONG_SCOPE, STALE_ROOT, ...).
+        if (error instanceof ZkirisSdkError && error.code in HTTP_STATUS) {
+          throw new DappError(error.code as DappErrorCode, error.message, {
+            field: error.field,
+            cause: error,
+          });
+        }
+        throw error;
+      }
+      return reply.status(201).send({
+        action,
+        scope: scope.toString(),
+        nullifier: accepted.nullifier.toString(),
+        message: accepted.message.toString(),
+        offChain: { verifyMs: performance.now() - started },
+        onChain: null,
       });
     },
   );
