@@ -2,6 +2,7 @@ import { ZkirisError } from "@zkiris/iris-code";
 import { type CliCommand, type CliIo, EXIT, HelpRequest, UsageError } from "./command.js";
 import { accuracyCommand } from "./commands/accuracy.js";
 import { backupCommand } from "./commands/backup.js";
+import { demoCommand } from "./commands/demo.js";
 import { deviceCommand } from "./commands/device.js";
 import { encodeCommand } from "./commands/encode.js";
 import { enrollCommand } from "./commands/enroll.js";
@@ -18,6 +19,7 @@ export { type CliCommand, type CliIo, EXIT, UsageError } from "./command.js";
  * under `commands/` exporting a {@link CliCommand} and one entry here.
  */
 export const COMMANDS: readonly CliCommand[] = [
+  demoCommand,
   encodeCommand,
   accuracyCommand,
   overlaysCommand,

@@ -188,6 +188,11 @@ export class DeviceBridge {
     return new DeviceBridge(options, encoder);
   }
 
+  /** The TensorFlow.js backend the bridge's encoder runs on (`wasm`, `cpu` or `tensorflow`). */
+  get backend(): string {
+    return this.#encoder.backend;
+  }
+
   /** Releases the encoder. */
   close(): void {
     this.#encoder.close();
