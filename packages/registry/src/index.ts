@@ -28,6 +28,8 @@ export {
   type EnrolmentReceipt,
   type EnrolmentRequest,
   type GroupInfo,
+  type GroupMembers,
+  groupFromMembers,
   type LivenessAuditRecords,
   MAX_ENROLMENT_CAPTURES,
   MIN_ENROLMENT_CAPTURES,

@@ -58,6 +58,7 @@ import type {
   DeviceRecord,
   DeviceRootRecord,
   GroupKind,
+  MemberRecord,
   PollChallengeRecord,
   PollRecord,
   Repository,
@@ -204,6 +205,62 @@ export interface GroupInfo {
   readonly size: number;
 }
 
+/**
+ * The members of a group in the form a client rebuilds the tree from: `members` are the leaves in
+ * index order, a removed member's leaf being `0n` (what `Group.removeMember` of
+ * `@semaphore-protocol/group` leaves), and `removed` lists those indices in ascending order. Stock
+ * `new Group(members)` refuses a 0 leaf, so a tree with removals is rebuilt with
+ * {@link groupFromMembers} (or its recipe: a non-zero placeholder at each removed index, then
+ * `removeMember` there), which gives the registry's root.
+ */
+export interface GroupMembers {
+  readonly members: bigint[];
+  readonly removed: number[];
+}
+
+/**
+ * Rebuilds a group's tree with stock `@semaphore-protocol/group` from {@link GroupMembers}: the
+ * leaves with placeholder 1 at each removed index, then `removeMember` at each of them, so the
+ * removed leaves are 0 exactly as in the registry's tree and the root is the registry's. Throws
+ * `INVALID_PARAMETER` when `removed` does not list exactly the 0 leaves.
+ */
+export function groupFromMembers(list: GroupMembers): Group {
+  const l = object(list, "list");
+  if (!Array.isArray(l.members) || !Array.isArray(l.removed)) {
+    throw new InvalidParameterError("list", "Parameter 'list' must have arrays 'members' and 'removed'");
+  }
+  const members = l.members as unknown[];
+  const removed = new Set<number>();
+  for (const [i, index] of (l.removed as unknown[]).entries()) {
+    const n = integer(index, `list.removed[${i}]`, 0, members.length - 1);
+    if (members[n] !== 0n) {
+      throw new InvalidParameterError(
+        `list.removed[${i}]`,
+        `Parameter 'list.removed[${i}]' is ${n}, whose leaf is not 0`,
+      );
+    }
+    removed.add(n);
+  }
+  const leaves = members.map((m, i) => {
+    if (typeof m !== "bigint") {
+      throw new InvalidParameterError(
+        `list.members[${i}]`,
+        `Parameter 'list.members[${i}]' must be a bigint`,
+      );
+    }
+    if (m === 0n && !removed.has(i)) {
+      throw new InvalidParameterError(
+        `list.members[${i}]`,
+        `Parameter 'list.members[${i}]' is 0 but index ${i} is not in 'list.removed'`,
+      );
+    }
+    return m === 0n ? 1n : m;
+  });
+  const group = new Group(leaves);
+  for (const index of removed) group.removeMember(index);
+  return group;
+}
+
 /** Input of {@link Registry.createPoll}. */
 export interface PollRequest {
   readonly id: string;
@@ -317,6 +374,21 @@ interface GroupState {
   roots: Map<string, RootRecord>;
   /** Identity commitments currently in the group (to refuse a second enrolment of one identity). */
   identities: Set<string>;
+}
+
+/**
+ * The tree of stored leaves, built as {@link groupFromMembers} does. Not `leanIMT.insertMany` of
+ * the leaves: it takes a 0 right sibling for a missing one (parent = left child), whereas the
+ * tree the registry updated with `removeMember` hashes the pair, so a removed member at an odd
+ * index (or the last one) gave another root at every restart.
+ */
+function treeOf(members: readonly MemberRecord[]): Group {
+  const leaves = members.map((m) => BigInt(m.leaf));
+  const removed: number[] = [];
+  leaves.forEach((leaf, i) => {
+    if (leaf === 0n) removed.push(i);
+  });
+  return groupFromMembers({ members: leaves, removed });
 }
 
 function leafFor(kind: GroupKind, identityCommitment: bigint, templateCommitment: bigint): bigint {
@@ -468,8 +540,7 @@ export class Registry {
     }
     for (const record of await this.repository.listGroups()) {
       const members = await this.repository.listMembers(record.id);
-      const group = new Group();
-      if (members.length > 0) group.leanIMT.insertMany(members.map((m) => BigInt(m.leaf)));
+      const group = treeOf(members);
       const history = await this.repository.listRoots(record.id);
       const current = history[history.length - 1];
       if (current === undefined || current.root !== group.root.toString()) {
@@ -660,10 +731,29 @@ export class Registry {
     return this.groupIds().map((id) => this.group(id));
   }
 
-  /** The leaves of a group in index order (0 for removed members); `UNKNOWN_GROUP`. */
+  /**
+   * The leaves of a group in index order (0 for removed members); `UNKNOWN_GROUP`. Stock
+   * `new Group(leaves)` refuses the 0 of a removed member: rebuild from {@link memberList} with
+   * {@link groupFromMembers}.
+   */
   members(groupId: string): bigint[] {
     this.#assertOpen();
     return this.#group(groupId).group.members;
+  }
+
+  /**
+   * The leaves of a group and the indices of its removed members ({@link GroupMembers}, what
+   * `GET /groups/{groupId}/members` serves), from which {@link groupFromMembers} rebuilds the
+   * registry's root with stock `@semaphore-protocol/group`; `UNKNOWN_GROUP`.
+   */
+  memberList(groupId: string): GroupMembers {
+    this.#assertOpen();
+    const members = this.#group(groupId).group.members;
+    const removed: number[] = [];
+    members.forEach((leaf, i) => {
+      if (leaf === 0n) removed.push(i);
+    });
+    return { members, removed };
   }
 
   /** Root history of a group, oldest first, from the database; `UNKNOWN_GROUP`. */
@@ -728,9 +818,7 @@ export class Registry {
   async #reloadGroup(groupId: string): Promise<void> {
     const state = this.#group(groupId);
     const members = await this.repository.listMembers(groupId);
-    const group = new Group();
-    if (members.length > 0) group.leanIMT.insertMany(members.map((m) => BigInt(m.leaf)));
-    state.group = group;
+    state.group = treeOf(members);
     state.roots = new Map((await this.repository.listRoots(groupId)).map((r) => [r.root, r]));
     state.identities = new Set(members.filter((m) => m.removedAt === null).map((m) => m.identityCommitment));
   }

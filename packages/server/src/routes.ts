@@ -263,13 +263,17 @@ export function registerRoutes(app: App, registry: Registry, guards: RouteGuards
       ...open(false),
       schema: {
         operationId: "listMembers",
-        summary: "Leaves of a group in index order (0 for removed members)",
+        summary:
+          "Leaves of a group in index order (0 for removed members) and the removed indices: rebuild with new Group(leaves, 1 at each removed index) then removeMember(i) for each",
         tags: ["groups"],
         params: S.GroupParams,
         response: { 200: S.MemberList, ...errorResponses },
       },
     },
-    async (request) => ({ members: registry.members(request.params.groupId).map(String) }),
+    async (request) => {
+      const list = registry.memberList(request.params.groupId);
+      return { members: list.members.map(String), removed: list.removed };
+    },
   );
 
   app.get(

@@ -323,7 +323,13 @@ export const RecoverBody = Type.Object(
 );
 
 export const MemberList = Type.Object(
-  { members: Type.Array(FieldElement, { description: "Leaves in index order; 0 for removed members" }) },
+  {
+    members: Type.Array(FieldElement, { description: "Leaves in index order; 0 for removed members" }),
+    removed: Type.Array(Type.Integer({ minimum: 0 }), {
+      description:
+        "Indices of removed members, ascending. Stock new Group(members) refuses their 0: build the group with a non-zero placeholder at each, then removeMember(index) for each (groupFromMembers of @zkiris/registry), which gives the registry's root",
+    }),
+  },
   { additionalProperties: false },
 );
 

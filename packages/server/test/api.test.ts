@@ -152,6 +152,7 @@ for (const backend of BACKENDS) {
       });
       expect((await api.call("GET", "/groups/voters/members")).body).toEqual({
         members: [alice.commitment.toString(), bob.commitment.toString()],
+        removed: [],
       });
       expect((await api.call("GET", "/groups/voters/members/1/proof")).body).toEqual({
         root,
@@ -448,6 +449,14 @@ for (const backend of BACKENDS) {
       expect([recovery.status, recovery.body.error.code]).toEqual([501, "RECOVERY_UNAVAILABLE"]);
       const removed = await api.call("DELETE", "/groups/voters/members/0");
       expect(removed.body.root).toBe((await api.call("GET", "/groups/voters")).body.root);
+      const list = (await api.call("GET", "/groups/voters/members")).body;
+      expect(list.members[0]).toBe("0");
+      expect(list.removed).toEqual([0]);
+      const group = new Group(
+        list.members.map((m: string, i: number) => (list.removed.includes(i) ? 1n : BigInt(m))),
+      );
+      for (const index of list.removed) group.removeMember(index);
+      expect(group.root.toString()).toBe(removed.body.root);
     });
   });
 }
