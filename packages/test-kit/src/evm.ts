@@ -87,7 +87,10 @@ export interface EvmCallOptions {
 
 /**
  * A fresh in-memory EVM (the default hardfork of @ethereumjs/evm): contracts are deployed and called
- * directly, one message at a time, without transactions, signatures or blocks beyond the timestamp.
+ * directly, without signatures or blocks beyond the timestamp. Each deployment or call is priced as
+ * one transaction: it starts with the access list EIP-2929 gives a transaction (sender, recipient and
+ * the precompiles warm, everything else cold), as a real chain does, not with what earlier calls
+ * warmed (bare `EVM.runCall` keeps that, and leaves the precompiles cold).
  */
 export class InProcessEvm {
   readonly #evm: EVM;
@@ -105,6 +108,7 @@ export class InProcessEvm {
     creationCode: Uint8Array,
     options: EvmCallOptions = {},
   ): Promise<{ address: Address; executionGas: bigint }> {
+    await this.#startTransaction(options.caller);
     const r = await this.#evm.runCall({
       data: creationCode,
       gasLimit: options.gasLimit ?? 30_000_000n,
@@ -118,6 +122,7 @@ export class InProcessEvm {
 
   /** Calls a contract; state changes of a call that did not revert are kept. */
   async call(to: Address, calldata: Uint8Array, options: EvmCallOptions = {}): Promise<EvmCallResult> {
+    await this.#startTransaction(options.caller, to);
     const r = await this.#evm.runCall({
       to,
       data: calldata,
@@ -130,6 +135,15 @@ export class InProcessEvm {
       executionGas: r.execResult.executionGasUsed,
       transactionGas: 21_000n + calldataGas(calldata) + r.execResult.executionGasUsed,
     };
+  }
+
+  /** A new transaction's access list: nothing warm but the sender, the recipient and the precompiles. */
+  async #startTransaction(caller: Address | undefined, to?: Address): Promise<void> {
+    const journal = this.#evm.journal;
+    await journal.cleanup();
+    journal.addAlwaysWarmAddress((caller ?? createZeroAddress()).toString());
+    if (to !== undefined) journal.addAlwaysWarmAddress(to.toString());
+    for (const precompile of this.#evm.precompiles.keys()) journal.addAlwaysWarmAddress(precompile);
   }
 
   #context(options: EvmCallOptions) {
