@@ -14,6 +14,7 @@ import {
   type LivenessVoteProof,
   loadLivenessVoteArtifacts,
   proveLivenessVote,
+  semaphoreHash,
 } from "@zkiris/match-proof";
 import { Registry } from "@zkiris/registry";
 import { proofToJson, type SemaphoreProofJson, ZkirisClient } from "@zkiris/sdk";
@@ -175,10 +176,30 @@ describe("dApp example: a unique live human, once per action", () => {
       nullifier: claimProof.nullifier,
       message: "1",
     });
-    expect(accepted.body.onChain.executionGas).toBeLessThan(290_000);
-    expect(accepted.body.onChain.transactionGas).toBeGreaterThan(accepted.body.onChain.executionGas + 21_000);
+    // The checks, the verifier call, the nullifier's new storage slot and the event, as one transaction.
+    expect(accepted.body.onChain.executionGas).toBe(259_304);
+    expect(accepted.body.onChain.transactionGas).toBeGreaterThan(259_304 + 21_000);
+    expect(accepted.body.onChain.transactionGas).toBeLessThan(290_000);
     expect(store.has(scope, BigInt(claimProof.nullifier))).toBe(true);
     expect(await chain.nullifierUsed(scope, BigInt(claimProof.nullifier))).toBe(true);
+  });
+
+  it("costs the bare verifier 222,157 gas for the same proof, and refuses it there with another signal", async () => {
+    const signals = [
+      BigInt(claimProof.merkleTreeRoot),
+      BigInt(claimProof.nullifier),
+      semaphoreHash(BigInt(claimProof.message), "message"),
+      semaphoreHash(BigInt(claimProof.scope), "scope"),
+      BigInt(claimProof.challenge),
+      BigInt(claimProof.deviceRoot),
+    ];
+    const direct = await chain.verifyProofDirectly(signals, claimProof.proof);
+    expect([direct.valid, direct.executionGas]).toEqual([true, 222_157n]);
+    const wrong = await chain.verifyProofDirectly(
+      [...signals.slice(0, 5), signals[5]! + 1n],
+      claimProof.proof,
+    );
+    expect(wrong.valid).toBe(false);
   });
 
   it("refuses the replayed nullifier off-chain and on-chain", async () => {
