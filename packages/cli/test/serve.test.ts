@@ -1,5 +1,5 @@
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -218,6 +218,55 @@ describe("zkiris serve", () => {
     );
     expect(code).toBe(1);
     expect(err.join("")).toMatch(/cannot load the liveness-vote artifacts \(ARTIFACT_UNAVAILABLE\)/);
+  });
+
+  it("serves a built web page and its artifacts with --web next to the API, and none with --web off", async () => {
+    const artifacts = fileURLToPath(new URL("../../../circuits/artifacts/liveness_vote", import.meta.url));
+    const web = path.join(dir, "web");
+    mkdirSync(web, { recursive: true });
+    writeFileSync(path.join(web, "index.html"), "<!doctype html><title>voting</title>");
+    const on = await startServe(
+      [
+        "--database",
+        path.join(dir, "web.db"),
+        "--port",
+        "0",
+        "--web",
+        web,
+        "--liveness-artifacts",
+        artifacts,
+      ],
+      { ZKIRIS_ADMIN_TOKEN: TOKEN },
+    );
+    children.push(on);
+    expect(on.stderr()).toContain(
+      `web           ${on.url}/web/ from ${web}; artifacts: semaphore served, liveness served`,
+    );
+    const page = await fetch(`${on.url}/web/`);
+    expect([page.status, await page.text()]).toEqual([200, "<!doctype html><title>voting</title>"]);
+    const manifest = await fetch(`${on.url}/web/artifacts/liveness_vote/manifest.json`);
+    expect([manifest.status, (await manifest.json()).circuit]).toEqual([200, "liveness_vote"]);
+    expect(
+      (await fetch(`${on.url}/web/artifacts/semaphore/semaphore-1.wasm`, { method: "HEAD" })).status,
+    ).toBe(200);
+    on.child.kill("SIGTERM");
+    expect((await on.exit).code).toBe(0);
+
+    const off = await startServe(["--database", path.join(dir, "web.db"), "--port", "0", "--web", "off"], {
+      ZKIRIS_ADMIN_TOKEN: TOKEN,
+    });
+    children.push(off);
+    expect(off.stderr()).toContain("web           off");
+    expect((await fetch(`${off.url}/web/`)).status).toBe(404);
+    off.child.kill("SIGTERM");
+    expect((await off.exit).code).toBe(0);
+
+    const { io, err } = collect();
+    const missing = path.join(dir, "no-such-web");
+    expect(
+      await runCli(["serve", "--database", path.join(dir, "web2.db"), "--port", "0", "--web", missing], io),
+    ).toBe(2);
+    expect(err.join("")).toContain("cannot start: Parameter 'web.root' must be an existing directory");
   });
 
   it("generates an admin token when none is given and prints it once; the admin routes need it", async () => {

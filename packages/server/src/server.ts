@@ -12,6 +12,7 @@ import { httpStatusOf, ServerError } from "./errors.js";
 import { type App, registerRoutes } from "./routes.js";
 import { ErrorBody } from "./schemas.js";
 import { validationRefusal } from "./validation-message.js";
+import { checkWebOptions, registerWeb, type WebOptions } from "./web.js";
 
 /** Requests per window and client address for one class of unauthenticated routes. */
 export interface RateLimit {
@@ -50,6 +51,11 @@ export interface ServerOptions {
   readonly trustProxy?: boolean;
   /** Interval of the pruning of expired challenges, in milliseconds; 0 turns it off. Default 60 s. */
   readonly challengePruneIntervalMs?: number;
+  /**
+   * A built web page and the proving artifacts it loads, served next to the API under `/web/`
+   * (`GET /` redirects there): see {@link WebOptions}. Default none.
+   */
+  readonly web?: WebOptions;
   /**
    * Structured logs (pino, JSON lines): `false` for none, or the level and destination (default
    * `info` on standard output). Lines carry method, route, status, time and error code; never
@@ -98,6 +104,7 @@ function checkOptions(options: ServerOptions): void {
       field: "adminToken",
     });
   }
+  if (options.web !== undefined) checkWebOptions(options.web);
   const cors = options.corsOrigins;
   if (cors !== undefined && cors !== "*") {
     if (!Array.isArray(cors)) {
@@ -211,6 +218,8 @@ export async function startServer(registry: Registry, options: ServerOptions): P
   const routes: { method: string; pattern: RegExp; path: string }[] = [];
   app.addHook("onRoute", (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
+    // Static content (ServerOptions.web) is not part of the API and its document.
+    if ((route.schema as { hide?: boolean } | undefined)?.hide === true) return;
     for (const method of methods) {
       if (method === "HEAD" || method === "OPTIONS") continue;
       const source = route.url.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/:(\w+)/g, "[^/]+");
@@ -371,6 +380,8 @@ export async function startServer(registry: Registry, options: ServerOptions): P
     },
     async () => app.swagger() as unknown as Record<string, unknown>,
   );
+
+  if (options.web !== undefined) await registerWeb(app, options.web);
 
   await app.listen({ port: options.port ?? 0, host: options.host ?? "127.0.0.1" });
 

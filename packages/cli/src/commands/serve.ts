@@ -1,4 +1,8 @@
 import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { ZkirisError } from "@zkiris/iris-code";
 import type { LivenessVoteArtifacts } from "@zkiris/match-proof";
 import type { DatabaseLocation, Registry } from "@zkiris/registry";
@@ -6,7 +10,7 @@ import { integerOption, parseCommandArgs } from "../args.js";
 import { type CliCommand, type CliIo, EXIT, UsageError } from "../command.js";
 
 const SYNOPSIS =
-  "zkiris serve [--database PATH|postgres://…] [--host H] [--port N] [--admin-token T] [--cors-origin O,…] [--liveness-artifacts DIR]";
+  "zkiris serve [--database PATH|postgres://…] [--host H] [--port N] [--admin-token T] [--cors-origin O,…] [--liveness-artifacts DIR] [--web DIR|off]";
 
 const USAGE = `Usage:
   ${SYNOPSIS}
@@ -30,6 +34,11 @@ const USAGE = `Usage:
                       (manifest and verification key, SHA-256 checked; env ZKIRIS_LIVENESS_ARTIFACTS):
                       enables polls that require liveness. Without it, creating one answers 501
                       LIVENESS_UNAVAILABLE.
+      --web           directory of a built web page to serve under /web/ (GET / redirects there),
+                      with the proving artifacts it loads (@zk-kit/semaphore-artifacts and the
+                      --liveness-artifacts directory) under /web/artifacts/; 'off' serves none (env
+                      ZKIRIS_WEB). Default: the built voting web app (examples/voting-web/dist) of a
+                      source checkout when it is there.
       The SQLite database needs the better-sqlite3 package, PostgreSQL the pg package.
       Exit codes: 0 stopped cleanly, 1 the server could not start (database locked or missing
       driver, port taken), 2 usage error, 3 internal error.
@@ -44,6 +53,7 @@ const OPTIONS = {
   "cors-origin": { type: "string" },
   "log-level": { type: "string" },
   "liveness-artifacts": { type: "string" },
+  web: { type: "string" },
 } as const;
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace"] as const;
@@ -56,6 +66,28 @@ export const serveCommand: CliCommand = {
   usage: USAGE,
   run: serve,
 };
+
+/** The built voting web app of a source checkout (from src/commands or from dist), if it was built. */
+function defaultWebRoot(): string | undefined {
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const up of [
+    ["..", "..", "..", ".."],
+    ["..", "..", ".."],
+  ]) {
+    const dir = join(here, ...up, "examples", "voting-web", "dist");
+    if (existsSync(join(dir, "index.html"))) return dir;
+  }
+  return undefined;
+}
+
+/** The installed @zk-kit/semaphore-artifacts, whose files the page proves plain votes with. */
+function semaphoreArtifactsDir(): string | undefined {
+  try {
+    return dirname(createRequire(import.meta.url).resolve("@zk-kit/semaphore-artifacts/package.json"));
+  } catch {
+    return undefined;
+  }
+}
 
 /** The PostgreSQL URL with its password replaced, for printing. */
 export function redactUrl(url: string): string {
@@ -103,6 +135,17 @@ async function serve(args: readonly string[], io: CliIo): Promise<number> {
     ? { postgres: database, ...(schema === undefined ? {} : { schema }) }
     : database;
   const livenessDir = values["liveness-artifacts"] ?? env.ZKIRIS_LIVENESS_ARTIFACTS;
+  const webOption = values.web ?? env.ZKIRIS_WEB;
+  const webRoot = webOption === "off" ? undefined : (webOption ?? defaultWebRoot());
+  const semaphoreDir = webRoot === undefined ? undefined : semaphoreArtifactsDir();
+  const web =
+    webRoot === undefined
+      ? undefined
+      : {
+          root: webRoot,
+          ...(semaphoreDir === undefined ? {} : { semaphoreArtifacts: semaphoreDir }),
+          ...(livenessDir === undefined ? {} : { livenessArtifacts: livenessDir }),
+        };
   const [{ Registry }, { startServer }] = await Promise.all([
     import("@zkiris/registry"),
     import("@zkiris/server"),
@@ -143,6 +186,7 @@ async function serve(args: readonly string[], io: CliIo): Promise<number> {
       host,
       port,
       ...(corsOrigins === undefined ? {} : { corsOrigins }),
+      ...(web === undefined ? {} : { web }),
       log: { level: logLevel as (typeof LOG_LEVELS)[number] },
     });
   } catch (error) {
@@ -162,6 +206,7 @@ async function serve(args: readonly string[], io: CliIo): Promise<number> {
     `  CORS origins  ${corsOrigins === undefined ? "none" : corsOrigins === "*" ? "*" : corsOrigins.join(", ")}`,
     `  log level     ${logLevel}`,
     `  liveness      ${livenessDir === undefined ? "off (no --liveness-artifacts)" : `polls enabled, artifacts ${livenessDir}`}`,
+    `  web           ${web === undefined ? "off" : `${server.url}/web/ from ${web.root}; artifacts: semaphore ${semaphoreDir === undefined ? "missing (@zk-kit/semaphore-artifacts not installed)" : "served"}, liveness ${livenessDir === undefined ? "not served (no --liveness-artifacts)" : "served"}`}`,
     `  OpenAPI       ${server.url}/openapi.json`,
   ];
   if (generated) config.push(`admin token (shown once, pass --admin-token to choose one): ${adminToken}`);
