@@ -283,6 +283,35 @@ describe("dApp example: a unique live human, once per action", () => {
     });
   });
 
+  it("refuses a device root replaced longer ago than the window off-chain and on-chain", async () => {
+    const scope = actionScope(VOTE);
+    const issued = store.challenge(scope, BigInt(voteProof.challenge))!;
+    expect(await source.deviceRoots()).toHaveLength(1);
+    // A second camera is registered a minute after the challenge: the device tree gets a new root.
+    clock = issued.issuedAt + 60_000;
+    await client.registerDevice(DeviceKey.fromSeed("dapp-verify-second-camera").publicKey);
+    const roots = await source.deviceRoots();
+    expect(roots.map((r) => [r.root === BigInt(voteProof.deviceRoot), r.replacedAt])).toEqual([
+      [true, clock],
+      [false, null],
+    ]);
+    // Five and a half minutes later the old root is stale, while the challenge is still valid.
+    clock = issued.issuedAt + 6.5 * 60_000;
+    const offChain = await post(`/actions/${VOTE}`, { proof: voteProof });
+    expect([offChain.status, offChain.body.error.code, offChain.body.error.field]).toEqual([
+      422,
+      "STALE_DEVICE_ROOT",
+      "proof.deviceRoot",
+    ]);
+    await new RootOracle(chain).sync(await source.groupRoots(), HOUR, roots, 5 * 60_000);
+    const onChain = await chain.performAction(scope, voteProof);
+    expect(onChain.accepted === false && onChain.revert).toEqual({
+      name: "StaleDeviceRoot",
+      args: [BigInt(voteProof.deviceRoot), BigInt(Math.floor((issued.issuedAt + 6 * 60_000) / 1000))],
+    });
+    clock = Date.now();
+  });
+
   it("refuses malformed bodies with MALFORMED_BODY naming the field", async () => {
     const badNumber = await post(`/actions/${VOTE}`, { proof: { ...voteProof, nullifier: "0x12" } });
     expect([badNumber.status, badNumber.body.error.code, badNumber.body.error.field]).toEqual([

@@ -1,14 +1,10 @@
+import { ZkirisError } from "@zkiris/iris-code";
 import {
   type LivenessVoteArtifacts,
   type LivenessVoteProof,
   livenessCaptureChallenge,
 } from "@zkiris/match-proof";
-import {
-  DEFAULT_ROOT_EXPIRY_MS,
-  type SemaphoreProofJson,
-  verifyUniqueAction,
-  ZkirisSdkError,
-} from "@zkiris/sdk";
+import { DEFAULT_ROOT_EXPIRY_MS, type SemaphoreProofJson, verifyUniqueAction } from "@zkiris/sdk";
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import { ACTION_PATTERN, actionScope } from "./action-scope.js";
@@ -272,7 +268,7 @@ export async function buildDappServer(options: DappServerOptions): Promise<Fasti
         });
       } catch (error) {
         // The SDK's refusals carry the codes of this backend (WRONG_SCOPE, STALE_ROOT, ...).
-        if (error instanceof ZkirisSdkError && error.code in HTTP_STATUS) {
+        if (ZkirisError.is(error) && error.code in HTTP_STATUS) {
           throw new DappError(error.code as DappErrorCode, error.message, {
             field: error.field,
             cause: error,

@@ -1,10 +1,5 @@
-import { describeType, SNARK_FIELD_ORDER } from "@zkiris/iris-code";
-import {
-  type LivenessVoteArtifacts,
-  type LivenessVoteProof,
-  MatchProofError,
-  verifyLivenessVote,
-} from "@zkiris/match-proof";
+import { describeType, SNARK_FIELD_ORDER, ZkirisError } from "@zkiris/iris-code";
+import { type LivenessVoteArtifacts, type LivenessVoteProof, verifyLivenessVote } from "@zkiris/match-proof";
 import { DEFAULT_ROOT_EXPIRY_MS, type NullifierStore, type RootRecord } from "@zkiris/sdk";
 import type { IssuedChallenge } from "./action-store.js";
 import { DappError, type DappErrorCode } from "./errors.js";
@@ -141,7 +136,7 @@ export async function verifyLivenessAction(
       { artifacts: options.artifacts },
     );
   } catch (cause) {
-    if (!(cause instanceof MatchProofError) || cause.code !== "MALFORMED_PROOF") throw cause;
+    if (!ZkirisError.is(cause) || cause.code !== "MALFORMED_PROOF") throw cause;
     throw new DappError("INVALID_PARAMETER", `Field 'proof.${cause.field}' is malformed: ${cause.message}`, {
       field: `proof.${cause.field}`,
       cause,
