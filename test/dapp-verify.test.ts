@@ -34,6 +34,7 @@ import { buildDappServer } from "../examples/dapp-verify/src/server.js";
 const ADMIN_TOKEN = "dapp-verify-admin-token-0123456789";
 const CLAIM = "claim-airdrop";
 const VOTE = "vote-2027";
+const FRONT_RUN = "front-run";
 const HOUR = 3_600_000;
 
 const eye = (seed: number): IrisCode =>
@@ -56,6 +57,7 @@ describe("dApp example: a unique live human, once per action", () => {
   let app: FastifyInstance;
   let claimProof: LivenessVoteProof;
   let voteProof: LivenessVoteProof;
+  let frontRunProof: LivenessVoteProof;
   let plainClaim: SemaphoreProofJson;
   let plainVote: SemaphoreProofJson;
 
@@ -142,6 +144,7 @@ describe("dApp example: a unique live human, once per action", () => {
     app = await buildDappServer({ store, registry: source, chain, artifacts, now });
     claimProof = await prove(CLAIM, 1, enrolment.salt);
     voteProof = await prove(VOTE, 0, enrolment.salt);
+    frontRunProof = await prove(FRONT_RUN, 2, enrolment.salt);
   }, 300_000);
 
   afterAll(async () => {
@@ -214,6 +217,22 @@ describe("dApp example: a unique live human, once per action", () => {
       name: "NullifierUsed",
       args: [BigInt(claimProof.nullifier)],
     });
+  });
+
+  it("answers ON_CHAIN_REJECTED when the proof reached the contract first, and keeps the nullifier used", async () => {
+    const scope = actionScope(FRONT_RUN);
+    // The user (or anyone who saw the proof) sends it to the contract directly, then to the backend.
+    const direct = await chain.performAction(scope, frontRunProof, { caller: UniqueActionChain.OWNER });
+    expect([direct.accepted, direct.executionGas]).toEqual([true, 259_304n]);
+    const late = await post(`/actions/${FRONT_RUN}`, { proof: frontRunProof });
+    expect([late.status, late.body.error.code, late.body.error.message]).toEqual([
+      502,
+      "ON_CHAIN_REJECTED",
+      "UniqueAction.performAction reverted with NullifierUsed after the off-chain checks passed",
+    ]);
+    expect(store.has(scope, BigInt(frontRunProof.nullifier))).toBe(true);
+    const again = await post(`/actions/${FRONT_RUN}`, { proof: frontRunProof });
+    expect([again.status, again.body.error.code]).toEqual([409, "NULLIFIER_USED"]);
   });
 
   it("refuses a forged proof (a tampered coordinate, a changed public signal) off-chain and on-chain", async () => {
