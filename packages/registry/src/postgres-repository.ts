@@ -263,11 +263,10 @@ export class PostgresRepository implements Repository {
   async insertGroup(group: GroupRecord, root: string): Promise<void> {
     try {
       await this.#transaction(async (client) => {
-        await client.query("INSERT INTO groups (id, kind, created_at) VALUES ($1, $2, $3)", [
-          group.id,
-          group.kind,
-          group.createdAt,
-        ]);
+        await client.query(
+          "INSERT INTO groups (id, kind, created_at, root_expiry_ms) VALUES ($1, $2, $3, $4)",
+          [group.id, group.kind, group.createdAt, group.rootExpiryMs ?? null],
+        );
         await client.query("INSERT INTO roots (group_id, root, created_at) VALUES ($1, $2, $3)", [
           group.id,
           root,

@@ -86,7 +86,10 @@ export interface RegistryOptions {
   readonly profile?: IrisProfile;
   /** Lifetime of an issued challenge, in milliseconds. Default 5 minutes. */
   readonly challengeTtlMs?: number;
-  /** How long a replaced group root still accepts votes, in milliseconds. Default 1 hour. */
+  /**
+   * How long a replaced group root still accepts votes, in milliseconds, for groups created without
+   * their own `rootExpiryMs` (and groups created before schema version 5). Default 1 hour.
+   */
   readonly rootExpiryMs?: number;
   /** Minimum of each named quality figure a capture packet must carry, e.g. `{ focus: 0.5 }`. Default none. */
   readonly qualityGates?: Readonly<Record<string, number>>;
@@ -146,6 +149,9 @@ export interface EnrolmentRequest {
   readonly salt: bigint | string;
 }
 
+/** Longest root expiry window a registry or a group takes: 365 days, in milliseconds. */
+export const MAX_ROOT_EXPIRY_MS = 365 * 86_400_000;
+
 /** Fewest captures {@link Registry.enrolFromCaptures} takes. */
 export const MIN_ENROLMENT_CAPTURES = 3;
 /** Most captures {@link Registry.enrolFromCaptures} takes. */
@@ -203,6 +209,22 @@ export interface GroupInfo {
   readonly depth: number;
   /** Leaves, removed ones included (their leaf is 0). */
   readonly size: number;
+  /**
+   * How long a replaced root of this group still verifies, in milliseconds: a proof against a root
+   * replaced at `t` (a member added, removed or recovered) is accepted while `now - t <= rootExpiryMs`.
+   */
+  readonly rootExpiryMs: number;
+}
+
+/** Input of {@link Registry.createGroup}. */
+export interface GroupRequest {
+  readonly id: string;
+  readonly kind: GroupKind;
+  /**
+   * The group's root expiry window in milliseconds, 0 to 365 days (0: only the current root
+   * verifies). Default: the registry's `rootExpiryMs`. Stored with the group and fixed for its life.
+   */
+  readonly rootExpiryMs?: number;
 }
 
 /**
@@ -321,7 +343,7 @@ export interface AuditLog {
   /** 1 for a plain poll, 2 for a poll with `requireLiveness` (which has `liveness`). */
   readonly version: 1 | 2;
   readonly poll: PollInfo;
-  /** The root expiry the registry applied, in milliseconds. */
+  /** The root expiry window of the poll's group, in milliseconds (what the registry applied). */
   readonly rootExpiryMs: number;
   readonly roots: readonly RootRecord[];
   readonly votes: readonly VoteRecord[];
@@ -369,6 +391,7 @@ class Mutex {
 
 interface GroupState {
   readonly kind: GroupKind;
+  readonly rootExpiryMs: number;
   group: Group;
   /** Latest history entry of each root. */
   roots: Map<string, RootRecord>;
@@ -465,7 +488,7 @@ export class Registry {
     const o = object(options, "options") as unknown as RegistryOptions;
     const profile = checkProfile(o.profile ?? DEFAULT_PROFILE);
     if (o.challengeTtlMs !== undefined) integer(o.challengeTtlMs, "challengeTtlMs", 1, 86_400_000);
-    if (o.rootExpiryMs !== undefined) integer(o.rootExpiryMs, "rootExpiryMs", 0, 365 * 86_400_000);
+    if (o.rootExpiryMs !== undefined) integer(o.rootExpiryMs, "rootExpiryMs", 0, MAX_ROOT_EXPIRY_MS);
     if (o.livenessChallengeTtlMs !== undefined) {
       integer(o.livenessChallengeTtlMs, "livenessChallengeTtlMs", 2, 7 * 86_400_000);
     }
@@ -551,6 +574,7 @@ export class Registry {
       }
       this.#groups.set(record.id, {
         kind: record.kind,
+        rootExpiryMs: record.rootExpiryMs ?? this.#rootExpiryMs,
         group,
         roots: new Map(history.map((r) => [r.root, r])),
         identities: new Set(members.filter((m) => m.removedAt === null).map((m) => m.identityCommitment)),
@@ -686,8 +710,11 @@ export class Registry {
 
   // ---- groups ----------------------------------------------------------------------------------
 
-  /** Creates an empty group. Throws `INVALID_PARAMETER` or `GROUP_EXISTS`. */
-  async createGroup(request: { id: string; kind: GroupKind }): Promise<GroupInfo> {
+  /**
+   * Creates an empty group, with its own root expiry window (`rootExpiryMs`, default the
+   * registry's). Throws `INVALID_PARAMETER` or `GROUP_EXISTS`.
+   */
+  async createGroup(request: GroupRequest): Promise<GroupInfo> {
     this.#assertOpen();
     const r = object(request, "request");
     const id = identifier(r.id, "id");
@@ -695,14 +722,24 @@ export class Registry {
       throw new InvalidParameterError("kind", "Parameter 'kind' must be 'plain' or 'biometric'");
     }
     const kind = r.kind as GroupKind;
+    const rootExpiryMs =
+      r.rootExpiryMs === undefined
+        ? this.#rootExpiryMs
+        : integer(r.rootExpiryMs, "rootExpiryMs", 0, MAX_ROOT_EXPIRY_MS);
     return this.#mutex.run(async () => {
       if (this.#groups.has(id))
         throw new ConflictError("GROUP_EXISTS", `Group '${id}' already exists`, { field: "id" });
       const now = this.#now();
       const group = new Group();
-      await this.repository.insertGroup({ id, kind, createdAt: now }, group.root.toString());
+      await this.repository.insertGroup({ id, kind, createdAt: now, rootExpiryMs }, group.root.toString());
       const root: RootRecord = { groupId: id, root: group.root.toString(), createdAt: now, replacedAt: null };
-      this.#groups.set(id, { kind, group, roots: new Map([[root.root, root]]), identities: new Set() });
+      this.#groups.set(id, {
+        kind,
+        rootExpiryMs,
+        group,
+        roots: new Map([[root.root, root]]),
+        identities: new Set(),
+      });
       return this.group(id);
     });
   }
@@ -717,6 +754,7 @@ export class Registry {
       root: state.group.root,
       depth: state.group.depth,
       size: state.group.size,
+      rootExpiryMs: state.rootExpiryMs,
     };
   }
 
@@ -780,8 +818,8 @@ export class Registry {
   }
 
   /**
-   * Checks that `root` may be used by a vote in this group at time `now`: the current root, or a
-   * replaced one within `rootExpiryMs`. Throws `UNKNOWN_ROOT` or `STALE_ROOT`.
+   * Checks that `root` may be used by a vote in this group at time `now`: the current root, or one
+   * replaced at `t` with `now - t <= ` the group's `rootExpiryMs`. Throws `UNKNOWN_ROOT` or `STALE_ROOT`.
    */
   checkRoot(groupId: string, root: bigint | string, now = this.#now()): RootRecord {
     const state = this.#group(groupId);
@@ -796,10 +834,10 @@ export class Registry {
         },
       );
     }
-    if (record.replacedAt !== null && now - record.replacedAt > this.#rootExpiryMs) {
+    if (record.replacedAt !== null && now - record.replacedAt > state.rootExpiryMs) {
       throw new VoteError(
         "STALE_ROOT",
-        `Field 'proof.merkleTreeRoot' was replaced at ${new Date(record.replacedAt).toISOString()}, more than ${this.#rootExpiryMs} ms ago`,
+        `Field 'proof.merkleTreeRoot' was replaced at ${new Date(record.replacedAt).toISOString()}, more than the ${state.rootExpiryMs} ms of group '${groupId}' ago`,
         { field: "proof.merkleTreeRoot" },
       );
     }
@@ -1623,7 +1661,7 @@ export class Registry {
     const poll = await this.poll(pollId);
     const base = {
       poll,
-      rootExpiryMs: this.#rootExpiryMs,
+      rootExpiryMs: this.#group(poll.groupId).rootExpiryMs,
       roots: await this.repository.listRoots(poll.groupId),
       votes: await this.repository.listVotes(poll.id),
     };

@@ -31,6 +31,11 @@ export interface GroupRecord {
   readonly id: string;
   readonly kind: GroupKind;
   readonly createdAt: number;
+  /**
+   * How long a replaced root of this group still verifies, in milliseconds, fixed at creation.
+   * Absent for groups created before schema version 5, which follow the registry's `rootExpiryMs`.
+   */
+  readonly rootExpiryMs?: number;
 }
 
 /** One leaf of a group's LeanIMT. A removed member's leaf is `"0"`. */
@@ -379,6 +384,13 @@ CREATE TABLE device_roots (
     },
     ...both(`
 CREATE UNIQUE INDEX polls_one_scope ON polls (scope);
+`),
+  },
+  {
+    version: 5,
+    description: "root expiry per group",
+    ...both(`
+ALTER TABLE groups ADD COLUMN root_expiry_ms BIGINT;
 `),
   },
 ];

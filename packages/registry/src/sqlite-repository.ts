@@ -67,7 +67,13 @@ export function challengeFromRow(r: Row): ChallengeRecord {
 }
 
 export function groupFromRow(r: Row): GroupRecord {
-  return { id: r.id as string, kind: r.kind as GroupKind, createdAt: num(r.created_at) };
+  const rootExpiryMs = numOrNull(r.root_expiry_ms);
+  return {
+    id: r.id as string,
+    kind: r.kind as GroupKind,
+    createdAt: num(r.created_at),
+    ...(rootExpiryMs === null ? {} : { rootExpiryMs }),
+  };
 }
 
 export function memberFromRow(r: Row): MemberRecord {
@@ -332,10 +338,11 @@ export class SqliteRepository implements Repository {
     const db = this.#db;
     try {
       db.transaction(() => {
-        db.prepare("INSERT INTO groups (id, kind, created_at) VALUES (?, ?, ?)").run(
+        db.prepare("INSERT INTO groups (id, kind, created_at, root_expiry_ms) VALUES (?, ?, ?, ?)").run(
           group.id,
           group.kind,
           group.createdAt,
+          group.rootExpiryMs ?? null,
         );
         db.prepare("INSERT INTO roots (group_id, root, created_at) VALUES (?, ?, ?)").run(
           group.id,

@@ -71,6 +71,7 @@ for (const backend of BACKENDS) {
         root: expected.root,
         depth: 0,
         size: 1,
+        rootExpiryMs: 3_600_000,
       });
       expect(registry.members("citizens")).toEqual([1001n]);
       const [stored] = await registry.repository.listActiveEnrolments();

@@ -93,5 +93,22 @@ for (const backend of BACKENDS) {
       ).rejects.toMatchObject({ code: "SCOPE_IN_USE", field: "scope" });
       await registry.close();
     });
+
+    it("gives groups created before root expiry per group the registry's window", async () => {
+      const db = backend.create();
+      dbs.push(db);
+      await oldDatabase(
+        db,
+        4,
+        `INSERT INTO groups (id, kind, created_at) VALUES ('old', 'plain', 1);
+         INSERT INTO roots (group_id, root, created_at) VALUES ('old', '0', 1);`,
+      );
+      let registry = await Registry.open({ database: db.location, ...options, rootExpiryMs: 1234 });
+      expect(registry.group("old").rootExpiryMs).toBe(1234);
+      await registry.close();
+      registry = await Registry.open({ database: db.location, ...options });
+      expect(registry.group("old").rootExpiryMs).toBe(3_600_000);
+      await registry.close();
+    });
   });
 }

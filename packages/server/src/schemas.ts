@@ -87,6 +87,11 @@ export const Group = Type.Object(
     root: FieldElement,
     depth: Type.Integer(),
     size: Type.Integer({ description: "Leaves, removed members included" }),
+    rootExpiryMs: Type.Integer({
+      minimum: 0,
+      description:
+        "How long a replaced root of this group still verifies, in milliseconds (a proof against a root replaced at t is accepted while now - t <= rootExpiryMs)",
+    }),
   },
   { additionalProperties: false },
 );
@@ -278,7 +283,18 @@ export const EnrolFromCapturesBody = Type.Object(
 );
 
 export const CreateGroupBody = Type.Object(
-  { id: Identifier, kind: GroupKind },
+  {
+    id: Identifier,
+    kind: GroupKind,
+    rootExpiryMs: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 365 * 86_400_000,
+        description:
+          "The group's root expiry window in milliseconds; default the registry's (zkiris serve: 1 hour)",
+      }),
+    ),
+  },
   { additionalProperties: false },
 );
 

@@ -129,9 +129,16 @@ for (const backend of BACKENDS) {
       const created = await api.call("POST", "/groups", { id: "voters", kind: "plain" });
       expect([created.status, created.body]).toEqual([
         201,
-        { id: "voters", kind: "plain", root: "0", depth: 0, size: 0 },
+        { id: "voters", kind: "plain", root: "0", depth: 0, size: 0, rootExpiryMs: 3_600_000 },
       ]);
-      await api.call("POST", "/groups", { id: "eyes", kind: "biometric" });
+      const eyes = await api.call("POST", "/groups", {
+        id: "eyes",
+        kind: "biometric",
+        rootExpiryMs: 600_000,
+      });
+      expect(eyes.body.rootExpiryMs).toBe(600_000);
+      const badExpiry = await api.call("POST", "/groups", { id: "g9", kind: "plain", rootExpiryMs: -1 });
+      expect([badExpiry.status, badExpiry.body.error.code]).toEqual([400, "INVALID_PARAMETER"]);
       const first = await api.call("POST", "/enrolments", await enrolmentBody(1, alice));
       expect([first.status, first.body]).toEqual([
         201,
@@ -146,8 +153,8 @@ for (const backend of BACKENDS) {
       const root = new Group([alice.commitment, bob.commitment]).root.toString();
       expect((await api.call("GET", "/groups")).body).toEqual({
         groups: [
-          { id: "voters", kind: "plain", root, depth: 1, size: 2 },
-          { id: "eyes", kind: "biometric", root: "0", depth: 0, size: 0 },
+          { id: "voters", kind: "plain", root, depth: 1, size: 2, rootExpiryMs: 3_600_000 },
+          { id: "eyes", kind: "biometric", root: "0", depth: 0, size: 0, rootExpiryMs: 600_000 },
         ],
       });
       expect((await api.call("GET", "/groups/voters/members")).body).toEqual({
