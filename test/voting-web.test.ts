@@ -308,6 +308,7 @@ describe.skipIf(!headless.available)(needs(headless, "the voting web app in head
     expect(await alice.textContent('[data-poll="budget-2027"] .audit-summary')).toBe(
       "2 of 2 votes verified in this page; recount parks 1, buses 1; matches the server's tally",
     );
+    expect(await alice.textContent("#progress-title")).toMatch(/^audit: 2 of 2 votes verified in [\d.]+ s$/);
     await screenshot(alice, "audit-plain");
     const carol = voters.get("carol")!;
     await carol.click('[data-poll="night-buses"] button.audit-button');
@@ -316,6 +317,28 @@ describe.skipIf(!headless.available)(needs(headless, "the voting web app in head
       "1 of 1 votes verified in this page; recount yes 1, no 0; matches the server's tally",
     );
     await screenshot(carol, "audit-liveness");
+  }, 120_000);
+
+  it("shows the votes of a tampered audit log that do not verify, and a recount that differs", async () => {
+    const bob = voters.get("bob")!;
+    // Bob's vote for 'buses' relabelled as a vote for 'parks': the proof no longer verifies.
+    await bob.context().route("**/polls/budget-2027/audit-log", async (route) => {
+      const log = await (await route.fetch()).json();
+      log.votes[1].option = 0;
+      log.votes[1].proof.message = "0";
+      await route.fulfill({ json: log });
+    });
+    await bob.click('[data-poll="budget-2027"] button.audit-button');
+    await bob.waitForSelector('[data-poll="budget-2027"] .audit-summary', { timeout: 60_000 });
+    expect(await bob.textContent('[data-poll="budget-2027"] .audit-summary')).toBe(
+      "1 of 2 votes verified in this page; recount parks 1, buses 0; DIFFERS FROM the server's tally",
+    );
+    expect(
+      await bob.$$eval('[data-poll="budget-2027"] td.verdict', (els) => els.map((e) => e.textContent)),
+    ).toEqual(["VERIFIED", "INVALID_PROOF"]);
+    expect(await bob.textContent("#progress-title")).toMatch(/^audit: 1 of 2 votes verified in [\d.]+ s$/);
+    await screenshot(bob, "audit-tampered");
+    await bob.context().unroute("**/polls/budget-2027/audit-log");
   }, 120_000);
 
   it("fetched nothing from outside the service, and no page failed", () => {

@@ -209,10 +209,12 @@ function runInWorker(job: Job, onEvent: (event: WorkerEvent) => void = () => {})
           }
           setStatus($("#progress-title"), `${job.kind}: accepted in ${seconds} s`, "ok");
         } else if (event.type === "audited") {
+          const total = event.result.votes.length;
+          const verified = event.result.votes.filter((v) => v.verdict === "VERIFIED").length;
           setStatus(
             $("#progress-title"),
-            `audit: ${event.result.votes.length} proofs re-verified in ${seconds} s`,
-            "ok",
+            `audit: ${verified} of ${total} vote${total === 1 ? "" : "s"} verified in ${seconds} s`,
+            verified === total ? "ok" : "bad",
           );
         } else if (event.type === "failed") {
           setStatus(
