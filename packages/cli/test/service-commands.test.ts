@@ -2,12 +2,19 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { DeviceKey, signCapture } from "@zkiris/device";
-import { DEFAULT_PROFILE, type IrisCode } from "@zkiris/iris-code";
+import { DEFAULT_PROFILE, type IrisCode, toJson } from "@zkiris/iris-code";
+import { type LivenessVoteArtifacts, loadLivenessVoteArtifacts } from "@zkiris/match-proof";
 import { Registry } from "@zkiris/registry";
 import { ZkirisClient } from "@zkiris/sdk";
 import { releaseProverThreads } from "@zkiris/sdk/node";
 import { startServer, type ZkirisServer } from "@zkiris/server";
-import { randomCode as kitRandomCode, recapture as kitRecapture, unit, xorshift32 } from "@zkiris/test-kit";
+import {
+  randomCode as kitRandomCode,
+  recapture as kitRecapture,
+  REPO_ROOT,
+  unit,
+  xorshift32,
+} from "@zkiris/test-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../src/index.js";
 
@@ -32,6 +39,8 @@ const json = (text: string) => JSON.parse(text.trim().split("\n").at(-1)!);
 
 let dir: string;
 let registry: Registry;
+let liveness: LivenessVoteArtifacts;
+const LIVENESS_DIR = path.join(REPO_ROOT, "circuits", "artifacts", "liveness_vote");
 let server: ZkirisServer;
 let client: ZkirisClient;
 let url: string;
@@ -46,7 +55,13 @@ async function packetFile(name: string, code: IrisCode, signer = key): Promise<s
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), "zkiris-cli-service-"));
-  registry = await Registry.open({ database: file("registry.sqlite"), searchWorkers: 1, verifierWorkers: 1 });
+  liveness = await loadLivenessVoteArtifacts(LIVENESS_DIR, { verifyOnly: true });
+  registry = await Registry.open({
+    database: file("registry.sqlite"),
+    searchWorkers: 1,
+    verifierWorkers: 1,
+    livenessArtifacts: liveness,
+  });
   server = await startServer(registry, { adminToken: TOKEN, rateLimit: false, log: false });
   url = server.url;
   client = new ZkirisClient({ baseUrl: url, adminToken: TOKEN });
@@ -58,6 +73,7 @@ afterAll(async () => {
   await client?.close();
   await server?.close();
   await registry?.close();
+  await liveness?.close();
   await releaseProverThreads();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -99,6 +115,7 @@ describe("zkiris enroll, poll, prove, verify against a running server", () => {
         root: receipt.root,
         templateCommitment: expect.stringMatching(/^[1-9][0-9]*$/),
         salt: expect.stringMatching(/^[1-9][0-9]*$/),
+        template: toJson(eye(1)),
         enrolledAt: expect.any(Number),
       },
     ]);
@@ -381,6 +398,158 @@ describe("zkiris enroll, poll, prove, verify against a running server", () => {
     expect([unknown.code, unknown.stderr]).toEqual([
       1,
       expect.stringMatching(/^zkiris poll: UNKNOWN_POLL 404: /),
+    ]);
+  });
+
+  it("makes a liveness-bound vote from a capture signed for the poll's challenge and the template kept in the identity file", async () => {
+    await client.createGroup({ id: "residents", kind: "biometric" });
+    const eye5 = eye(5);
+    const enrolled = await zkiris(
+      "enroll",
+      "--group",
+      "residents",
+      "--identity",
+      file("dora.json"),
+      "--capture",
+      await packetFile("dora-1.json", eye5),
+      "--registry",
+      url,
+    );
+    expect(enrolled.code).toBe(0);
+    const saved = JSON.parse(readFileSync(file("dora.json"), "utf8"));
+    expect(saved.enrolments[0].template).toMatchObject({ geometry: { rows: 16, cols: 112, bitsPerCell: 2 } });
+    const created = await zkiris(
+      "poll",
+      "create",
+      "--id",
+      "night-buses",
+      "--group",
+      "residents",
+      "--options",
+      "yes,no",
+      "--liveness",
+      "--registry",
+      url,
+      "--admin-token",
+      TOKEN,
+    );
+    expect(json(created.stdout)).toMatchObject({ id: "night-buses", requireLiveness: true });
+    // The device signs a fresh capture of the same eye for the poll's capture challenge.
+    const { captureChallenge } = await client.pollChallenge("night-buses");
+    writeFileSync(
+      file("live.json"),
+      JSON.stringify(signCapture(key, recapture(eye5, 51), captureChallenge, { focus: 1 })),
+    );
+    const plain = await zkiris(
+      "prove",
+      "--poll",
+      "night-buses",
+      "--option",
+      "0",
+      "--identity",
+      file("dora.json"),
+      "--out",
+      file("x.json"),
+      "--registry",
+      url,
+    );
+    expect([plain.code, plain.stderr]).toEqual([
+      1,
+      expect.stringMatching(/^zkiris prove: UNSUPPORTED_GROUP: /),
+    ]);
+    const noArtifacts = await zkiris(
+      "prove",
+      "--poll",
+      "night-buses",
+      "--option",
+      "0",
+      "--identity",
+      file("dora.json"),
+      "--capture",
+      file("live.json"),
+      "--out",
+      file("x.json"),
+    );
+    expect([noArtifacts.code, noArtifacts.stderr.split("\n")[0]]).toEqual([
+      2,
+      "zkiris: prove --capture (a liveness-bound vote) needs --liveness-artifacts DIR",
+    ]);
+    const stranger = await zkiris(
+      "prove",
+      "--poll",
+      "night-buses",
+      "--option",
+      "0",
+      "--identity",
+      file("alice.json"),
+      "--capture",
+      file("live.json"),
+      "--liveness-artifacts",
+      LIVENESS_DIR,
+      "--out",
+      file("x.json"),
+      "--registry",
+      url,
+    );
+    expect([stranger.code, stranger.stderr]).toEqual([
+      1,
+      expect.stringMatching(/^zkiris prove: NO_TEMPLATE: .*group 'residents'/),
+    ]);
+
+    const proved = await zkiris(
+      "prove",
+      "--poll",
+      "night-buses",
+      "--option",
+      "1",
+      "--identity",
+      file("dora.json"),
+      "--capture",
+      file("live.json"),
+      "--liveness-artifacts",
+      LIVENESS_DIR,
+      "--out",
+      file("live-vote.json"),
+      "--registry",
+      url,
+    );
+    expect(proved.stderr).toBe("");
+    expect(proved.code).toBe(0);
+    const vote = JSON.parse(readFileSync(file("live-vote.json"), "utf8"));
+    expect(vote).toMatchObject({
+      message: "1",
+      deviceRoot: expect.any(String),
+      challenge: expect.any(String),
+    });
+    expect(json(proved.stdout)).toEqual({
+      pollId: "night-buses",
+      option: 1,
+      nullifier: vote.nullifier,
+      merkleTreeRoot: vote.merkleTreeRoot,
+      out: file("live-vote.json"),
+    });
+    const voted = await zkiris("poll", "vote", "night-buses", file("live-vote.json"), "--registry", url);
+    expect([voted.code, json(voted.stdout)]).toEqual([
+      0,
+      expect.objectContaining({ pollId: "night-buses", option: 1, nullifier: vote.nullifier }),
+    ]);
+    const twice = await zkiris("poll", "vote", "night-buses", file("live-vote.json"), "--registry", url);
+    expect([twice.code, twice.stderr]).toEqual([
+      1,
+      expect.stringMatching(/^zkiris poll: DUPLICATE_NULLIFIER 409: /),
+    ]);
+    const audit = await zkiris(
+      "poll",
+      "audit",
+      "night-buses",
+      "--liveness-artifacts",
+      LIVENESS_DIR,
+      "--registry",
+      url,
+    );
+    expect([audit.code, json(audit.stdout)]).toEqual([
+      0,
+      expect.objectContaining({ votes: 1, tally: [0, 1], agrees: true }),
     ]);
   });
 

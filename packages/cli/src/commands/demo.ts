@@ -13,8 +13,8 @@ import {
   matchCodes,
   ZkirisError,
 } from "@zkiris/iris-code";
-import type { LivenessVoteArtifacts, LivenessVoteProof } from "@zkiris/match-proof";
-import type { Registry } from "@zkiris/registry";
+import type { LivenessVoteArtifacts } from "@zkiris/match-proof";
+import type { AuditLog, Registry } from "@zkiris/registry";
 import type { ZkirisClient } from "@zkiris/sdk";
 import type { ZkirisServer } from "@zkiris/server";
 import { backendOf, integerOption, parseCommandArgs } from "../args.js";
@@ -174,7 +174,8 @@ async function demo(args: readonly string[], io: CliIo): Promise<number> {
     const adminToken = `demo-${Buffer.from(crypto.getRandomValues(new Uint8Array(18))).toString("base64url")}`;
     const database = path.join(out, "registry.sqlite");
     await stage("service", async () => {
-      if (livenessDir !== undefined) liveness = await matchProof.loadLivenessVoteArtifacts(livenessDir);
+      if (livenessDir !== undefined)
+        liveness = await matchProof.loadLivenessVoteArtifacts(livenessDir, { verifyOnly: true });
       registry = await Registry.open({
         database,
         ...(liveness === undefined ? {} : { livenessArtifacts: liveness }),
@@ -496,7 +497,8 @@ async function demo(args: readonly string[], io: CliIo): Promise<number> {
       line("liveness-bound vote: skipped (no liveness-vote artifacts; pass --liveness-artifacts DIR)");
       report.outcomes["liveness-bound vote"] = "skipped";
     } else {
-      const artifactsOfLiveness = liveness;
+      // The voter proves with the SDK's resolver over the same directory (files checked against the pinned hashes).
+      const livenessProver = sdkNode.nodeLivenessArtifacts(livenessDir!);
       await api.createGroup({ id: "residents", kind: "biometric" });
       const resident = await stage("biometric enrolment", async () => {
         for (let subject = 0; subject < 6; subject++) {
@@ -518,81 +520,56 @@ async function demo(args: readonly string[], io: CliIo): Promise<number> {
         requireLiveness: true,
       });
       const live = await stage("liveness-bound vote", async () => {
-        const challenge = await pollChallenge(server!.url, livePoll.id);
+        const challenge = await api.pollChallenge(livePoll.id);
         const packet = await capture(resident.subjectSeed, "poll-live", challenge.captureChallenge);
         if (packet === undefined) throw new DemoFailure("the resident's live capture was refused on quality");
-        const parsed = parseCapturePacket(packet);
         const row = pairDistance(
           "genuine",
           "resident's live capture vs their enrolled template",
           resident.template,
-          parsed.probe,
+          probeOf(packet),
           "match, proved in zero knowledge",
         );
-        const group = await api.semaphoreGroup("residents");
-        const deviceProof = await deviceProofOf(server!.url, key.deviceId);
+        const voter = { identity: resident.identity, template: resident.template, salt: resident.salt };
         const t0 = performance.now();
-        const vote = await matchProof.proveLivenessVote(
-          {
-            identity: resident.identity,
-            group,
-            template: resident.template,
-            salt: resident.salt,
-            capture: parsed,
-            deviceProof,
-            scope: livePoll.scope,
-            message: 0,
-            challenge: challenge.challenge,
-          },
-          { artifacts: artifactsOfLiveness },
-        );
+        const vote = await api.proveLivenessVote(livePoll.id, { ...voter, capture: packet }, 0, {
+          livenessArtifacts: livenessProver,
+        });
         const proveMs = performance.now() - t0;
-        const receipt = await postLivenessVote(server!.url, livePoll.id, vote);
+        const receipt = await api.submitLivenessVote(livePoll.id, vote);
         report.votes.push({
           who: "resident",
           kind: "liveness-bound vote",
           signals: {
-            merkleTreeRoot: vote.merkleTreeRoot,
-            nullifier: vote.nullifier,
-            message: vote.message,
-            scope: vote.scope,
-            challenge: vote.challenge,
-            deviceRoot: vote.deviceRoot,
+            merkleTreeRoot: vote.merkleTreeRoot.toString(),
+            nullifier: vote.nullifier.toString(),
+            message: vote.message.toString(),
+            scope: vote.scope.toString(),
+            challenge: vote.challenge.toString(),
+            deviceRoot: vote.deviceRoot.toString(),
           },
           receipt: `accepted, seq ${receipt.seq}`,
         });
         const again = await refusal(
-          () => postLivenessVote(server!.url, livePoll.id, vote),
+          () => api.submitLivenessVote(livePoll.id, vote),
           "the second liveness vote",
         );
         // Another person's eye, freshly captured for the same poll, cannot be proved to match the resident's template.
         const otherPacket = await capture(enrolled[2]!.subjectSeed, "poll-live", challenge.captureChallenge);
         let impostor = "not attempted (capture refused on quality)";
         if (otherPacket !== undefined) {
-          const other = parseCapturePacket(otherPacket);
           pairDistance(
             "impostor",
             `${enrolled[2]!.name}'s live capture vs the resident's template`,
             resident.template,
-            other.probe,
+            probeOf(otherPacket),
             "no match: no proof",
           );
           impostor = await refusal(
             () =>
-              matchProof.proveLivenessVote(
-                {
-                  identity: resident.identity,
-                  group,
-                  template: resident.template,
-                  salt: resident.salt,
-                  capture: other,
-                  deviceProof,
-                  scope: livePoll.scope,
-                  message: 1,
-                  challenge: challenge.challenge,
-                },
-                { artifacts: artifactsOfLiveness },
-              ),
+              api.proveLivenessVote(livePoll.id, { ...voter, capture: otherPacket }, 1, {
+                livenessArtifacts: livenessProver,
+              }),
             "another person's capture in a liveness vote",
           );
         }
@@ -681,64 +658,9 @@ async function bridgeCall(
   return body.result ?? { error: body.error };
 }
 
-/** A request of the server's liveness routes, which the SDK does not wrap yet. */
-async function serverCall(
-  base: string,
-  method: "GET" | "POST",
-  route: string,
-  body?: unknown,
-): Promise<Record<string, unknown>> {
-  const response = await fetch(`${base}${route}`, {
-    method,
-    headers: {
-      accept: "application/json",
-      ...(body === undefined ? {} : { "content-type": "application/json" }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const json = (await response.json()) as Record<string, unknown>;
-  if (!response.ok) {
-    const e = json.error as { code: string; message: string };
-    throw new (class extends ZkirisError {
-      readonly status = response.status;
-    })(e.code, e.message);
-  }
-  return json;
-}
-
-async function auditLog(base: string, pollId: string) {
-  return (await serverCall(
-    base,
-    "GET",
-    `/polls/${encodeURIComponent(pollId)}/audit-log`,
-  )) as unknown as import("@zkiris/registry").AuditLog;
-}
-
-async function pollChallenge(
-  base: string,
-  pollId: string,
-): Promise<{ challenge: bigint; captureChallenge: bigint }> {
-  const c = await serverCall(base, "POST", `/polls/${encodeURIComponent(pollId)}/challenges`);
-  return { challenge: BigInt(c.challenge as string), captureChallenge: BigInt(c.captureChallenge as string) };
-}
-
-async function deviceProofOf(base: string, deviceId: bigint) {
-  const p = await serverCall(base, "GET", `/devices/${deviceId}/proof`);
-  return {
-    root: BigInt(p.root as string),
-    leaf: BigInt(p.leaf as string),
-    leafIndex: p.leafIndex as number,
-    siblings: (p.siblings as string[]).map(BigInt),
-    pathIndices: p.pathIndices as number[],
-  };
-}
-
-async function postLivenessVote(
-  base: string,
-  pollId: string,
-  proof: LivenessVoteProof,
-): Promise<{ seq: number }> {
-  return (await serverCall(base, "POST", `/polls/${encodeURIComponent(pollId)}/liveness-votes`, {
-    proof,
-  })) as unknown as { seq: number };
+/** The public audit log (`GET /polls/{pollId}/audit-log`), which the SDK does not fetch. */
+async function auditLog(base: string, pollId: string): Promise<AuditLog> {
+  const response = await fetch(`${base}/polls/${encodeURIComponent(pollId)}/audit-log`);
+  if (!response.ok) throw new DemoFailure(`GET /polls/${pollId}/audit-log answered ${response.status}`);
+  return (await response.json()) as AuditLog;
 }

@@ -1,3 +1,5 @@
+import { type CapturePacketJson, parseCapturePacket } from "@zkiris/device";
+import { buildTemplate, DEFAULT_PROFILE, type IrisCode, toJson } from "@zkiris/iris-code";
 import { parseCommandArgs } from "../args.js";
 import { type CliCommand, type CliIo, EXIT, UsageError } from "../command.js";
 import { readIdentityFile, writeIdentityFile } from "./identity-file.js";
@@ -20,8 +22,8 @@ const USAGE = `Usage:
       template. The packets must be signed for challenges of that server (the bridge fetches them
       with --registry, or pass each 'challenge' yourself from POST /challenges).
       The Semaphore identity is kept in --identity FILE (mode 0600): read when it exists, created
-      when it does not. The template salt and commitment of the enrolment are added to that file
-      (secret: proving and recovery need them, the server never gives them back).
+      when it does not. The template, its salt and its commitment are added to that file (secret:
+      liveness-bound votes and recovery need them, the server never gives them back).
       Prints the receipt as one JSON line: {"groupId","memberIndex","leaf","root","identity",
       "identityCommitment","created"}.
       --group         the group id.
@@ -32,6 +34,12 @@ ${SERVICE_USAGE}
       DUPLICATE_ENROLLMENT, CHALLENGE_REPLAYED, DEVICE_REVOKED, an unreachable server, a refused
       identity or packet file), 2 usage error, 3 internal error.
 `;
+
+/** The template the enrolment committed to: the probe of one capture, or the SDK's `buildTemplate` of several. */
+function templateOf(packets: readonly CapturePacketJson[]): IrisCode {
+  const probes = packets.map((p) => parseCapturePacket(p).probe);
+  return probes.length === 1 ? probes[0]! : buildTemplate(probes, DEFAULT_PROFILE).template;
+}
 
 const OPTIONS = {
   ...SERVICE_OPTIONS,
@@ -81,6 +89,7 @@ async function enroll(args: readonly string[], io: CliIo): Promise<number> {
           root: enrolment.root.toString(),
           templateCommitment: enrolment.templateCommitment.toString(),
           salt: enrolment.salt.toString(),
+          template: toJson(templateOf(packets)),
           enrolledAt: Date.now(),
         },
       ],

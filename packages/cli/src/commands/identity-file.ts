@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { chmod, open, readFile, rename, stat, unlink } from "node:fs/promises";
 import path from "node:path";
-import { describeType, ZkirisError } from "@zkiris/iris-code";
+import { describeType, fromJson, type IrisCodeJson, ZkirisError } from "@zkiris/iris-code";
 import { createIdentity, exportIdentity, restoreIdentity } from "@zkiris/sdk";
 
 /** A Semaphore identity (as `@zkiris/sdk` makes and restores them). */
@@ -21,7 +21,9 @@ export type IdentityFileErrorCode =
   /** The file cannot be read. */
   | "UNREADABLE_IDENTITY_FILE"
   /** A command that proves was given a file that does not exist (only `enroll` creates one). */
-  | "NO_IDENTITY_FILE";
+  | "NO_IDENTITY_FILE"
+  /** A liveness-bound vote needs the template of an enrolment in the poll's group, and the file has none. */
+  | "NO_TEMPLATE";
 
 /** An identity file was refused. */
 export class IdentityFileError extends ZkirisError {
@@ -44,6 +46,11 @@ export interface IdentityEnrolment {
   readonly root: string;
   readonly templateCommitment: string;
   readonly salt: string;
+  /**
+   * The enrolled template (the public JSON form of `@zkiris/iris-code`: packed bits and mask, base64):
+   * a liveness-bound vote proves a fresh capture against it. Biometric data, as secret as the salt.
+   */
+  readonly template?: IrisCodeJson;
   readonly enrolledAt: number;
 }
 
@@ -143,6 +150,13 @@ function parseIdentityFile(file: string, text: string): IdentityFile {
       if (typeof r[k] !== "string") bad(`enrolments[${i}].${k}`, "must be a string");
     for (const k of ["memberIndex", "enrolledAt"])
       if (!Number.isSafeInteger(r[k])) bad(`enrolments[${i}].${k}`, "must be an integer");
+    if (r.template !== undefined) {
+      try {
+        fromJson(r.template);
+      } catch {
+        bad(`enrolments[${i}].template`, "is not an iris code in the JSON form of @zkiris/iris-code");
+      }
+    }
     return r as unknown as IdentityEnrolment;
   });
   return { identity, enrolments };

@@ -34,7 +34,8 @@ const USAGE = `Usage:
   ${SHOW}
       One poll as a JSON line.
   ${VOTE}
-      Submits a vote proof made by 'zkiris prove --out' and prints the receipt.
+      Submits a vote proof made by 'zkiris prove --out' (a Semaphore proof, or a liveness-bound vote
+      for a poll that requires liveness) and prints the receipt.
   ${TALLY}
       Votes per option: {"pollId","options","counts","total"}.
   ${AUDIT}
@@ -177,9 +178,13 @@ async function vote(args: readonly string[], io: CliIo): Promise<number> {
   const [id, file] = positionalsOf(positionals, ["a poll id", "a proof file"], VOTE);
   const proof = await readJsonFile(file!, "proof");
   const client = await serviceClient(values, USAGE);
-  const { parseProof } = await import("@zkiris/sdk");
+  const { parseLivenessVote, parseProof } = await import("@zkiris/sdk");
   try {
-    const receipt = await client.submitVote(id!, parseProof(proof));
+    // A liveness-bound vote carries the device root and the poll's challenge; a Semaphore proof does not.
+    const liveness = typeof proof === "object" && proof !== null && "deviceRoot" in proof;
+    const receipt = liveness
+      ? await client.submitLivenessVote(id!, parseLivenessVote(proof))
+      : await client.submitVote(id!, parseProof(proof));
     io.stdout(
       jsonLine({
         seq: receipt.seq,
