@@ -25,7 +25,7 @@ import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { actionScope } from "../examples/dapp-verify/src/action-scope.js";
 import { ActionStore } from "../examples/dapp-verify/src/action-store.js";
-import { NO_END, UniqueActionChain } from "../examples/dapp-verify/src/chain.js";
+import { type ActionOutcome, NO_END, UniqueActionChain } from "../examples/dapp-verify/src/chain.js";
 import { LIVENESS_ARTIFACTS_DIR } from "../examples/dapp-verify/src/paths.js";
 import { HttpRegistrySource } from "../examples/dapp-verify/src/registry-source.js";
 import { RootOracle } from "../examples/dapp-verify/src/root-oracle.js";
@@ -36,6 +36,12 @@ const CLAIM = "claim-airdrop";
 const VOTE = "vote-2027";
 const FRONT_RUN = "front-run";
 const HOUR = 3_600_000;
+/** Execution gas of UniqueAction.performAction (a liveness proof) and performPlainAction (Semaphore, depth 1). */
+const LIVENESS_ACTION_GAS = 259_304;
+const PLAIN_ACTION_GAS = 243_472;
+
+/** The revert of an outcome the contract refused (undefined for an accepted one). */
+const revertOf = (outcome: ActionOutcome) => (outcome.accepted ? undefined : outcome.revert);
 
 const eye = (seed: number): IrisCode =>
   randomCode(unit(xorshift32(seed, 0x9e3779b9)), DEFAULT_PROFILE.geometry, 0.9);
@@ -102,7 +108,7 @@ describe("dApp example: a unique live human, once per action", () => {
       database: join(dir, "registry.sqlite"),
       profile: { ...DEFAULT_PROFILE, ...artifacts.profile },
       searchWorkers: 0,
-      verifierWorkers: 1,
+      verifierWorkers: 0,
     });
     server = await startServer(registry, { adminToken: ADMIN_TOKEN, rateLimit: false, log: false });
     client = new ZkirisClient({ baseUrl: server.url, adminToken: ADMIN_TOKEN });
@@ -180,8 +186,8 @@ describe("dApp example: a unique live human, once per action", () => {
       message: "1",
     });
     // The checks, the verifier call, the nullifier's new storage slot and the event, as one transaction.
-    expect(accepted.body.onChain.executionGas).toBe(259_304);
-    expect(accepted.body.onChain.transactionGas).toBeGreaterThan(259_304 + 21_000);
+    expect(accepted.body.onChain.executionGas).toBe(LIVENESS_ACTION_GAS);
+    expect(accepted.body.onChain.transactionGas).toBeGreaterThan(LIVENESS_ACTION_GAS + 21_000);
     expect(accepted.body.onChain.transactionGas).toBeLessThan(290_000);
     expect(store.has(scope, BigInt(claimProof.nullifier))).toBe(true);
     expect(await chain.nullifierUsed(scope, BigInt(claimProof.nullifier))).toBe(true);
@@ -223,7 +229,7 @@ describe("dApp example: a unique live human, once per action", () => {
     const scope = actionScope(FRONT_RUN);
     // The user (or anyone who saw the proof) sends it to the contract directly, then to the backend.
     const direct = await chain.performAction(scope, frontRunProof, { caller: UniqueActionChain.OWNER });
-    expect([direct.accepted, direct.executionGas]).toEqual([true, 259_304n]);
+    expect([direct.accepted, direct.executionGas]).toEqual([true, BigInt(LIVENESS_ACTION_GAS)]);
     const late = await post(`/actions/${FRONT_RUN}`, { proof: frontRunProof });
     expect([late.status, late.body.error.code, late.body.error.message]).toEqual([
       502,
@@ -322,7 +328,10 @@ describe("dApp example: a unique live human, once per action", () => {
       "STALE_DEVICE_ROOT",
       "proof.deviceRoot",
     ]);
-    await new RootOracle(chain).sync(await source.groupRoots(), HOUR, roots, 5 * 60_000);
+    await new RootOracle(chain).sync(
+      { groupRoots: await source.groupRoots(), deviceRoots: roots },
+      { rootExpiryMs: HOUR, deviceRootExpiryMs: 5 * 60_000 },
+    );
     const onChain = await chain.performAction(scope, voteProof);
     expect(onChain.accepted === false && onChain.revert).toEqual({
       name: "StaleDeviceRoot",
@@ -396,32 +405,69 @@ describe("dApp example: a unique live human, once per action", () => {
     ).rejects.toThrow("UniqueAction.publishChallenge reverted with NotOwner");
   });
 
-  it("verifies a plain Semaphore proof off-chain with the SDK's verifyUniqueAction, once per action", async () => {
+  it("verifies a plain Semaphore proof with the SDK's verifyUniqueAction and on-chain, once per action", async () => {
+    const claimScope = actionScope(CLAIM);
+    const voteScope = actionScope(VOTE);
     const accepted = await post(`/actions/${CLAIM}/semaphore`, { proof: plainClaim });
     expect(accepted.status).toBe(201);
     expect(accepted.body).toMatchObject({
       action: CLAIM,
-      scope: actionScope(CLAIM).toString(),
+      scope: claimScope.toString(),
       nullifier: plainClaim.nullifier,
       message: "5",
-      onChain: null,
+      onChain: { executionGas: PLAIN_ACTION_GAS },
     });
+    expect(plainClaim.merkleTreeDepth).toBe(1);
+    expect(await chain.nullifierUsed(claimScope, BigInt(plainClaim.nullifier))).toBe(true);
+
     const again = await post(`/actions/${CLAIM}/semaphore`, { proof: plainClaim });
     expect([again.status, again.body.error.code]).toEqual([409, "NULLIFIER_USED"]);
+    expect(revertOf(await chain.performPlainAction(claimScope, plainClaim))).toEqual({
+      name: "NullifierUsed",
+      args: [BigInt(plainClaim.nullifier)],
+    });
+
     const otherAction = await post(`/actions/${CLAIM}/semaphore`, { proof: plainVote });
     expect([otherAction.status, otherAction.body.error.code, otherAction.body.error.field]).toEqual([
       422,
       "WRONG_SCOPE",
       "proof.scope",
     ]);
-    const points = [...plainVote.points];
-    points[0] = points[2]!;
-    const forged = await post(`/actions/${VOTE}/semaphore`, { proof: { ...plainVote, points } });
-    expect([forged.status, forged.body.error.code]).toEqual([422, "INVALID_PROOF"]);
-    const unknownRoot = await post(`/actions/${VOTE}/semaphore`, {
-      proof: { ...plainVote, merkleTreeRoot: "99" },
+    expect(revertOf(await chain.performPlainAction(claimScope, plainVote))).toEqual({
+      name: "WrongScope",
+      args: [claimScope, voteScope],
     });
-    expect([unknownRoot.status, unknownRoot.body.error.code]).toEqual([422, "UNKNOWN_ROOT"]);
+
+    const points = [...plainVote.points] as SemaphoreProofJson["points"];
+    points[0] = points[2];
+    for (const forged of [
+      { ...plainVote, points },
+      { ...plainVote, message: "6" },
+    ]) {
+      const off = await post(`/actions/${VOTE}/semaphore`, { proof: forged });
+      expect([off.status, off.body.error.code]).toEqual([422, "INVALID_PROOF"]);
+      expect(revertOf(await chain.performPlainAction(voteScope, forged))).toEqual({
+        name: "InvalidProof",
+        args: [],
+      });
+    }
+
+    const unknownRoot = { ...plainVote, merkleTreeRoot: "99" };
+    const offRoot = await post(`/actions/${VOTE}/semaphore`, { proof: unknownRoot });
+    expect([offRoot.status, offRoot.body.error.code]).toEqual([422, "UNKNOWN_ROOT"]);
+    expect(revertOf(await chain.performPlainAction(voteScope, unknownRoot))).toEqual({
+      name: "UnknownRoot",
+      args: [99n],
+    });
+    // The contract has a Semaphore verifier only for the depths it was given.
+    expect(revertOf(await chain.performPlainAction(voteScope, { ...plainVote, merkleTreeDepth: 7 }))).toEqual(
+      {
+        name: "UnsupportedDepth",
+        args: [7n],
+      },
+    );
+    expect(await chain.nullifierUsed(voteScope, BigInt(plainVote.nullifier))).toBe(false);
+
     const malformed = await post(`/actions/${VOTE}/semaphore`, { proof: { ...plainVote, points: [1, 2] } });
     expect([malformed.status, malformed.body.error.code, malformed.body.error.field]).toEqual([
       400,
@@ -466,7 +512,10 @@ describe("dApp example: a unique live human, once per action", () => {
     ]);
     const roots = await source.groupRoots();
     expect(roots.map((r) => r.root === BigInt(voteProof.merkleTreeRoot))).toEqual([false, true, false]);
-    await new RootOracle(chain).sync(roots, HOUR, await source.deviceRoots(), 5 * 60_000);
+    await new RootOracle(chain).sync(
+      { groupRoots: roots, deviceRoots: await source.deviceRoots() },
+      { rootExpiryMs: HOUR, deviceRootExpiryMs: 5 * 60_000 },
+    );
     const replacedAt = roots[1]!.replacedAt!;
     const onChain = await chain.performAction(scope, voteProof);
     expect(onChain.accepted === false && onChain.revert).toEqual({

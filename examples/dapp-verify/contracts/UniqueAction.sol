@@ -12,9 +12,22 @@ interface ILivenessVoteVerifier {
     ) external view returns (bool);
 }
 
-/// One action per unique live human: accepts a zkiris liveness-bound proof (member of the registry's
+/// A Groth16 verifier of Semaphore v4's circuit for one tree depth, exported by snarkjs from the
+/// proving key of the npm package zk-kit semaphore-artifacts (public signals: root, nullifier,
+/// hash(message), hash(scope)).
+interface ISemaphoreGroth16Verifier {
+    function verifyProof(
+        uint256[2] calldata pA,
+        uint256[2][2] calldata pB,
+        uint256[2] calldata pC,
+        uint256[4] calldata pubSignals
+    ) external view returns (bool);
+}
+
+/// One action per unique human: accepts a zkiris liveness-bound proof (member of the registry's
 /// biometric group, holder of the identity, a fresh device-signed capture matching the enrolled
-/// template) once per nullifier and action scope.
+/// template), or a plain Semaphore proof of the registry's plain group, once per nullifier and
+/// action scope. An identity has the same nullifier for a scope in both kinds of proof.
 ///
 /// What the zkiris registry publishes off-chain (group roots, device-registry roots) and the action
 /// challenges the dApp issues reach the contract through its owner, each with the Unix second until
@@ -32,6 +45,16 @@ contract UniqueAction {
         uint256[8] points;
     }
 
+    /// A Semaphore v4 proof as Semaphore's proof package makes it (points already in the verifier's order).
+    struct SemaphoreProof {
+        uint256 merkleTreeDepth;
+        uint256 merkleTreeRoot;
+        uint256 nullifier;
+        uint256 message;
+        uint256 scope;
+        uint256[8] points;
+    }
+
     ILivenessVoteVerifier public immutable verifier;
     address public immutable owner;
 
@@ -39,10 +62,14 @@ contract UniqueAction {
     mapping(uint256 root => uint64 validUntil) public deviceRoots;
     mapping(uint256 scope => mapping(uint256 challenge => uint64 validUntil)) public challenges;
     mapping(uint256 scope => mapping(uint256 nullifier => bool)) public nullifierUsed;
+    mapping(uint256 root => uint64 validUntil) public plainGroupRoots;
+    mapping(uint256 depth => ISemaphoreGroth16Verifier) public semaphoreVerifiers;
 
     event GroupRootPublished(uint256 indexed root, uint64 validUntil);
     event DeviceRootPublished(uint256 indexed root, uint64 validUntil);
     event ChallengePublished(uint256 indexed scope, uint256 challenge, uint64 validUntil);
+    event PlainGroupRootPublished(uint256 indexed root, uint64 validUntil);
+    event SemaphoreVerifierSet(uint256 indexed depth, address verifier);
     event ActionPerformed(uint256 indexed scope, uint256 nullifier, uint256 message);
 
     error NotOwner();
@@ -55,6 +82,7 @@ contract UniqueAction {
     error ChallengeExpired(uint256 challenge, uint64 validUntil);
     error NullifierUsed(uint256 nullifier);
     error InvalidProof();
+    error UnsupportedDepth(uint256 depth);
 
     constructor(ILivenessVoteVerifier verifier_) {
         verifier = verifier_;
@@ -79,6 +107,16 @@ contract UniqueAction {
     function publishChallenge(uint256 scope, uint256 challenge, uint64 validUntil) external onlyOwner {
         challenges[scope][challenge] = validUntil;
         emit ChallengePublished(scope, challenge, validUntil);
+    }
+
+    function publishPlainGroupRoot(uint256 root, uint64 validUntil) external onlyOwner {
+        plainGroupRoots[root] = validUntil;
+        emit PlainGroupRootPublished(root, validUntil);
+    }
+
+    function setSemaphoreVerifier(uint256 depth, ISemaphoreGroth16Verifier verifier_) external onlyOwner {
+        semaphoreVerifiers[depth] = verifier_;
+        emit SemaphoreVerifierSet(depth, address(verifier_));
     }
 
     /// Performs the action `scope` once for the unique human behind `proof`; reverts with the first
@@ -106,6 +144,27 @@ contract UniqueAction {
         ];
         uint256[8] calldata p = proof.points;
         if (!verifier.verifyProof([p[0], p[1]], [[p[2], p[3]], [p[4], p[5]]], [p[6], p[7]], signals)) {
+            revert InvalidProof();
+        }
+        nullifierUsed[scope][proof.nullifier] = true;
+        emit ActionPerformed(scope, proof.nullifier, proof.message);
+    }
+
+    /// Performs the action `scope` once for the member of the plain group behind `proof`, with the
+    /// verifier of its tree depth; reverts like {performAction}, and with `UnsupportedDepth` when no
+    /// verifier is set for the depth.
+    function performPlainAction(uint256 scope, SemaphoreProof calldata proof) external {
+        if (proof.scope != scope) revert WrongScope(scope, proof.scope);
+        uint64 rootUntil = plainGroupRoots[proof.merkleTreeRoot];
+        if (rootUntil == 0) revert UnknownRoot(proof.merkleTreeRoot);
+        if (block.timestamp > rootUntil) revert StaleRoot(proof.merkleTreeRoot, rootUntil);
+        if (nullifierUsed[scope][proof.nullifier]) revert NullifierUsed(proof.nullifier);
+        ISemaphoreGroth16Verifier depthVerifier = semaphoreVerifiers[proof.merkleTreeDepth];
+        if (address(depthVerifier) == address(0)) revert UnsupportedDepth(proof.merkleTreeDepth);
+
+        uint256[4] memory signals = [proof.merkleTreeRoot, proof.nullifier, _hash(proof.message), _hash(proof.scope)];
+        uint256[8] calldata p = proof.points;
+        if (!depthVerifier.verifyProof([p[0], p[1]], [[p[2], p[3]], [p[4], p[5]]], [p[6], p[7]], signals)) {
             revert InvalidProof();
         }
         nullifierUsed[scope][proof.nullifier] = true;

@@ -3,11 +3,14 @@
 // deployment sends the same calldata to a real chain (viem, ethers) instead.
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import type { Address } from "@ethereumjs/util";
-import type { LivenessVoteProof } from "@zkiris/match-proof";
+import { type LivenessVoteProof, semaphoreHash } from "@zkiris/match-proof";
+import type { ArtifactResolver, SemaphoreProofJson } from "@zkiris/sdk";
 import { compileSolidity, evmAddress, InProcessEvm } from "@zkiris/test-kit";
 import { Interface } from "ethers";
+import { zKey } from "snarkjs";
 import { LIVENESS_ARTIFACTS_DIR, UNIQUE_ACTION_SOURCE } from "./paths.js";
 
 /** `validUntil` of a root or challenge that has no end yet. */
@@ -51,6 +54,18 @@ export function livenessVerifierSource(directory = LIVENESS_ARTIFACTS_DIR): stri
 }
 
 /**
+ * The Groth16 verifier of Semaphore v4's circuit for one tree depth, exported by snarkjs (its own
+ * template) from the proving key the resolver gives: `nodeArtifacts()` of `@zkiris/sdk/node`, the
+ * SHA-256-pinned files of `@zk-kit/semaphore-artifacts@4.13.0` (Semaphore's ceremony, nothing set up here).
+ */
+export async function semaphoreVerifierSource(depth: number, artifacts: ArtifactResolver): Promise<string> {
+  const { zkey } = await artifacts(depth);
+  const snarkjsDir = dirname(dirname(createRequire(import.meta.url).resolve("snarkjs")));
+  const template = readFileSync(join(snarkjsDir, "templates", "verifier_groth16.sol.ejs"), "utf8");
+  return zKey.exportSolidityVerifier(zkey, { groth16: template });
+}
+
+/**
  * The deployed contracts and the calls the dApp makes: the owner publishes roots and challenges
  * (the root oracle), a relayer submits users' proofs. Times are Unix seconds, from `now`.
  */
@@ -62,7 +77,6 @@ export class UniqueActionChain {
 
   readonly #evm: InProcessEvm;
   readonly #contract: Interface;
-  readonly #verifier: Interface;
   readonly #now: () => number;
   /** Address of UniqueAction. */
   readonly address: Address;
@@ -70,18 +84,18 @@ export class UniqueActionChain {
   readonly verifierAddress: Address;
   /** Execution gas of the two deployments. */
   readonly deployGas: { readonly verifier: bigint; readonly uniqueAction: bigint };
+  /** Deployed Semaphore verifiers by tree depth, and their addresses. */
+  readonly #semaphoreVerifiers = new Map<number, Promise<Address>>();
 
   private constructor(
     evm: InProcessEvm,
     contract: Interface,
-    verifier: Interface,
     addresses: { uniqueAction: Address; verifier: Address },
     deployGas: { verifier: bigint; uniqueAction: bigint },
     now: () => number,
   ) {
     this.#evm = evm;
     this.#contract = contract;
-    this.#verifier = verifier;
     this.address = addresses.uniqueAction;
     this.verifierAddress = addresses.verifier;
     this.deployGas = deployGas;
@@ -114,7 +128,6 @@ export class UniqueActionChain {
     return new UniqueActionChain(
       evm,
       contract,
-      new Interface(verifier.abi as never),
       { uniqueAction: deployed.address, verifier: deployedVerifier.address },
       { verifier: deployedVerifier.executionGas, uniqueAction: deployed.executionGas },
       now,
@@ -149,6 +162,55 @@ export class UniqueActionChain {
     return this.#owner("publishChallenge", [scope, challenge, validUntil], options.caller);
   }
 
+  /** The owner publishes a root of the registry's plain group, accepted until `validUntil`. */
+  publishPlainGroupRoot(root: bigint, validUntil: bigint, options: { caller?: Address } = {}): Promise<void> {
+    return this.#owner("publishPlainGroupRoot", [root, validUntil], options.caller);
+  }
+
+  /**
+   * The owner deploys the Semaphore verifier of `depth` ({@link semaphoreVerifierSource}) and sets it
+   * in UniqueAction, once per depth; its address. A deployment would set Semaphore's own verifiers.
+   */
+  ensureSemaphoreVerifier(depth: number, artifacts: ArtifactResolver): Promise<Address> {
+    let pending = this.#semaphoreVerifiers.get(depth);
+    if (pending === undefined) {
+      pending = (async () => {
+        const compiled = compileSolidity({
+          [`SemaphoreVerifier${depth}.sol`]: await semaphoreVerifierSource(depth, artifacts),
+        });
+        const { address } = await this.#evm.deploy(compiled.Groth16Verifier!.bytecode, {
+          caller: UniqueActionChain.OWNER,
+          timestamp: this.timestamp(),
+        });
+        await this.#owner("setSemaphoreVerifier", [BigInt(depth), address.toString()]);
+        return address;
+      })();
+      this.#semaphoreVerifiers.set(depth, pending);
+      pending.catch(() => this.#semaphoreVerifiers.delete(depth));
+    }
+    return pending;
+  }
+
+  /** The relayer (or `caller`) submits a plain Semaphore proof for the action `scope`. */
+  async performPlainAction(
+    scope: bigint,
+    proof: SemaphoreProofJson,
+    options: { caller?: Address } = {},
+  ): Promise<ActionOutcome> {
+    const data = this.#contract.encodeFunctionData("performPlainAction", [
+      scope,
+      [
+        proof.merkleTreeDepth,
+        proof.merkleTreeRoot,
+        proof.nullifier,
+        proof.message,
+        proof.scope,
+        proof.points,
+      ],
+    ]);
+    return this.#submit(data, options.caller);
+  }
+
   /** The relayer (or `caller`) submits `proof` for the action `scope`: accepted, or the contract's revert. */
   async performAction(
     scope: bigint,
@@ -167,10 +229,11 @@ export class UniqueActionChain {
         verifierPoints(proof.proof),
       ],
     ]);
-    const r = await this.#evm.call(this.address, hex(data), {
-      caller: options.caller ?? UniqueActionChain.RELAYER,
-      timestamp: this.timestamp(),
-    });
+    return this.#submit(data, options.caller);
+  }
+
+  async #submit(data: string, caller = UniqueActionChain.RELAYER): Promise<ActionOutcome> {
+    const r = await this.#evm.call(this.address, hex(data), { caller, timestamp: this.timestamp() });
     const gas = { executionGas: r.executionGas, transactionGas: r.transactionGas };
     if (!r.reverted) return { accepted: true, ...gas };
     return { accepted: false, revert: this.#decodeRevert(r.returnValue), ...gas };
@@ -190,8 +253,37 @@ export class UniqueActionChain {
     signals: readonly bigint[],
     proof: LivenessVoteProof["proof"],
   ): Promise<{ valid: boolean; executionGas: bigint; transactionGas: bigint }> {
-    const p = verifierPoints(proof);
-    const data = this.#verifier.encodeFunctionData("verifyProof", [
+    return this.#verifyDirectly(this.verifierAddress, signals, verifierPoints(proof));
+  }
+
+  /**
+   * The baseline of a plain proof: the Semaphore verifier of its depth (deployed by
+   * {@link ensureSemaphoreVerifier}) called directly with `[root, nullifier, hash(message), hash(scope)]`.
+   */
+  async verifySemaphoreProofDirectly(
+    proof: SemaphoreProofJson,
+  ): Promise<{ valid: boolean; executionGas: bigint; transactionGas: bigint }> {
+    const address = await this.#semaphoreVerifiers.get(proof.merkleTreeDepth);
+    if (address === undefined)
+      throw new Error(`No Semaphore verifier of depth ${proof.merkleTreeDepth} deployed`);
+    const signals = [
+      BigInt(proof.merkleTreeRoot),
+      BigInt(proof.nullifier),
+      semaphoreHash(BigInt(proof.message), "message"),
+      semaphoreHash(BigInt(proof.scope), "scope"),
+    ];
+    return this.#verifyDirectly(address, signals, proof.points.map(BigInt));
+  }
+
+  async #verifyDirectly(
+    address: Address,
+    signals: readonly bigint[],
+    p: readonly bigint[],
+  ): Promise<{ valid: boolean; executionGas: bigint; transactionGas: bigint }> {
+    const abi = new Interface([
+      `function verifyProof(uint256[2], uint256[2][2], uint256[2], uint256[${signals.length}]) view returns (bool)`,
+    ]);
+    const data = abi.encodeFunctionData("verifyProof", [
       [p[0], p[1]],
       [
         [p[2], p[3]],
@@ -200,12 +292,16 @@ export class UniqueActionChain {
       [p[6], p[7]],
       [...signals],
     ]);
-    const r = await this.#evm.call(this.verifierAddress, hex(data), { timestamp: this.timestamp() });
-    const [valid] = r.reverted ? [false] : this.#verifier.decodeFunctionResult("verifyProof", r.returnValue);
+    const r = await this.#evm.call(address, hex(data), { timestamp: this.timestamp() });
+    const [valid] = r.reverted ? [false] : abi.decodeFunctionResult("verifyProof", r.returnValue);
     return { valid: valid as boolean, executionGas: r.executionGas, transactionGas: r.transactionGas };
   }
 
-  async #owner(method: string, args: readonly bigint[], caller = UniqueActionChain.OWNER): Promise<void> {
+  async #owner(
+    method: string,
+    args: readonly (bigint | string)[],
+    caller = UniqueActionChain.OWNER,
+  ): Promise<void> {
     const r = await this.#evm.call(this.address, hex(this.#contract.encodeFunctionData(method, [...args])), {
       caller,
       timestamp: this.timestamp(),

@@ -1,6 +1,16 @@
 import { NO_END, type UniqueActionChain } from "./chain.js";
 import type { PublishedRoot } from "./verify-liveness-action.js";
 
+/** What the registry publishes, as the oracle mirrors it. */
+export interface PublishedRoots {
+  /** The biometric group's root history. */
+  readonly groupRoots: readonly PublishedRoot[];
+  /** The device-registry tree's roots. */
+  readonly deviceRoots: readonly PublishedRoot[];
+  /** The plain group's root history, when plain Semaphore proofs are taken. */
+  readonly plainGroupRoots?: readonly PublishedRoot[];
+}
+
 /**
  * The root oracle: mirrors the registry's group and device roots into UniqueAction as its owner, each
  * with the last second it is accepted (a current root: no end; a replaced one: its replacement time
@@ -14,24 +24,39 @@ export class RootOracle {
     this.#chain = chain;
   }
 
-  /** Publishes what changed in `groupRoots` and `deviceRoots` since the last call. */
+  /** Publishes what changed since the last call; group roots (both kinds) expire after `rootExpiryMs`. */
   async sync(
-    groupRoots: readonly PublishedRoot[],
-    rootExpiryMs: number,
-    deviceRoots: readonly PublishedRoot[],
-    deviceRootExpiryMs: number,
+    roots: PublishedRoots,
+    windows: { rootExpiryMs: number; deviceRootExpiryMs: number },
   ): Promise<void> {
-    for (const r of groupRoots) {
-      const until = validUntil(r, rootExpiryMs);
-      if (this.#published.get(`group:${r.root}`) === until) continue;
-      await this.#chain.publishGroupRoot(r.root, until);
-      this.#published.set(`group:${r.root}`, until);
-    }
-    for (const r of deviceRoots) {
-      const until = validUntil(r, deviceRootExpiryMs);
-      if (this.#published.get(`device:${r.root}`) === until) continue;
-      await this.#chain.publishDeviceRoot(r.root, until);
-      this.#published.set(`device:${r.root}`, until);
+    const kinds = [
+      [
+        "group",
+        roots.groupRoots,
+        windows.rootExpiryMs,
+        (r: bigint, u: bigint) => this.#chain.publishGroupRoot(r, u),
+      ],
+      [
+        "device",
+        roots.deviceRoots,
+        windows.deviceRootExpiryMs,
+        (r: bigint, u: bigint) => this.#chain.publishDeviceRoot(r, u),
+      ],
+      [
+        "plain",
+        roots.plainGroupRoots ?? [],
+        windows.rootExpiryMs,
+        (r: bigint, u: bigint) => this.#chain.publishPlainGroupRoot(r, u),
+      ],
+    ] as const;
+    for (const [kind, records, expiryMs, publish] of kinds) {
+      for (const r of records) {
+        const until = validUntil(r, expiryMs);
+        const key = `${kind}:${r.root}`;
+        if (this.#published.get(key) === until) continue;
+        await publish(r.root, until);
+        this.#published.set(key, until);
+      }
     }
   }
 }

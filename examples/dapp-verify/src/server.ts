@@ -4,7 +4,13 @@ import {
   type LivenessVoteProof,
   livenessCaptureChallenge,
 } from "@zkiris/match-proof";
-import { DEFAULT_ROOT_EXPIRY_MS, type SemaphoreProofJson, verifyUniqueAction } from "@zkiris/sdk";
+import {
+  type ArtifactResolver,
+  DEFAULT_ROOT_EXPIRY_MS,
+  type SemaphoreProofJson,
+  verifyUniqueAction,
+} from "@zkiris/sdk";
+import { nodeArtifacts } from "@zkiris/sdk/node";
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import { ACTION_PATTERN, actionScope } from "./action-scope.js";
@@ -27,6 +33,11 @@ export interface DappServerOptions {
   readonly chain: UniqueActionChain;
   /** The liveness-vote verification key (`loadLivenessVoteArtifacts`). */
   readonly artifacts: Pick<LivenessVoteArtifacts, "verificationKey">;
+  /**
+   * Semaphore's proving keys, from which the on-chain verifier of a plain proof's depth is exported
+   * the first time that depth is seen; default `nodeArtifacts()` of `@zkiris/sdk/node`.
+   */
+  readonly semaphoreArtifacts?: ArtifactResolver;
   readonly rootExpiryMs?: number;
   readonly deviceRootExpiryMs?: number;
   readonly challengeTtlMs?: number;
@@ -94,6 +105,14 @@ const ActionChallenge = Type.Object({
   expiresAt: Type.Integer(),
 });
 
+function onChainRejected(method: string, revert: string): DappError {
+  return new DappError(
+    "ON_CHAIN_REJECTED",
+    `UniqueAction.${method} reverted with ${revert} after the off-chain checks passed`,
+    { field: "proof" },
+  );
+}
+
 /**
  * The dApp backend (not listening yet: `app.listen`, or `app.inject` in tests):
  *
@@ -105,9 +124,9 @@ const ActionChallenge = Type.Object({
  *   claimed in the store), then the roots are mirrored and the same proof is submitted to
  *   UniqueAction; 201 with the nullifier and the gas, or `{ error: { code, message, field } }`.
  * - `POST /actions/{action}/semaphore` with `{ proof }` (a plain Semaphore proof of the registry's plain
- *   group, `ZkirisClient.proveAction` with the action's scope): verified off-chain only, with
- *   `verifyUniqueAction` of `@zkiris/sdk` over the same nullifier store (no on-chain verifier for
- *   Semaphore's own circuit is deployed here; `onChain` is null).
+ *   group, `ZkirisClient.proveAction` with the action's scope): verified off-chain with
+ *   `verifyUniqueAction` of `@zkiris/sdk` over the same nullifier store, then on-chain with
+ *   `performPlainAction` and the Semaphore verifier of the proof's depth.
  */
 export async function buildDappServer(options: DappServerOptions): Promise<FastifyInstance> {
   const now = options.now ?? Date.now;
@@ -115,6 +134,7 @@ export async function buildDappServer(options: DappServerOptions): Promise<Fasti
   const deviceRootExpiryMs = options.deviceRootExpiryMs ?? DEFAULT_DEVICE_ROOT_EXPIRY_MS;
   const challengeTtlMs = options.challengeTtlMs ?? DEFAULT_CHALLENGE_TTL_MS;
   const { store, registry, chain } = options;
+  const semaphoreArtifacts = options.semaphoreArtifacts ?? nodeArtifacts();
   const oracle = new RootOracle(chain);
   // One chain transaction at a time: a root sync and the submission it precedes are not interleaved.
   let chainQueue: Promise<unknown> = Promise.resolve();
@@ -123,6 +143,16 @@ export async function buildDappServer(options: DappServerOptions): Promise<Fasti
     chainQueue = run.catch(() => undefined);
     return run;
   };
+
+  const syncRoots = async () =>
+    oracle.sync(
+      {
+        groupRoots: await registry.groupRoots(),
+        deviceRoots: await registry.deviceRoots(),
+        ...(registry.plainGroupRoots ? { plainGroupRoots: await registry.plainGroupRoots() } : {}),
+      },
+      { rootExpiryMs, deviceRootExpiryMs },
+    );
 
   const app = Fastify({ logger: options.log ?? false, bodyLimit: 16 * 1024 });
 
@@ -204,21 +234,12 @@ export async function buildDappServer(options: DappServerOptions): Promise<Fasti
       });
       const verifyMs = performance.now() - started;
       const outcome = await onChain(async () => {
-        await oracle.sync(
-          await registry.groupRoots(),
-          rootExpiryMs,
-          await registry.deviceRoots(),
-          deviceRootExpiryMs,
-        );
+        await syncRoots();
         return chain.performAction(scope, proof);
       });
       if (!outcome.accepted) {
         // The nullifier stays claimed off-chain: a proof the contract refuses is not retried here.
-        throw new DappError(
-          "ON_CHAIN_REJECTED",
-          `UniqueAction.performAction reverted with ${outcome.revert.name} after the off-chain checks passed`,
-          { field: "proof" },
-        );
+        throw onChainRejected("performAction", outcome.revert.name);
       }
       return reply.status(201).send({
         action,
@@ -240,7 +261,7 @@ export async function buildDappServer(options: DappServerOptions): Promise<Fasti
       schema: {
         params: ActionParams,
         body: Type.Object({ proof: SemaphoreProofBody }, { additionalProperties: false }),
-        response: { 201: Accepted, "4xx": ErrorBody },
+        response: { 201: Accepted, "4xx": ErrorBody, "5xx": ErrorBody },
       },
     },
     async (request, reply) => {
@@ -276,13 +297,24 @@ export async function buildDappServer(options: DappServerOptions): Promise<Fasti
         }
         throw error;
       }
+      const verifyMs = performance.now() - started;
+      const { proof } = request.body;
+      const outcome = await onChain(async () => {
+        await chain.ensureSemaphoreVerifier(proof.merkleTreeDepth, semaphoreArtifacts);
+        await syncRoots();
+        return chain.performPlainAction(scope, proof);
+      });
+      if (!outcome.accepted) throw onChainRejected("performPlainAction", outcome.revert.name);
       return reply.status(201).send({
         action,
         scope: scope.toString(),
         nullifier: accepted.nullifier.toString(),
         message: accepted.message.toString(),
-        offChain: { verifyMs: performance.now() - started },
-        onChain: null,
+        offChain: { verifyMs },
+        onChain: {
+          executionGas: Number(outcome.executionGas),
+          transactionGas: Number(outcome.transactionGas),
+        },
       });
     },
   );
