@@ -419,6 +419,8 @@ describe("dApp example: a unique live human, once per action", () => {
     });
     expect(plainClaim.merkleTreeDepth).toBe(1);
     expect(await chain.nullifierUsed(claimScope, BigInt(plainClaim.nullifier))).toBe(true);
+    const bare = await chain.verifySemaphoreProofDirectly(plainClaim);
+    expect([bare.valid, bare.executionGas]).toEqual([true, 208_946n]);
 
     const again = await post(`/actions/${CLAIM}/semaphore`, { proof: plainClaim });
     expect([again.status, again.body.error.code]).toEqual([409, "NULLIFIER_USED"]);
