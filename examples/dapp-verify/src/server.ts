@@ -91,10 +91,7 @@ const Accepted = Type.Object({
   nullifier: FieldElement,
   message: FieldElement,
   offChain: Type.Object({ verifyMs: Type.Number() }),
-  onChain: Type.Union([
-    Type.Object({ executionGas: Type.Integer(), transactionGas: Type.Integer() }),
-    Type.Null(),
-  ]),
+  onChain: Type.Object({ executionGas: Type.Integer(), transactionGas: Type.Integer() }),
 });
 const ActionChallenge = Type.Object({
   action: Type.String(),
