@@ -108,7 +108,7 @@ describe("dApp example: a unique live human, once per action", () => {
       database: join(dir, "registry.sqlite"),
       profile: { ...DEFAULT_PROFILE, ...artifacts.profile },
       searchWorkers: 0,
-      verifierWorkers: 0,
+      verifierWorkers: 1,
     });
     server = await startServer(registry, { adminToken: ADMIN_TOKEN, rateLimit: false, log: false });
     client = new ZkirisClient({ baseUrl: server.url, adminToken: ADMIN_TOKEN });

@@ -78,7 +78,7 @@ async function main() {
     database: join(dir, "registry.sqlite"),
     profile: { ...DEFAULT_PROFILE, ...artifacts.profile },
     searchWorkers: 0,
-    verifierWorkers: 0,
+    verifierWorkers: 1,
   });
   const server = await startServer(registry, {
     adminToken: "bench-admin-token-0123456789",
