@@ -39,8 +39,8 @@ export function globalUsage(): string {
 ${lines}
 'zkiris <command> --help' prints a command's options.
 Exit codes: 0 ok, 1 a result failed (an image refused, a group not measurable, a key file or a
-backup refused, a server that cannot start, a refusal of the server), 2 usage error, 3 internal error (one line; the stack
-trace with ZKIRIS_DEBUG=1).
+backup refused, a server that cannot start, a refusal of the server), 2 usage error, 3 internal
+error (one line; the stack trace with ZKIRIS_DEBUG=1).
 `;
 }
 

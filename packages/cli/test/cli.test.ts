@@ -397,10 +397,11 @@ describe("zkiris --help and errors", () => {
   it("refuses a usage error with the command's own usage, exit code 2", async () => {
     const { io, err } = collect();
     expect(await runCli(["encode", "--backend"], io)).toBe(2);
-    expect(err.join("")).toBe(`zkiris: Option '--backend' needs a value\n${COMMANDS[0]!.usage}`);
+    const encode = COMMANDS.find((c) => c.name === "encode")!;
+    expect(err.join("")).toBe(`zkiris: Option '--backend' needs a value\n${encode.usage}`);
     const unknown = collect();
     expect(await runCli(["encode", "--nope"], unknown.io)).toBe(2);
-    expect(unknown.err.join("")).toBe(`zkiris: Unknown option '--nope'\n${COMMANDS[0]!.usage}`);
+    expect(unknown.err.join("")).toBe(`zkiris: Unknown option '--nope'\n${encode.usage}`);
   });
 
   it("prints an internal error as one line with its code, the stack only with ZKIRIS_DEBUG=1, exit code 3", async () => {

@@ -63,7 +63,7 @@ export const demoCommand: CliCommand = {
   name: "demo",
   synopsis: SYNOPSIS,
   summary:
-    "The end-to-end flow over HTTP (service, device bridge, SDK): enrolment, refusals, votes, tally, audit, liveness; HTML report.",
+    "Run the whole flow over HTTP (service, device bridge, SDK) with its refusals; write an HTML report.",
   usage: USAGE,
   run: demo,
 };
@@ -319,7 +319,7 @@ async function demo(args: readonly string[], io: CliIo): Promise<number> {
         detail: `${list.length} people enrolled from 3 bridge-signed captures each (POST /enrolments/captures; exact 1:N search at every rotation), ${failedToEnrol.length} failed to enrol, ${qualityRetakes} frames refused by a quality gate, ${lowBitRetakes} below the floor of ${floor} usable bits; group root ${String(info.root).slice(0, 16)}…`,
       };
     });
-    report.outcomes["enrolled"] = String(enrolled.length);
+    report.outcomes.enrolled = String(enrolled.length);
     report.outcomes["failed to enrol"] = String(failedToEnrol.length);
     for (let i = 0; i < enrolled.length; i++) {
       let nearest: { d: number; j: number } | undefined;
@@ -476,7 +476,7 @@ async function demo(args: readonly string[], io: CliIo): Promise<number> {
       const t = await api.tally(poll.id);
       return { value: t, detail: poll.options.map((o, i) => `${o} ${t.counts[i]}`).join(", ") };
     });
-    report.outcomes["tally"] = poll.options.map((o, i) => `${o}: ${tally.counts[i]}`).join(", ");
+    report.outcomes.tally = poll.options.map((o, i) => `${o}: ${tally.counts[i]}`).join(", ");
     const audit = await stage("audit", async () => {
       const log = await auditLog(server!.url, poll.id);
       const { recount } = await import("@zkiris/registry");
@@ -607,7 +607,7 @@ async function demo(args: readonly string[], io: CliIo): Promise<number> {
       ["squint attack", `refused (${squint})`],
       ["votes", `${audit.votes} accepted, double vote refused (${doubleVote})`],
       ["backend check", `valid once, again refused (${backendCheck})`],
-      ["tally", report.outcomes["tally"]],
+      ["tally", report.outcomes.tally],
       ["audit recount", report.outcomes["audit recount"]],
       ["liveness-bound vote", report.outcomes["liveness-bound vote"]],
       ...(report.outcomes["impostor liveness vote"] === undefined
