@@ -470,6 +470,18 @@ describe("dApp example: a unique live human, once per action", () => {
     );
     expect(await chain.nullifierUsed(voteScope, BigInt(plainVote.nullifier))).toBe(false);
 
+    // Four concurrent submissions of one proof: one is accepted, on both sides, and three are refused.
+    const concurrent = await Promise.all(
+      [1, 2, 3, 4].map(() => post(`/actions/${VOTE}/semaphore`, { proof: plainVote })),
+    );
+    expect(concurrent.map((r) => r.status).sort()).toEqual([201, 409, 409, 409]);
+    expect(concurrent.filter((r) => r.status === 409).map((r) => r.body.error.code)).toEqual([
+      "NULLIFIER_USED",
+      "NULLIFIER_USED",
+      "NULLIFIER_USED",
+    ]);
+    expect(await chain.nullifierUsed(voteScope, BigInt(plainVote.nullifier))).toBe(true);
+
     const malformed = await post(`/actions/${VOTE}/semaphore`, { proof: { ...plainVote, points: [1, 2] } });
     expect([malformed.status, malformed.body.error.code, malformed.body.error.field]).toEqual([
       400,
