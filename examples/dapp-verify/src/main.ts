@@ -3,7 +3,7 @@
  *
  *   ZKIRIS_URL          the zkiris service (`zkiris serve`), default http://127.0.0.1:8080
  *   ZKIRIS_GROUP        its biometric group whose members act, default `humans`
- *   ZKIRIS_PLAIN_GROUP  a plain group whose Semaphore proofs are also taken (off-chain only); none by default
+ *   ZKIRIS_PLAIN_GROUP  a plain group whose Semaphore proofs are also taken; none by default
  *   DAPP_DB             the SQLite file of nullifiers and challenges, default ./dapp-verify.sqlite
  *   HOST, PORT          where to listen, default 127.0.0.1:8090
  *
