@@ -6,7 +6,9 @@ export type CrashPoint =
   | "enrol:after-enrolment"
   | "enrol:after-member"
   | "enrol:before-commit"
-  | "enrol:after-commit";
+  | "enrol:after-commit"
+  | "verifier:task"
+  | "verifier:exit";
 
 /** Environment variable naming the {@link CrashPoint} at which to freeze. Test use only. */
 export const CRASH_POINT_ENV = "ZKIRIS_REGISTRY_CRASH_AT";

@@ -41,6 +41,7 @@ export type RegistryErrorCode =
   | "DATABASE_LOCKED"
   | "DATABASE_DRIVER_MISSING"
   | "CORRUPT_STATE"
+  | "VERIFIER_FAILED"
   | SharedErrorCode<"CLOSED">
   | "RECOVERY_UNAVAILABLE"
   | SharedErrorCode<"REGISTRY_FULL">

@@ -74,4 +74,11 @@ export {
 } from "./semaphore-artifacts.js";
 export { checkSemaphoreProof } from "./semaphore-proof-shape.js";
 export { SqliteRepository } from "./sqlite-repository.js";
-export { type ProofCheck, ProofVerifierPool } from "./verifier-pool.js";
+export {
+  type CaptureCheck,
+  type CheckRefusal,
+  type LivenessCheck,
+  type ProofCheck,
+  ProofVerifierPool,
+  type VerifierPoolOptions,
+} from "./verifier-pool.js";

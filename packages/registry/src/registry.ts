@@ -9,7 +9,6 @@ import {
   type DeviceMerkleProof,
   DeviceRegistryTree,
   deviceIdOf,
-  verifyCapture,
 } from "@zkiris/device";
 import {
   buildTemplate,
@@ -33,7 +32,6 @@ import {
   type MatchArtifacts,
   type MatchProof,
   MatchProofError,
-  verifyLivenessVote,
   verifyMatch,
 } from "@zkiris/match-proof";
 import { UniquenessIndex } from "@zkiris/uniqueness";
@@ -68,7 +66,7 @@ import type {
 import { checkSemaphoreProof } from "./semaphore-proof-shape.js";
 import { challengeRefusal, duplicateNullifier, SqliteRepository } from "./sqlite-repository.js";
 import { fieldElement, identifier, integer, object } from "./validation.js";
-import { ProofVerifierPool } from "./verifier-pool.js";
+import { type CaptureCheck, type CheckRefusal, ProofVerifierPool } from "./verifier-pool.js";
 
 /** Where the registry keeps its data: a SQLite file path (or `":memory:"`), or a PostgreSQL URL. */
 export type DatabaseLocation =
@@ -93,8 +91,16 @@ export interface RegistryOptions {
   readonly rootExpiryMs?: number;
   /** Minimum of each named quality figure a capture packet must carry, e.g. `{ focus: 0.5 }`. Default none. */
   readonly qualityGates?: Readonly<Record<string, number>>;
-  /** Worker threads of the proof verifier pool. Default: available cores. */
+  /**
+   * Worker threads of the verifier pool (Semaphore and liveness-vote Groth16 verification, capture
+   * signature checks; 0 = the calling thread). Default: available cores.
+   */
   readonly verifierWorkers?: number;
+  /**
+   * Longest a check in the verifier pool may take, in milliseconds, queueing included; past it the
+   * request is refused with `VERIFIER_FAILED`, never accepted. Default 30 s.
+   */
+  readonly verifierTimeoutMs?: number;
   /** Worker threads of the uniqueness search (0 = calling thread). Default: available cores. */
   readonly searchWorkers?: number;
   /** Clock in Unix milliseconds. Default `Date.now`. */
@@ -418,15 +424,16 @@ function leafFor(kind: GroupKind, identityCommitment: bigint, templateCommitment
   return kind === "plain" ? identityCommitment : poseidon([identityCommitment, templateCommitment]);
 }
 
-function wrapCaptureError(error: unknown, prefix = "capture"): never {
-  if (ZkirisError.is(error)) {
-    const field = error.field === undefined ? prefix : `${prefix}.${error.field}`;
-    throw new CaptureError("INVALID_CAPTURE", `Field '${field}' refused (${error.code}): ${error.message}`, {
+/** The registry's refusal of a packet that `verifyCapture` of `@zkiris/device` refused. */
+function captureRefusal(refusal: CheckRefusal, prefix: string): CaptureError {
+  const field = refusal.field === undefined ? prefix : `${prefix}.${refusal.field}`;
+  return new CaptureError(
+    "INVALID_CAPTURE",
+    `Field '${field}' refused (${refusal.code}): ${refusal.message}`,
+    {
       field,
-      cause: error,
-    });
-  }
-  throw error;
+    },
+  );
 }
 
 /**
@@ -532,7 +539,10 @@ export class Registry {
         profile,
         workers: o.searchWorkers ?? Math.max(1, availableParallelism()),
       });
-      verifier = new ProofVerifierPool(o.verifierWorkers);
+      verifier = new ProofVerifierPool(
+        o.verifierWorkers,
+        o.verifierTimeoutMs === undefined ? {} : { timeoutMs: o.verifierTimeoutMs },
+      );
       const registry = new Registry(repository, index, verifier, profile, o);
       await registry.#load();
       return registry;
@@ -935,12 +945,24 @@ export class Registry {
     const raw = r.captures as readonly unknown[];
     const state = this.#group(base.groupId);
     const now = this.#now();
+    // The signature checks run in parallel in the pool; their results are taken in request
+    // order, so the refusal is the same as checking one capture after the other.
+    const checks = raw.map((packet) => {
+      if (packet === undefined || packet === null) return undefined;
+      const check = this.#verifier.verifyCapture(packet as CapturePacketJson | string, {
+        expectedGeometry: this.profile.geometry,
+        now,
+        maxAgeMs: this.#challengeTtlMs,
+      });
+      check.catch(() => {});
+      return check;
+    });
     const captures: VerifiedCapture[] = [];
     for (const [i, packet] of raw.entries()) {
       if (packet === undefined || packet === null) {
         throw new InvalidParameterError(`captures[${i}]`, `Parameter 'captures[${i}]' is missing`);
       }
-      const capture = await this.#checkCapture(packet, `captures[${i}]`, now);
+      const capture = await this.#checkCapture(packet, `captures[${i}]`, now, checks[i]);
       const again = captures.findIndex((c) => c.challenge === capture.challenge);
       if (again >= 0) {
         throw new CaptureError(
@@ -1003,18 +1025,21 @@ export class Registry {
    * Verifies one signed capture packet (form, signature, device, challenge, quality gates, usable
    * bits), naming fields under `field` (`capture` or `captures[i]`).
    */
-  async #checkCapture(packet: unknown, field: string, now: number): Promise<VerifiedCapture> {
+  async #checkCapture(
+    packet: unknown,
+    field: string,
+    now: number,
+    verified?: Promise<CaptureCheck>,
+  ): Promise<VerifiedCapture> {
     const rename = (text: string) => text.replaceAll("capture.", `${field}.`);
-    let capture: ReturnType<typeof verifyCapture>;
-    try {
-      capture = verifyCapture(packet as CapturePacketJson | string, {
+    const checked = await (verified ??
+      this.#verifier.verifyCapture(packet as CapturePacketJson | string, {
         expectedGeometry: this.profile.geometry,
         now,
         maxAgeMs: this.#challengeTtlMs,
-      });
-    } catch (error) {
-      wrapCaptureError(error, field);
-    }
+      }));
+    if (checked.refusal !== undefined) throw captureRefusal(checked.refusal, field);
+    const capture = { ...checked.capture!, probe: fromBinary(checked.capture!.probe) };
     const device = await this.repository.getDevice(capture.deviceId.toString());
     if (device === undefined) {
       throw new DeviceStateError(
@@ -1581,26 +1606,27 @@ export class Registry {
     }
     this.#checkDeviceRoot(await this.repository.listDeviceRoots(), v.deviceRoot, now);
     if (await this.repository.hasNullifier(poll.id, v.nullifier)) throw duplicateNullifier();
-    let valid: boolean;
-    try {
-      valid = await verifyLivenessVote(
-        v,
-        {
-          merkleTreeRoots: [BigInt(v.merkleTreeRoot)],
-          scope: BigInt(poll.scope),
-          challenge: BigInt(v.challenge),
-          deviceRoot: BigInt(v.deviceRoot),
-        },
-        { artifacts },
-      );
-    } catch (error) {
-      if (error instanceof MatchProofError && error.code === "MALFORMED_PROOF") {
+    const check = await this.#verifier.verifyLivenessVote(
+      v,
+      {
+        merkleTreeRoots: [BigInt(v.merkleTreeRoot)],
+        scope: BigInt(poll.scope),
+        challenge: BigInt(v.challenge),
+        deviceRoot: BigInt(v.deviceRoot),
+      },
+      artifacts.verificationKey,
+    );
+    if (check.refusal !== undefined) {
+      if (check.refusal.code === "MALFORMED_PROOF") {
         // The verifier names the vote's own fields (`proof.pi_a[0]`); here the vote is `proof`.
-        throw new InvalidParameterError(`proof.${error.field ?? "proof"}`, error.message, { cause: error });
+        throw new InvalidParameterError(`proof.${check.refusal.field ?? "proof"}`, check.refusal.message);
       }
-      throw error;
+      throw new RegistryError(
+        "VERIFIER_FAILED",
+        `The liveness-vote verifier refused its own input (${check.refusal.code}): ${check.refusal.message}`,
+      );
     }
-    if (!valid) {
+    if (!check.valid) {
       throw new VoteError(
         "INVALID_PROOF",
         "Field 'proof' does not verify as a liveness-bound vote for this poll",

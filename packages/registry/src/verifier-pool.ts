@@ -1,135 +1,167 @@
 import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import type { SemaphoreProof } from "@semaphore-protocol/proof";
+import type { CapturePacketJson } from "@zkiris/device";
+import type { CodeGeometry } from "@zkiris/iris-code";
+import type { LivenessVoteProof } from "@zkiris/match-proof";
+import { Piscina } from "piscina";
 import { InvalidParameterError, RegistryError } from "./errors.js";
+import type { CheckRefusal, VerifierResult, VerifierTask } from "./verifier-worker.js";
 
-// Runs as a CommonJS eval worker: it loads @semaphore-protocol/proof from the path resolved by the
-// parent, so the pool works the same from TypeScript sources, tests and the published build.
-// snarkjs builds a multi-threaded curve through the "web-worker" package, which cannot start nested
-// workers from a worker thread (and rewrites the worker's global scope when loaded there). The pool is
-// the parallelism, so each worker stubs that module out and installs a single-threaded curve that
-// snarkjs then reuses from its global cache.
-const WORKER_SOURCE = `
-const Module = require("node:module");
-const { parentPort, workerData } = require("node:worker_threads");
-const stub = new Module(workerData.webWorkerModule);
-stub.filename = workerData.webWorkerModule;
-stub.loaded = true;
-stub.exports = function Worker() { throw new Error("nested workers are disabled in the proof verifier pool"); };
-require.cache[workerData.webWorkerModule] = stub;
-const { verifyProof } = require(workerData.proofModule);
-const ready = require(workerData.ffjavascriptModule).buildBn128(true).then((curve) => { globalThis.curve_bn128 = curve; });
-parentPort.on("message", (task) => {
-  ready.then(() => verifyProof(task.proof)).then(
-    (valid) => parentPort.postMessage({ id: task.id, valid }),
-    (error) => parentPort.postMessage({ id: task.id, valid: false, error: String((error && error.message) || error) }),
-  );
-});
-`;
-
-/** Module paths the verifier workers load, resolved the way `require` resolves them. */
-function workerModules(): { proofModule: string; ffjavascriptModule: string; webWorkerModule: string } {
-  const proofModule = createRequire(import.meta.url).resolve("@semaphore-protocol/proof");
-  const snarkjs = createRequire(proofModule).resolve("snarkjs");
-  const ffjavascriptModule = createRequire(snarkjs).resolve("ffjavascript");
-  const webWorkerModule = createRequire(ffjavascriptModule).resolve("web-worker");
-  return { proofModule, ffjavascriptModule, webWorkerModule };
-}
-
-interface Task {
-  readonly id: number;
-  readonly resolve: (result: ProofCheck) => void;
-  readonly reject: (error: Error) => void;
-}
-
-/** Outcome of one verification: `valid`, and the verifier's message when the proof was malformed. */
+/** Outcome of one Semaphore verification: `valid`, and the verifier's message when the proof was malformed. */
 export interface ProofCheck {
   readonly valid: boolean;
   readonly error?: string;
 }
 
-interface Lane {
-  worker: Worker;
-  readonly pending: Map<number, Task>;
+/** Outcome of a capture packet's checks ({@link ProofVerifierPool.verifyCapture}). */
+export type CaptureCheck = Extract<VerifierResult, { kind: "capture" }>;
+
+/** Outcome of a liveness-bound vote's verification ({@link ProofVerifierPool.verifyLivenessVote}). */
+export type LivenessCheck = Extract<VerifierResult, { kind: "liveness" }>;
+
+export type { CheckRefusal };
+
+/** Options of {@link ProofVerifierPool}. */
+export interface VerifierPoolOptions {
+  /**
+   * Longest a check may take, in milliseconds, queueing included; a check that has not answered
+   * by then is refused with `VERIFIER_FAILED` and its worker is replaced. Default 30 s.
+   */
+  readonly timeoutMs?: number;
+}
+
+/** The worker module: TypeScript next to the sources, JavaScript next to the build. */
+function workerFile(): string {
+  const here = import.meta.url;
+  return fileURLToPath(new URL(here.endsWith(".ts") ? "./verifier-worker.ts" : "./verifier-worker.js", here));
 }
 
 /**
- * A pool of worker threads verifying Semaphore proofs (`verifyProof` of `@semaphore-protocol/proof`,
- * verification keys bundled with that package, no network). Tasks go to the least busy worker.
- * A worker that dies (out of memory, a crash in the verifier) fails its pending tasks and is
- * restarted. `close()` terminates every worker and rejects pending tasks with `CLOSED`.
+ * Node flags of the workers: the parent's, plus tsx's loader when the pool runs from the
+ * TypeScript sources (tests, `tsx` scripts) and the parent has no loader for them.
+ */
+function workerExecArgv(file: string): string[] {
+  const argv = [...process.execArgv];
+  if (!file.endsWith(".ts") || argv.some((a) => a.includes("tsx"))) return argv;
+  const tsx = join(dirname(createRequire(import.meta.url).resolve("tsx/package.json")), "dist", "loader.mjs");
+  return [...argv, "--import", pathToFileURL(tsx).href];
+}
+
+/**
+ * The registry's CPU-bound checks off the main thread, in a `piscina` pool of worker threads:
+ * Groth16 verification of Semaphore proofs (`verifyProof` of `@semaphore-protocol/proof`, keys
+ * bundled with it, no network) and of liveness-bound votes (`verifyLivenessVote` of
+ * `@zkiris/match-proof`), and capture packets' EdDSA-Poseidon signatures (`verifyCapture` of
+ * `@zkiris/device`). With 0 workers the same checks run on the calling thread (the baseline of
+ * `bench/registry/event-loop.ts`).
+ *
+ * It fails closed: a check whose worker crashed, or that did not answer within `timeoutMs`, is
+ * refused with `VERIFIER_FAILED` (a fault of the server, never an accepted proof), and piscina
+ * replaces the worker. `close()` rejects pending and later checks with `CLOSED`.
  */
 export class ProofVerifierPool {
+  /** Worker threads (0: checks run on the calling thread). */
   readonly size: number;
-  readonly #lanes: Lane[];
-  readonly #modules: ReturnType<typeof workerModules>;
-  #nextId = 0;
+  readonly timeoutMs: number;
+  readonly #pool: Piscina<VerifierTask, VerifierResult> | undefined;
+  readonly #inline: Promise<(task: VerifierTask) => Promise<VerifierResult>> | undefined;
   #closed = false;
 
-  /** Starts `workers` threads (default: available cores, at least 1; at most 64). */
-  constructor(workers = Math.max(1, availableParallelism())) {
-    if (!Number.isInteger(workers) || workers < 1 || workers > 64) {
+  /** Starts `workers` threads (default: available cores; 0 = the calling thread; at most 64). */
+  constructor(workers = Math.max(1, availableParallelism()), options: VerifierPoolOptions = {}) {
+    if (!Number.isInteger(workers) || workers < 0 || workers > 64) {
       throw new InvalidParameterError(
         "workers",
-        `Parameter 'workers' must be an integer between 1 and 64, received ${workers}`,
+        `Parameter 'workers' must be an integer between 0 and 64, received ${workers}`,
       );
     }
-    const modules = workerModules();
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    if (!Number.isInteger(timeoutMs) || timeoutMs < 1) {
+      throw new InvalidParameterError(
+        "timeoutMs",
+        `Parameter 'timeoutMs' must be a positive integer of milliseconds, received ${timeoutMs}`,
+      );
+    }
     this.size = workers;
-    this.#lanes = [];
-    this.#modules = modules;
-    for (let i = 0; i < workers; i++) {
-      const lane: Lane = { worker: undefined as unknown as Worker, pending: new Map() };
-      this.#start(lane);
-      this.#lanes.push(lane);
+    this.timeoutMs = timeoutMs;
+    const filename = workerFile();
+    if (workers === 0) {
+      this.#inline = import(pathToFileURL(filename).href).then(
+        (module: { default: (task: VerifierTask) => Promise<VerifierResult> }) => module.default,
+      );
+    } else {
+      this.#pool = new Piscina<VerifierTask, VerifierResult>({
+        filename,
+        minThreads: workers,
+        maxThreads: workers,
+        idleTimeout: Number.POSITIVE_INFINITY,
+        execArgv: workerExecArgv(filename),
+      });
+      // A worker that fails to start is reported on the task that needed it; no unhandled event.
+      this.#pool.on("error", () => {});
     }
   }
 
-  /** Starts (or restarts, after an unexpected exit) the worker of a lane. */
-  #start(lane: Lane): void {
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: this.#modules });
-    lane.worker = worker;
-    worker.on("message", (message: { id: number; valid: boolean; error?: string }) => {
-      const task = lane.pending.get(message.id);
-      if (task === undefined) return;
-      lane.pending.delete(message.id);
-      task.resolve(
-        message.error === undefined ? { valid: message.valid } : { valid: false, error: message.error },
+  async #run(task: VerifierTask): Promise<VerifierResult> {
+    if (this.#closed) throw new RegistryError("CLOSED", "The verifier pool is closed");
+    if (this.#inline !== undefined) return (await this.#inline)(task);
+    try {
+      return await this.#pool!.run(task, { signal: AbortSignal.timeout(this.timeoutMs) });
+    } catch (error) {
+      if (this.#closed) throw new RegistryError("CLOSED", "The verifier pool is closed", { cause: error });
+      const timedOut = (error as { name?: unknown })?.name === "AbortError";
+      throw new RegistryError(
+        "VERIFIER_FAILED",
+        timedOut
+          ? `The ${task.kind} check did not answer within ${this.timeoutMs} ms; refused, not accepted`
+          : `The verifier worker failed during the ${task.kind} check (${String((error as Error)?.message ?? error)}); refused, not accepted`,
+        { cause: error },
       );
-    });
-    worker.on("error", (error) => this.#failLane(lane, error));
-    worker.on("exit", () => {
-      this.#failLane(lane, new RegistryError("CLOSED", "Proof verifier worker exited"));
-      if (!this.#closed && lane.worker === worker) this.#start(lane);
-    });
-    worker.unref();
+    }
   }
 
-  #failLane(lane: Lane, error: Error): void {
-    for (const task of lane.pending.values()) task.reject(error);
-    lane.pending.clear();
+  /**
+   * Verifies one Semaphore proof. Resolves `{ valid: false, error }` for a malformed proof; rejects
+   * `VERIFIER_FAILED` (worker crash, timeout) and `CLOSED` after `close()`.
+   */
+  async verify(proof: SemaphoreProof): Promise<ProofCheck> {
+    const result = (await this.#run({ kind: "semaphore", proof })) as Extract<
+      VerifierResult,
+      { kind: "semaphore" }
+    >;
+    return result.error === undefined ? { valid: result.valid } : { valid: false, error: result.error };
   }
 
-  /** Verifies one proof. Resolves `{ valid: false, error }` for a malformed proof; rejects `CLOSED` after `close()`. */
-  verify(proof: SemaphoreProof): Promise<ProofCheck> {
-    if (this.#closed) return Promise.reject(new RegistryError("CLOSED", "The proof verifier pool is closed"));
-    let lane = this.#lanes[0]!;
-    for (const candidate of this.#lanes) if (candidate.pending.size < lane.pending.size) lane = candidate;
-    const id = this.#nextId++;
-    return new Promise<ProofCheck>((resolve, reject) => {
-      lane.pending.set(id, { id, resolve, reject });
-      lane.worker.ref();
-      lane.worker.postMessage({ id, proof });
-    }).finally(() => {
-      if (lane.pending.size === 0) lane.worker.unref();
-    });
+  /**
+   * `verifyCapture` of `@zkiris/device` (form, geometry, both signatures, age): the probe in
+   * binary wire form, or the device package's refusal as data. Rejects `VERIFIER_FAILED`, `CLOSED`.
+   */
+  async verifyCapture(
+    packet: CapturePacketJson | string,
+    options: { readonly expectedGeometry: CodeGeometry; readonly now: number; readonly maxAgeMs: number },
+  ): Promise<CaptureCheck> {
+    return (await this.#run({ kind: "capture", packet, ...options })) as CaptureCheck;
   }
 
-  /** Terminates the workers. Idempotent. */
+  /**
+   * `verifyLivenessVote` of `@zkiris/match-proof` against `expected` with `verificationKey`:
+   * `valid`, or match-proof's refusal of a malformed vote as data. Rejects `VERIFIER_FAILED`, `CLOSED`.
+   */
+  async verifyLivenessVote(
+    vote: LivenessVoteProof,
+    expected: Extract<VerifierTask, { kind: "liveness" }>["expected"],
+    verificationKey: object,
+  ): Promise<LivenessCheck> {
+    return (await this.#run({ kind: "liveness", vote, expected, verificationKey })) as LivenessCheck;
+  }
+
+  /** Terminates the workers; pending checks reject with `CLOSED`. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await Promise.all(this.#lanes.map((lane) => lane.worker.terminate()));
+    await this.#pool?.destroy();
   }
 }

@@ -5,7 +5,6 @@ import { needs } from "@zkiris/test-kit";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import {
-  ProofVerifierPool,
   Registry,
   SEMAPHORE_ARTIFACT_SHA256,
   SEMAPHORE_ARTIFACTS_VERSION,
@@ -153,17 +152,5 @@ describe("Semaphore artifacts", () => {
     });
     await expect(semaphoreArtifacts(0)).rejects.toMatchObject({ code: "INVALID_PARAMETER", field: "depth" });
     await expect(semaphoreArtifacts(33)).rejects.toMatchObject({ code: "INVALID_PARAMETER", field: "depth" });
-  });
-});
-
-describe("proof verifier pool", () => {
-  it("reports a malformed proof as invalid, refuses bad sizes and rejects after close", async () => {
-    expect(() => new ProofVerifierPool(0)).toThrow(expect.objectContaining({ field: "workers" }));
-    const pool = new ProofVerifierPool(1);
-    const check = await pool.verify({ merkleTreeDepth: 40 } as never);
-    expect(check.valid).toBe(false);
-    expect(check.error).toMatch(/proof/);
-    await pool.close();
-    await expect(pool.verify({} as never)).rejects.toMatchObject({ code: "CLOSED" });
   });
 });
