@@ -104,22 +104,35 @@ interface Component {
   touchesBorder: boolean;
 }
 
+/** Grey level that the core of a reflection reaches in a well-exposed image. */
+const SPOT_CORE_LEVEL = 235;
+
 /** 99th-percentile grey level of a well-exposed eye image; dimmer images scale the reflection limits. */
 const FULL_EXPOSURE = 220;
 
 /**
  * Removes small bright specular spots (the LED ring in the pupil, glints on the cornea): a grey
- * opening with radius `r` estimates the image without them, and pixels more than `excess` above
- * it and brighter than `minBrightness` are replaced by it. Both limits are for a well-exposed
- * image and scale down with the exposure (its 99th-percentile grey level under 220): a dim image
- * has dim reflections. Returns the filled image and the mask of replaced pixels.
+ * opening with radius `r` estimates the image without them. Pixels more than `excess` above it
+ * and brighter than `minBrightness` are thin bright structures; those within 2 px of one at least
+ * {@link SPOT_CORE_LEVEL}, or of one inside a solid 5×5 block of them, are reflections. The limits
+ * are for a well-exposed image and scale down with the exposure (its 99th-percentile grey level
+ * under 220): a dim image has dim reflections.
+ * Returns the image with the reflections replaced by the opening (`filled`, `specular` the
+ * replaced pixels) and with every thin bright structure replaced (`filledThin`, `thinBright`
+ * the structures before the 1 px growth).
  */
 export function fillSpecularities(
   img: FloatImage,
   r = 6,
   excess = 30,
   minBrightness = 150,
-): { filled: FloatImage; specular: Uint8Array; opened: FloatImage } {
+): {
+  filled: FloatImage;
+  filledThin: FloatImage;
+  specular: Uint8Array;
+  thinBright: Uint8Array;
+  opened: FloatImage;
+} {
   const n = img.width * img.height;
   // An image of whole grey levels 0..255 (every decoded image) is opened on bytes: same values.
   let bytes: Uint8Array | undefined = new Uint8Array(n);
@@ -149,31 +162,62 @@ export function fillSpecularities(
   const exposure = Math.min(1, greyPercentile(img.data, 0.99) / FULL_EXPOSURE);
   const minStep = Math.max(10, excess * exposure);
   const minLevel = minBrightness * exposure;
-  const raw = new Uint8Array(n);
+  const candidate = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     const v = img.data[i]!;
-    raw[i] = v - opened.data[i]! > minStep && v > minLevel ? 1 : 0;
+    candidate[i] = v - opened.data[i]! > minStep && v > minLevel ? 1 : 0;
   }
-  // Grow by one pixel: the halo of a spot is also brighter than the surface under it.
-  const specular = new Uint8Array(n);
+  // The opening also leaves out every bright structure thinner than its window that is not a
+  // reflection: the light fibres between the crypts of a light iris, skin between lashes, the iris
+  // next to the dark pupil. A reflection either reaches near the top of the grey scale (a glint) or
+  // is a solid blob (a broad reflection on the iris), where fibres are lines: its core is the thin
+  // bright pixels at least SPOT_CORE_LEVEL (scaled by the exposure) or with a whole 5×5
+  // neighbourhood of them, and the spot is the thin bright pixels within 2 px of a core pixel.
   const w = img.width;
   const h = img.height;
+  const coreLevel = SPOT_CORE_LEVEL * exposure;
+  const core = new Uint8Array(n);
+  const solid = erode(candidate, w, h, 2);
+  for (let i = 0; i < n; i++) core[i] = candidate[i]! && (img.data[i]! >= coreLevel || solid[i]) ? 1 : 0;
+  const raw = dilate(core, w, h, 2);
+  for (let i = 0; i < n; i++) if (!candidate[i]) raw[i] = 0;
+  // Grown by one pixel: the halo of a spot is also brighter than the surface under it.
+  const specular = dilate(raw, w, h, 1);
+  const thinBright = dilate(candidate, w, h, 1);
+  const fill = (mask: Uint8Array): FloatImage => {
+    const out = img.data.slice();
+    for (let i = 0; i < n; i++) if (mask[i]) out[i] = opened.data[i]!;
+    return { width: w, height: h, data: out };
+  };
+  return { filled: fill(specular), filledThin: fill(thinBright), specular, thinBright: candidate, opened };
+}
+
+/** A binary mask eroded by a (2k+1)×(2k+1) square (outside the frame counts as set). */
+function erode(mask: Uint8Array, w: number, h: number, k: number): Uint8Array {
+  const inv = new Uint8Array(w * h);
+  for (let i = 0; i < w * h; i++) inv[i] = mask[i] ? 0 : 1;
+  const grown = dilate(inv, w, h, k);
+  for (let i = 0; i < w * h; i++) grown[i] = grown[i] ? 0 : 1;
+  return grown;
+}
+
+/** A binary mask dilated by a (2k+1)×(2k+1) square. */
+function dilate(mask: Uint8Array, w: number, h: number, k: number): Uint8Array {
+  const out = new Uint8Array(w * h);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
-      if (!raw[y * w + x]) continue;
-      for (let dy = -1; dy <= 1; dy++) {
+      if (!mask[y * w + x]) continue;
+      for (let dy = -k; dy <= k; dy++) {
         const yy = y + dy;
         if (yy < 0 || yy >= h) continue;
-        for (let dx = -1; dx <= 1; dx++) {
+        for (let dx = -k; dx <= k; dx++) {
           const xx = x + dx;
-          if (xx >= 0 && xx < w) specular[yy * w + xx] = 1;
+          if (xx >= 0 && xx < w) out[yy * w + xx] = 1;
         }
       }
     }
   }
-  const out = img.data.slice();
-  for (let i = 0; i < n; i++) if (specular[i]) out[i] = opened.data[i]!;
-  return { filled: { width: w, height: h, data: out }, specular, opened };
+  return out;
 }
 
 /**
@@ -426,6 +470,9 @@ function smoothCircular(values: Float32Array, radius: number): Float32Array {
 
 /** Lashes are looked for where the direction from the pupil is more than 30 degrees from horizontal. */
 const LASH_ZONE_SINE = 0.5;
+
+/** Spreads of the iris's grey levels beyond which a pixel above or below the pupil counts as lid. */
+const LID_SIGMAS = 2.5;
 
 /** A limbus candidate must rise at least this fraction of the strongest rise on its arcs. */
 const LIMBUS_RELATIVE = 0.6;
@@ -929,12 +976,16 @@ export function segmentIris(
   const cfg = { ...DEFAULT_SEGMENTATION_CONFIG, ...config };
   const { width: w, height: h } = image;
   const src = toFloat(w, h, image.data);
-  const { filled, specular } = fillSpecularities(src);
+  const { filled, filledThin, specular, thinBright } = fillSpecularities(src);
+  // The pupil, its darkness and the iris's grey-level statistics are measured with every thin
+  // bright structure filled (the glow around an LED ring, the light fibres); the limbus, the mask
+  // and the texture see only the reflections filled.
+  const locate = filledThin;
   lap("reflections");
   // The pupil is searched on the reflection-filled image, smoothed (sigma ~1.2 px) against pixel
   // noise. Not on the grey opening used to find the reflections: its minimum filter turns a band
   // of thin dark eyelashes into a solid dark blob that wins over the pupil.
-  const filledSmooth = boxBlur(filled, 1);
+  const filledSmooth = boxBlur(locate, 1);
   const dark = boxBlur(filledSmooth, 1);
   const small = halfResolution(dark);
   const smooth = boxBlur(dark, 1);
@@ -1017,7 +1068,7 @@ export function segmentIris(
       x++
     ) {
       if ((x - pupil.cx) ** 2 + (y - pupil.cy) ** 2 <= pr * pr) {
-        pupilSum += filled.data[y * w + x]!;
+        pupilSum += locate.data[y * w + x]!;
         pupilN++;
       }
     }
@@ -1034,7 +1085,7 @@ export function segmentIris(
       const yi = iris.cy + iris.r * Math.sin(a);
       const sx = x + (xi - x) * t;
       const sy = y + (yi - y) * t;
-      if (sx >= 0 && sy >= 0 && sx <= w - 1 && sy <= h - 1) lateral.push(sampleBilinear(filled, sx, sy));
+      if (sx >= 0 && sy >= 0 && sx <= w - 1 && sy <= h - 1) lateral.push(sampleBilinear(locate, sx, sy));
     }
   }
   const irisMedian = median(lateral);
@@ -1051,6 +1102,9 @@ export function segmentIris(
 
   // Noise mask over the iris disc bounding box; everything outside the annulus is noise anyway.
   const noise = new Uint8Array(w * h).fill(1);
+  const lidEvidence = new Uint8Array(w * h);
+  const lidDark = irisMedian - LID_SIGMAS * spread;
+  const lidBright = irisMedian + LID_SIGMAS * spread;
   let annulus = 0;
   let usable = 0;
   let outside = 0;
@@ -1099,10 +1153,18 @@ export function segmentIris(
       }
       const i = y * w + x;
       const v = filled.data[i]!;
+      // Above and below the pupil, grey levels well outside the iris's own spread are evidence of a
+      // lid (lashes in a mass, skin) for the eyelid walk, though not noise by themselves.
+      if (v < lidDark || v > lidBright) {
+        const q = dy * dy;
+        if (q > LASH_ZONE_SINE * LASH_ZONE_SINE * d2) lidEvidence[i] = 1;
+      }
+      if (specular[i] || v > brightLimit || v < darkLimit) continue;
       // Thin dark structures are lashes only where lids hang over the iris (away from the lateral
       // sectors); in the lateral sectors they are crypts and furrows, the texture the code needs.
-      if (specular[i] || v > brightLimit || v < darkLimit) continue;
-      if (closed[(y - by0) * bw + (x - bx0)]! - v > lashStep) {
+      // Thin bright structures likewise: skin between lashes over the lids, light fibres of the
+      // iris in the lateral sectors.
+      if (thinBright[i] || closed[(y - by0) * bw + (x - bx0)]! - v > lashStep) {
         // In the lash zone when |dy| > sin(30°) * hypot(dx, dy); decided on squares unless too
         // close to call.
         const q = dy * dy;
@@ -1114,7 +1176,7 @@ export function segmentIris(
     }
   }
   lap("noiseMask");
-  maskEyelids(noise, w, h, pupil, iris);
+  maskEyelids(noise, lidEvidence, w, h, pupil, iris);
   lap("eyelids");
   for (let y = Math.max(0, y0); y <= Math.min(h - 1, y1); y++) {
     for (let x = Math.max(0, x0); x <= Math.min(w - 1, x1); x++) if (!noise[y * w + x]) usable++;
@@ -1161,10 +1223,17 @@ export function segmentIris(
 
 /**
  * Eyelids: walking from the pupil towards the top (bottom) of the iris in each column, the lid
- * starts where most pixels of a 20-row window are noise (skin is brighter, lashes darker than the
+ * starts where most pixels of a 20-row window are noise or lid evidence (skin is brighter, lashes darker than the
  * iris). The boundary is median-filtered across columns and everything beyond it is masked.
  */
-function maskEyelids(noise: Uint8Array, w: number, h: number, pupil: Circle, iris: Circle): void {
+function maskEyelids(
+  noise: Uint8Array,
+  lidEvidence: Uint8Array,
+  w: number,
+  h: number,
+  pupil: Circle,
+  iris: Circle,
+): void {
   const xs0 = Math.max(0, Math.ceil(iris.cx - iris.r));
   const xs1 = Math.min(w - 1, Math.floor(iris.cx + iris.r));
   const cols = xs1 - xs0 + 1;
@@ -1188,7 +1257,8 @@ function maskEyelids(noise: Uint8Array, w: number, h: number, pupil: Circle, iri
         if (inFrame) {
           bad = 0;
           const x = xs0 + c;
-          for (let xx = x - 2; xx <= x + 2; xx++) if (xx < 0 || xx >= w || noise[yy * w + xx]) bad++;
+          for (let xx = x - 2; xx <= x + 2; xx++)
+            if (xx < 0 || xx >= w || noise[yy * w + xx] || lidEvidence[yy * w + xx]) bad++;
         }
         counts[o + cols + c] = counts[o + c]! + bad;
       }
