@@ -1,6 +1,8 @@
+import { execFile } from "node:child_process";
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { DeviceKey, signCapture } from "@zkiris/device";
 import { DEFAULT_PROFILE, type IrisCode, toJson } from "@zkiris/iris-code";
 import { type LivenessVoteArtifacts, loadLivenessVoteArtifacts } from "@zkiris/match-proof";
@@ -399,6 +401,24 @@ describe("zkiris enroll, poll, prove, verify against a running server", () => {
       1,
       expect.stringMatching(/^zkiris poll: UNKNOWN_POLL 404: /),
     ]);
+  });
+
+  it("ends its process after verifying (snarkjs's verifier threads are released)", async () => {
+    // In this process runCli returns either way; only a child shows whether lingering threads keep it alive.
+    const main = fileURLToPath(new URL("../src/main.ts", import.meta.url));
+    const run = (...args: string[]) =>
+      new Promise<{ code: number | null; stdout: string }>((resolve) => {
+        const child = execFile(
+          process.execPath,
+          ["--conditions=zkiris-source", "--import", "tsx", main, ...args, "--registry", url],
+          { timeout: 120_000 },
+          (_error, stdout) => resolve({ code: child.exitCode, stdout }),
+        );
+      });
+    const verified = await run("verify", file("proof.json"), "--poll", "budget");
+    expect([verified.code, json(verified.stdout).code]).toEqual([1, "NULLIFIER_USED"]);
+    const audited = await run("poll", "audit", "budget");
+    expect([audited.code, json(audited.stdout).agrees]).toEqual([0, true]);
   });
 
   it("makes a liveness-bound vote from a capture signed for the poll's challenge and the template kept in the identity file", async () => {

@@ -259,5 +259,8 @@ async function audit(args: readonly string[], io: CliIo): Promise<number> {
     return agrees ? EXIT.OK : EXIT.FAILED;
   } finally {
     await client.close();
+    // snarkjs's verifier keeps worker threads, which would keep the process alive.
+    const { releaseProverThreads } = await import("@zkiris/sdk/node");
+    await releaseProverThreads();
   }
 }

@@ -52,6 +52,7 @@ async function verify(args: readonly string[], io: CliIo): Promise<number> {
   const proof = await readJsonFile(positionals[0]!, "proof");
   const client = await serviceClient(values, USAGE);
   const { InMemoryNullifierStore, parseProof, verifyUniqueAction } = await import("@zkiris/sdk");
+  const { releaseProverThreads } = await import("@zkiris/sdk/node");
   try {
     const poll = await client.poll(values.poll);
     const audit = await fetchAuditLog(client, poll.id);
@@ -91,5 +92,7 @@ async function verify(args: readonly string[], io: CliIo): Promise<number> {
     return EXIT.OK;
   } finally {
     await client.close();
+    // snarkjs's verifier keeps worker threads, which would keep the process alive.
+    await releaseProverThreads();
   }
 }
