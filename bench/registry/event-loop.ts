@@ -1,7 +1,7 @@
 // How long the event loop waits while enrolments run: 20 concurrent enrolments (signed captures
 // made beforehand, as devices do) into one registry, while a 5 ms timer measures its own lateness
-// (`perf_hooks.monitorEventLoopDelay`) and a cheap read (`registry.group()` behind a setImmediate)
-// is timed every 5 ms. Baseline: the same with the verifier pool at 0 workers, which runs the
+// (`perf_hooks.monitorEventLoopDelay`) and a cheap read (`registry.group()`) is due every 5 ms:
+// how late it is answered is what another request would wait. Baseline: the same with the verifier pool at 0 workers, which runs the
 // capture signature checks on the calling thread as the registry did before the pool took them.
 // Same process, same database kind (a fresh SQLite file each), same captures.
 //
@@ -80,11 +80,11 @@ async function run(verifierWorkers: number): Promise<Figures> {
     let running = true;
     const reader = (async () => {
       while (running) {
+        // A read due 5 ms from now: how late it is answered is what another request waits.
+        const due = performance.now() + 5;
         await new Promise((resolve) => setTimeout(resolve, 5));
-        const start = performance.now();
-        await new Promise((resolve) => setImmediate(resolve));
         registry.group("citizens");
-        reads.push(performance.now() - start);
+        reads.push(Math.max(0, performance.now() - due));
       }
     })();
     histogram.enable();
@@ -116,9 +116,9 @@ async function run(verifierWorkers: number): Promise<Figures> {
 
 function print(label: string, f: Figures): void {
   console.log(
-    `${label}: ${ENROLMENTS} enrolments in ${f.wallMs.toFixed(0)} ms (main-thread CPU ${f.cpuMs.toFixed(0)} ms); ` +
+    `${label}: ${ENROLMENTS} enrolments in ${f.wallMs.toFixed(0)} ms (process CPU, all threads, ${f.cpuMs.toFixed(0)} ms); ` +
       `timer delay p50 ${f.timerP50.toFixed(1)} ms, p99 ${f.timerP99.toFixed(1)} ms, max ${f.timerMax.toFixed(1)} ms; ` +
-      `cheap read p50 ${f.readP50.toFixed(1)} ms, p99 ${f.readP99.toFixed(1)} ms (${f.reads} reads)`,
+      `cheap read late by p50 ${f.readP50.toFixed(1)} ms, p99 ${f.readP99.toFixed(1)} ms (${f.reads} reads)`,
   );
 }
 

@@ -35,6 +35,7 @@ export {
   MAX_ENROLMENT_CAPTURES,
   MAX_ROOT_EXPIRY_MS,
   MIN_ENROLMENT_CAPTURES,
+  type OpenTimings,
   type PollChallenge,
   type PollInfo,
   type PollRequest,
@@ -43,12 +44,15 @@ export {
   type RegistryOptions,
   randomFieldElement,
   type Tally,
+  TREE_SNAPSHOT_INTERVAL,
+  type TreeSource,
   type VoteReceipt,
 } from "./registry.js";
 export {
   type ChallengeRecord,
   type DeviceRecord,
   type DeviceRootRecord,
+  type EnrolledCode,
   type EnrolmentCommit,
   type EnrolmentImport,
   type EnrolmentRecord,
@@ -63,6 +67,7 @@ export {
   type Repository,
   type RootRecord,
   SCHEMA_VERSION,
+  type TreeSnapshot,
   type VoteRecord,
 } from "./repository.js";
 export {

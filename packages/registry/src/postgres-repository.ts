@@ -6,6 +6,7 @@ import {
   type ChallengeRecord,
   type DeviceRecord,
   type DeviceRootRecord,
+  type EnrolledCode,
   type EnrolmentCommit,
   type EnrolmentImport,
   type EnrolmentRecord,
@@ -20,6 +21,7 @@ import {
   type RootRecord,
   SCHEMA_VERSION,
   scopeInUse,
+  type TreeSnapshot,
   type VoteRecord,
 } from "./repository.js";
 import {
@@ -34,6 +36,7 @@ import {
   pollChallengeFromRow,
   pollFromRow,
   rootFromRow,
+  treeSnapshotFromRow,
   voteFromRow,
 } from "./sqlite-repository.js";
 
@@ -408,6 +411,27 @@ export class PostgresRepository implements Repository {
   async listActiveEnrolments(): Promise<EnrolmentRecord[]> {
     return (await this.#all("SELECT * FROM enrolments WHERE removed_at IS NULL ORDER BY id", [])).map(
       enrolmentFromRow,
+    );
+  }
+
+  async listActiveCodes(): Promise<EnrolledCode[]> {
+    const rows = await this.#all("SELECT id, code FROM enrolments WHERE removed_at IS NULL ORDER BY id", []);
+    return rows.map((r) => {
+      const code = r.code as Uint8Array;
+      return { id: Number(r.id), code: new Uint8Array(code.buffer, code.byteOffset, code.byteLength) };
+    });
+  }
+
+  async getTreeSnapshot(groupId: string): Promise<TreeSnapshot | undefined> {
+    const row = await this.#one("SELECT * FROM tree_snapshots WHERE group_id = $1", [groupId]);
+    return row === undefined ? undefined : treeSnapshotFromRow(row);
+  }
+
+  async putTreeSnapshot(t: TreeSnapshot): Promise<void> {
+    await this.#pool.query(
+      `INSERT INTO tree_snapshots (group_id, root, size, nodes, created_at) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (group_id) DO UPDATE SET root = excluded.root, size = excluded.size, nodes = excluded.nodes, created_at = excluded.created_at`,
+      [t.groupId, t.root, t.size, t.nodes, t.createdAt],
     );
   }
 

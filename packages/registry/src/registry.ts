@@ -61,6 +61,7 @@ import type {
   PollRecord,
   Repository,
   RootRecord,
+  TreeSnapshot,
   VoteRecord,
 } from "./repository.js";
 import { checkSemaphoreProof } from "./semaphore-proof-shape.js";
@@ -403,6 +404,8 @@ interface GroupState {
   roots: Map<string, RootRecord>;
   /** Identity commitments currently in the group (to refuse a second enrolment of one identity). */
   identities: Set<string>;
+  /** Tree changes since the stored snapshot was written. */
+  unsnapshotted: number;
 }
 
 /**
@@ -418,6 +421,61 @@ function treeOf(members: readonly MemberRecord[]): Group {
     if (leaf === 0n) removed.push(i);
   });
   return groupFromMembers({ members: leaves, removed });
+}
+
+/** How a group's tree was restored at open (see {@link Registry.openTimings}). */
+export type TreeSource = "empty" | "snapshot" | "snapshot and catch-up" | "rebuilt from the leaves";
+
+/** What opening a registry took: for `bench/registry/restart.ts` and operators' logs. */
+export interface OpenTimings {
+  /** From the repository's migration to the registry being ready, in milliseconds. */
+  readonly totalMs: number;
+  /** Loading every active enrolment into the uniqueness index. */
+  readonly indexMs: number;
+  /** Restoring every group's tree (snapshots, catch-up, rebuilds) and writing new snapshots. */
+  readonly treesMs: number;
+  readonly trees: ReadonlyArray<{ readonly groupId: string; readonly source: TreeSource }>;
+}
+
+/** A group's tree is snapshotted after this many changes (and at close, and when open had to catch up). */
+export const TREE_SNAPSHOT_INTERVAL = 1024;
+
+/**
+ * The tree of `members` from a snapshot when there is one that fits: its leaves are compared with
+ * the stored ones, a changed leaf is updated, and the leaves added since are appended (removed
+ * ones as a placeholder then 0, as {@link groupFromMembers}). Undefined when there is no usable
+ * snapshot; the caller checks the root.
+ */
+function treeFromSnapshot(
+  members: readonly MemberRecord[],
+  snapshot: TreeSnapshot | undefined,
+): { group: Group; changed: number } | undefined {
+  if (snapshot === undefined || snapshot.size > members.length || snapshot.size === 0) return undefined;
+  let group: Group;
+  try {
+    group = Group.import(snapshot.nodes);
+  } catch {
+    return undefined; // unreadable: the tree is rebuilt from the leaves
+  }
+  if (group.size !== snapshot.size) return undefined;
+  const stored = group.members;
+  let changed = 0;
+  for (let i = 0; i < snapshot.size; i++) {
+    const leaf = BigInt(members[i]!.leaf);
+    if (stored[i] !== leaf) {
+      group.leanIMT.update(i, leaf);
+      changed++;
+    }
+  }
+  if (members.length > snapshot.size) {
+    const added = members.slice(snapshot.size).map((m) => BigInt(m.leaf));
+    group.leanIMT.insertMany(added.map((leaf) => (leaf === 0n ? 1n : leaf)));
+    added.forEach((leaf, i) => {
+      if (leaf === 0n) group.leanIMT.update(snapshot.size + i, 0n);
+    });
+    changed += added.length;
+  }
+  return { group, changed };
 }
 
 function leafFor(kind: GroupKind, identityCommitment: bigint, templateCommitment: bigint): bigint {
@@ -463,6 +521,7 @@ export class Registry {
   readonly #deviceRootExpiryMs: number;
   #deviceTree = new DeviceRegistryTree();
   #closed = false;
+  #openTimings: OpenTimings | undefined;
 
   private constructor(
     repository: Repository,
@@ -544,7 +603,7 @@ export class Registry {
         o.verifierTimeoutMs === undefined ? {} : { timeoutMs: o.verifierTimeoutMs },
       );
       const registry = new Registry(repository, index, verifier, profile, o);
-      await registry.#load();
+      await registry.#load(performance.now());
       return registry;
     } catch (error) {
       await verifier?.close();
@@ -566,16 +625,39 @@ export class Registry {
     if (roots[roots.length - 1]?.root !== root) await this.repository.appendDeviceRoot(root, this.#now());
   }
 
-  async #load(): Promise<void> {
+  /**
+   * What opening took: the uniqueness index load, the trees (and for each group whether it came
+   * from its snapshot, from its snapshot with the leaves changed since, or was rebuilt).
+   */
+  get openTimings(): OpenTimings {
+    return this.#openTimings!;
+  }
+
+  async #load(started: number): Promise<void> {
     await this.#reloadDeviceTree();
-    for (const enrolment of await this.repository.listActiveEnrolments()) {
-      this.#index.add(BigInt(enrolment.id), fromBinary(enrolment.code));
+    const indexStart = performance.now();
+    for (const { id, code } of await this.repository.listActiveCodes()) {
+      this.#index.add(BigInt(id), fromBinary(code));
     }
+    const treesStart = performance.now();
+    const trees: Array<{ groupId: string; source: TreeSource }> = [];
     for (const record of await this.repository.listGroups()) {
       const members = await this.repository.listMembers(record.id);
-      const group = treeOf(members);
       const history = await this.repository.listRoots(record.id);
       const current = history[history.length - 1];
+      // The snapshot is a cache: used only when, caught up with the stored leaves, it gives the
+      // stored current root; otherwise the tree is rebuilt from the leaves.
+      const restored = treeFromSnapshot(members, await this.repository.getTreeSnapshot(record.id));
+      let group: Group;
+      let source: TreeSource;
+      if (restored !== undefined && restored.group.root.toString() === current?.root) {
+        group = restored.group;
+        source = restored.changed === 0 ? "snapshot" : "snapshot and catch-up";
+      } else {
+        group = treeOf(members);
+        source = members.length === 0 ? "empty" : "rebuilt from the leaves";
+      }
+      trees.push({ groupId: record.id, source });
       if (current === undefined || current.root !== group.root.toString()) {
         throw new StorageError(
           "CORRUPT_STATE",
@@ -588,8 +670,42 @@ export class Registry {
         group,
         roots: new Map(history.map((r) => [r.root, r])),
         identities: new Set(members.filter((m) => m.removedAt === null).map((m) => m.identityCommitment)),
+        unsnapshotted: source === "snapshot" || source === "empty" ? 0 : 1,
       });
+      if (source !== "snapshot" && source !== "empty") await this.#snapshot(record.id);
     }
+    const done = performance.now();
+    this.#openTimings = {
+      totalMs: done - started,
+      indexMs: treesStart - indexStart,
+      treesMs: done - treesStart,
+      trees,
+    };
+  }
+
+  /**
+   * Under the mutex, after a committed change: the snapshot every {@link TREE_SNAPSHOT_INTERVAL}
+   * changes, so that an open after a crash catches up at most that many leaves. The change is
+   * committed whatever happens here: a failed write of this cache leaves the count, so the next
+   * change tries again, and an open rebuilds whatever the snapshot lacks.
+   */
+  async #snapshotPeriodically(groupId: string): Promise<void> {
+    if (this.#group(groupId).unsnapshotted < TREE_SNAPSHOT_INTERVAL) return;
+    await this.#snapshot(groupId).catch(() => {});
+  }
+
+  /** Writes the group's tree snapshot (a cache; see {@link TreeSnapshot}). */
+  async #snapshot(groupId: string): Promise<void> {
+    const state = this.#group(groupId);
+    if (state.unsnapshotted === 0 || state.group.size === 0) return;
+    await this.repository.putTreeSnapshot({
+      groupId,
+      root: state.group.root.toString(),
+      size: state.group.size,
+      nodes: state.group.export(),
+      createdAt: this.#now(),
+    });
+    state.unsnapshotted = 0;
   }
 
   #assertOpen(): void {
@@ -749,6 +865,7 @@ export class Registry {
         group,
         roots: new Map([[root.root, root]]),
         identities: new Set(),
+        unsnapshotted: 0,
       });
       return this.group(id);
     });
@@ -856,6 +973,7 @@ export class Registry {
 
   #recordRoot(state: GroupState, groupId: string, now: number): bigint {
     const root = state.group.root;
+    state.unsnapshotted++;
     for (const [key, record] of state.roots) {
       if (record.replacedAt === null) state.roots.set(key, { ...record, replacedAt: now });
     }
@@ -1172,6 +1290,7 @@ export class Registry {
       this.#index.add(BigInt(enrolmentId), template);
       state.identities.add(identityCommitment.toString());
       const root = this.#recordRoot(state, groupId, commitNow);
+      await this.#snapshotPeriodically(groupId);
       return { groupId, memberIndex, leaf, root };
     });
   }
@@ -1211,7 +1330,9 @@ export class Registry {
       }
       if (enrolment !== undefined) this.#index.remove(BigInt(enrolment.id));
       state.identities.delete(identity);
-      return this.#recordRoot(state, groupId, now);
+      const root = this.#recordRoot(state, groupId, now);
+      await this.#snapshotPeriodically(groupId);
+      return root;
     });
   }
 
@@ -1342,7 +1463,9 @@ export class Registry {
       }
       state.identities.delete(enrolment.identityCommitment);
       state.identities.add(identityCommitment.toString());
-      return { groupId, memberIndex: index, leaf, root: this.#recordRoot(state, groupId, now) };
+      const root = this.#recordRoot(state, groupId, now);
+      await this.#snapshotPeriodically(groupId);
+      return { groupId, memberIndex: index, leaf, root };
     });
   }
 
@@ -1724,11 +1847,16 @@ export class Registry {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#mutex.run(async () => {});
-    await this.#pollChallengeMutex.run(async () => {});
-    await this.#verifier.close();
-    await this.#index.close();
-    await this.repository.close();
+    try {
+      await this.#mutex.run(async () => {
+        for (const groupId of this.#groups.keys()) await this.#snapshot(groupId);
+      });
+    } finally {
+      await this.#pollChallengeMutex.run(async () => {});
+      await this.#verifier.close();
+      await this.#index.close();
+      await this.repository.close();
+    }
   }
 }
 

@@ -116,6 +116,27 @@ export interface VoteRecord {
   readonly acceptedAt: number;
 }
 
+/**
+ * A stored copy of a group's tree, `Group.export()` of `@semaphore-protocol/group` (every LeanIMT
+ * node, as decimal strings in JSON) when the tree had `size` leaves and root `root`. A cache: the
+ * registry checks it against the stored leaves and the current root at open, and rebuilds
+ * whatever it does not match.
+ */
+export interface TreeSnapshot {
+  readonly groupId: string;
+  readonly root: string;
+  readonly size: number;
+  readonly nodes: string;
+  readonly createdAt: number;
+}
+
+/** An active enrolment's id and code, for loading the uniqueness index. */
+export interface EnrolledCode {
+  readonly id: number;
+  /** `toBinary(code)` of `@zkiris/iris-code`. */
+  readonly code: Uint8Array;
+}
+
 /** Everything one enrolment writes, committed in one transaction. */
 export interface EnrolmentCommit {
   readonly challenge: string;
@@ -218,6 +239,12 @@ export interface Repository {
   ): Promise<void>;
   /** Active (not removed) enrolments, in id order. */
   listActiveEnrolments(): Promise<EnrolmentRecord[]>;
+  /** Id and code of every active enrolment, in id order: the bulk load of the uniqueness index. */
+  listActiveCodes(): Promise<EnrolledCode[]>;
+  /** The stored tree snapshot of a group, if any. */
+  getTreeSnapshot(groupId: string): Promise<TreeSnapshot | undefined>;
+  /** Stores (or replaces) the tree snapshot of a group. */
+  putTreeSnapshot(snapshot: TreeSnapshot): Promise<void>;
   getEnrolmentByMember(groupId: string, index: number): Promise<EnrolmentRecord | undefined>;
   /** Replaces or removes a leaf and records the new root, in one transaction. */
   updateMember(update: MemberUpdate): Promise<void>;
@@ -391,6 +418,19 @@ CREATE UNIQUE INDEX polls_one_scope ON polls (scope);
     description: "root expiry per group",
     ...both(`
 ALTER TABLE groups ADD COLUMN root_expiry_ms BIGINT;
+`),
+  },
+  {
+    version: 6,
+    description: "tree snapshots for fast restarts",
+    ...both(`
+CREATE TABLE tree_snapshots (
+  group_id TEXT PRIMARY KEY REFERENCES groups(id),
+  root TEXT NOT NULL,
+  size BIGINT NOT NULL,
+  nodes TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
 `),
   },
 ];

@@ -14,6 +14,7 @@ import {
   type ChallengeRecord,
   type DeviceRecord,
   type DeviceRootRecord,
+  type EnrolledCode,
   type EnrolmentCommit,
   type EnrolmentImport,
   type EnrolmentRecord,
@@ -29,6 +30,7 @@ import {
   type RootRecord,
   SCHEMA_VERSION,
   scopeInUse,
+  type TreeSnapshot,
   type VoteRecord,
 } from "./repository.js";
 
@@ -135,6 +137,16 @@ export function pollChallengeFromRow(r: Row): PollChallengeRecord {
 
 export function deviceRootFromRow(r: Row): DeviceRootRecord {
   return { root: r.root as string, createdAt: num(r.created_at), replacedAt: numOrNull(r.replaced_at) };
+}
+
+export function treeSnapshotFromRow(r: Row): TreeSnapshot {
+  return {
+    groupId: r.group_id as string,
+    root: r.root as string,
+    size: num(r.size),
+    nodes: r.nodes as string,
+    createdAt: num(r.created_at),
+  };
 }
 
 export function voteFromRow(r: Row): VoteRecord {
@@ -480,6 +492,34 @@ export class SqliteRepository implements Repository {
     return (
       this.#db.prepare("SELECT * FROM enrolments WHERE removed_at IS NULL ORDER BY id").all() as Row[]
     ).map(enrolmentFromRow);
+  }
+
+  async listActiveCodes(): Promise<EnrolledCode[]> {
+    return (
+      this.#db
+        .prepare("SELECT id, code FROM enrolments WHERE removed_at IS NULL ORDER BY id")
+        .raw()
+        .all() as [number | bigint, Uint8Array][]
+    ).map(([id, code]) => ({
+      id: num(id),
+      code: new Uint8Array(code.buffer, code.byteOffset, code.byteLength),
+    }));
+  }
+
+  async getTreeSnapshot(groupId: string): Promise<TreeSnapshot | undefined> {
+    const row = this.#db.prepare("SELECT * FROM tree_snapshots WHERE group_id = ?").get(groupId) as
+      | Row
+      | undefined;
+    return row === undefined ? undefined : treeSnapshotFromRow(row);
+  }
+
+  async putTreeSnapshot(t: TreeSnapshot): Promise<void> {
+    this.#db
+      .prepare(
+        `INSERT INTO tree_snapshots (group_id, root, size, nodes, created_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (group_id) DO UPDATE SET root = excluded.root, size = excluded.size, nodes = excluded.nodes, created_at = excluded.created_at`,
+      )
+      .run(t.groupId, t.root, t.size, t.nodes, t.createdAt);
   }
 
   async getEnrolmentByMember(groupId: string, index: number): Promise<EnrolmentRecord | undefined> {
