@@ -15,7 +15,10 @@ import { DeviceBridge } from "../src/device/bridge.js";
 import { keyFileJson } from "../src/device/key-file.js";
 import { httpCall, spawnZkiris, waitForStderr } from "./bridge-process.js";
 
-const TTL_MS = 4_000;
+// Long enough for an encode and a signature on a loaded machine; expiry is tested by moving the
+// registry's clock back when it is issued, not by waiting.
+const TTL_MS = 30_000;
+let clockOffset = 0;
 const SERVER_OPTIONS = {
   port: 0,
   adminToken: "cli-bridge-test-admin-token",
@@ -33,6 +36,7 @@ beforeAll(async () => {
     database: ":memory:",
     profile: DEFAULT_PROFILE,
     challengeTtlMs: TTL_MS,
+    now: () => Date.now() + clockOffset,
     searchWorkers: 0,
     verifierWorkers: 1,
   });
@@ -127,9 +131,10 @@ describe("zkiris device bridge --registry", () => {
         /^The registry refused POST \/enrolments: UNKNOWN_CHALLENGE: /,
       );
 
-      // A challenge issued and left to expire (the capture itself is fresh).
+      // A challenge issued a TTL ago (the capture itself is fresh).
+      clockOffset = -(TTL_MS + 1);
       const issued = await registry.issueChallenge();
-      await new Promise((r) => setTimeout(r, TTL_MS + 200));
+      clockOffset = 0;
       const expired = await post("/enrol", {
         groupId: "citizens",
         identityCommitment: "98",
