@@ -1,6 +1,7 @@
 import type { IrisProfile } from "@zkiris/iris-code";
 import {
   type AccuracyReport,
+  type CloseEyePair,
   computeAccuracy,
   type DecisionThreshold,
   type DeduplicationDistances,
@@ -100,7 +101,16 @@ export interface AccuracyGroupReport extends AccuracyReport {
   readonly impostorTail: ImpostorTailFit | null;
   /** The normalising deduplication decision's figures; null when the profile's decides on the raw distance. */
   readonly deduplication: DeduplicationAccuracy | null;
+  /**
+   * Up to {@link CLOSE_EYE_PAIRS_LISTED} pairs of different eyes whose images the enrolment
+   * decision matches, most matches first (see `PairDistances.closeImpostorEyes`), and how many
+   * such eye pairs there are in all.
+   */
+  readonly closeImpostorEyes: { readonly total: number; readonly listed: readonly CloseEyePair[] };
 }
+
+/** Eye pairs listed in {@link AccuracyGroupReport.closeImpostorEyes}. */
+export const CLOSE_EYE_PAIRS_LISTED = 20;
 
 function measureDeduplication(
   d: DeduplicationDistances,
@@ -174,5 +184,9 @@ export function measureAccuracyGroup(input: AccuracyGroupInput): AccuracyGroupRe
           input.fmrTargets ?? ACCURACY_FMR_TARGETS,
         )
       : null,
+    closeImpostorEyes: {
+      total: input.distances.closeImpostorEyes?.length ?? 0,
+      listed: (input.distances.closeImpostorEyes ?? []).slice(0, CLOSE_EYE_PAIRS_LISTED),
+    },
   };
 }

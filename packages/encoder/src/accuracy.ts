@@ -96,6 +96,25 @@ export interface PairDistances {
    * shifts with at least `deduplication.minUsableBits` usable bits, clamped to [0, 1].
    */
   readonly deduplication?: DeduplicationDistances;
+  /**
+   * The pairs of different eyes with at least one comparison that the enrolment decision calls a
+   * duplicate (the deduplication decision when the profile normalises, else its raw deduplication
+   * threshold or the verification threshold), most such comparisons first: where a person should look for
+   * failed segmentations, or for one eye filed under two labels.
+   */
+  readonly closeImpostorEyes?: readonly CloseEyePair[];
+}
+
+/** Two eyes with comparisons under the enrolment decision (see {@link PairDistances}). */
+export interface CloseEyePair {
+  /** The two eye ids, in the order of the input. */
+  readonly eyes: readonly [string, string];
+  /** Comparisons of their images that the decision calls a duplicate. */
+  readonly matches: number;
+  /** Comparisons of their images (codes of the one times codes of the other). */
+  readonly comparisons: number;
+  /** The lowest distance among them, on the decision's own distance. */
+  readonly closest: number;
 }
 
 /** Pair distances under a normalising deduplication decision (see {@link PairDistances}). */
@@ -142,10 +161,33 @@ class DistanceCollector {
     genuineNotComparable: 0,
     impostorNotComparable: 0,
   };
+  readonly close = new Map<string, { eyes: [string, string]; matches: number; closest: number }>();
 
-  result(decision: DeduplicationDecision | undefined): PairDistances {
+  /** Counts one impostor comparison of eyes `a` and `b` that the enrolment decision matches. */
+  closeMatch(a: string, b: string, distance: number): void {
+    const key = `${a}\u0000${b}`;
+    const c = this.close.get(key);
+    if (c) {
+      c.matches++;
+      if (distance < c.closest) c.closest = distance;
+    } else this.close.set(key, { eyes: [a, b], matches: 1, closest: distance });
+  }
+
+  result(
+    decision: DeduplicationDecision | undefined,
+    codesPerEye: ReadonlyMap<string, number>,
+  ): PairDistances {
     const d = this.dedup;
+    const closeImpostorEyes = [...this.close.values()]
+      .map((c) => ({
+        eyes: c.eyes,
+        matches: c.matches,
+        comparisons: codesPerEye.get(c.eyes[0])! * codesPerEye.get(c.eyes[1])!,
+        closest: c.closest,
+      }))
+      .sort((x, y) => y.matches - x.matches || x.closest - y.closest);
     return {
+      closeImpostorEyes,
       genuine: Float64Array.from(this.genuine),
       impostor: Float64Array.from(this.impostor),
       genuineNotComparable: this.genuineNotComparable,
@@ -223,6 +265,15 @@ export function groupedPairDistances(
   const referenceBits = decision?.referenceBits ?? 1;
   const nShifts = 2 * profile.maxShift + 1;
   const counts = new Int32Array(2 * nShifts);
+  const codesPerEye = new Map<string, number>();
+  for (const [eye, codes] of codesByEye) codesPerEye.set(eye, codes.length);
+  // The enrolment decision's limit on its own distance: the normalising decision's, else a raw
+  // deduplication threshold, else the verification threshold.
+  const rawDedup = (profile as { readonly deduplication?: { readonly thresholdPer10k?: unknown } })
+    .deduplication?.thresholdPer10k;
+  const enrolLimit =
+    (decision?.thresholdPer10k ?? (typeof rawDedup === "number" ? rawDedup : profile.thresholdPer10k)) /
+    10_000;
   for (let i = 0; i < flat.length; i++) {
     const a = flat[i]!;
     // Shift order 0, -1, +1, ...: index 0 is shift 0.
@@ -264,6 +315,8 @@ export function groupedPairDistances(
           else c.dedup.impostorNotComparable++;
         }
         if (same) continue;
+        const enrolDistance = decision ? dedup : raw >= 0 ? raw : Number.POSITIVE_INFINITY;
+        if (enrolDistance <= enrolLimit) c.closeMatch(a.eye, b.eye, clamp01(enrolDistance));
         const d0 = counts[0]!;
         const u0 = counts[1]!;
         if (u0 >= minU && u0 > 0) c.impostorUnshifted.push(d0 / u0);
@@ -273,9 +326,9 @@ export function groupedPairDistances(
     }
     onProgress?.(i + 1, flat.length);
   }
-  const result = pooled.result(decision);
+  const result = pooled.result(decision, codesPerEye);
   const byGroup = new Map<string, PairDistances>();
-  for (const [name, c] of groups) byGroup.set(name, single ? result : c.result(decision));
+  for (const [name, c] of groups) byGroup.set(name, single ? result : c.result(decision, codesPerEye));
   return { pooled: result, byGroup };
 }
 

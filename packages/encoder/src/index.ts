@@ -1,6 +1,7 @@
 export {
   type AccuracyInput,
   type AccuracyReport,
+  type CloseEyePair,
   computeAccuracy,
   type DecisionThreshold,
   type DeduplicationDistances,
@@ -18,6 +19,7 @@ export {
   ACCURACY_FMR_TARGETS,
   type AccuracyGroupInput,
   type AccuracyGroupReport,
+  CLOSE_EYE_PAIRS_LISTED,
   type DeduplicationAccuracy,
   decisionThresholds,
   FIXED_DECISION_THRESHOLDS,

@@ -469,6 +469,24 @@ function deduplicationTable(groups: AccuracyRunView["groups"]): string {
 <table>${head}${rows.join("")}</table>`;
 }
 
+/**
+ * The pairs of different eyes whose images the enrolment decision matches: failed segmentations,
+ * or one eye under two labels (many matches at a genuine-like distance), for a person to look at.
+ */
+function closeEyesTable(report: AccuracyGroupReport): string {
+  const { total, listed } = report.closeImpostorEyes;
+  if (total === 0)
+    return `<p class="note">No pair of different eyes has a comparison the enrolment decision matches.</p>`;
+  const rows = listed
+    .map(
+      (c) =>
+        `<tr><td class="l">${esc(c.eyes[0])}</td><td class="l">${esc(c.eyes[1])}</td><td>${c.matches} of ${c.comparisons}</td><td>${c.closest.toFixed(4)}</td></tr>`,
+    )
+    .join("");
+  return `<p class="note">${total} pair(s) of different eyes with comparisons the enrolment decision matches${total > listed.length ? ` (the ${listed.length} with most matches listed)` : ""}. Most of an eye pair's comparisons matching suggests one eye under two labels; one or two, a failed segmentation.</p>
+<table><tr><th>eye</th><th>eye</th><th>matches (of comparisons)</th><th>closest</th></tr>${rows}</table>`;
+}
+
 function thresholdTable(report: AccuracyGroupReport): string {
   const tail = report.impostorTail;
   const pops = tail?.populations ?? [];
@@ -534,6 +552,7 @@ export function renderAccuracyRunHtml(view: AccuracyRunView): string {
         tailNote(g.report),
         thresholdTable(g.report),
       );
+      sections.push(closeEyesTable(g.report));
       const d = g.report.deduplication;
       if (d)
         sections.push(

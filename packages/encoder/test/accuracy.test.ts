@@ -514,6 +514,46 @@ describe("accuracy over several sets", () => {
       expect(single.impostor[i]!).toBeLessThanOrEqual(single.impostorUnshifted![i]!);
   });
 
+  it("lists the pairs of different eyes whose images the enrolment decision matches, most matches first", () => {
+    const b = Array.from({ length: 32 }, (_, i) => ((i * 7) % 5 < 2 ? 1 : 0));
+    const c = Array.from({ length: 32 }, (_, i) => i % 2);
+    // s1/a and s2/a2 are one eye under two labels (its codes, a bit flipped); one code of s1/b is
+    // a's with 8 of 32 bits flipped (0.25 from a, 0.28 from a2's codes); c matches nothing.
+    const near = flip(a, [1, 2, 4, 5, 7, 8, 10, 11]);
+    const codesByEye = new Map<string, IrisCode[]>([
+      ["s1/a", [code(a), code(flip(a, [0]))]],
+      ["s2/a2", [code(flip(a, [3])), code(flip(a, [6])), code(flip(a, [12]))]],
+      ["s1/b", [code(b), code(near)]],
+      ["s2/c", [code(c)]],
+    ]);
+    // Without a normalising deduplication decision the enrolment decision is the raw 0.32.
+    const raw = { ...profile, deduplication: undefined } as unknown as IrisProfile;
+    const g = groupedPairDistances(codesByEye, raw, (eye) => eye.split("/")[0]!);
+    const listed = g.pooled.closeImpostorEyes!;
+    expect(listed.map((e) => [e.eyes, e.matches, e.comparisons])).toEqual([
+      [["s1/a", "s2/a2"], 6, 6],
+      [["s2/a2", "s1/b"], 3, 6],
+      [["s1/a", "s1/b"], 2, 4],
+    ]);
+    expect(listed.map((e) => e.closest)).toEqual([1 / 32, 9 / 32, 8 / 32]);
+    // Within a set only its own eyes; the pooled listing has the cross-set pair.
+    expect(g.byGroup.get("s1")!.closeImpostorEyes!.map((e) => e.eyes)).toEqual([["s1/a", "s1/b"]]);
+    const report = measureAccuracyGroup({
+      set: "pooled",
+      degradation: "none",
+      distances: g.pooled,
+      attempted: 8,
+      enrolled: 8,
+      refusals: {},
+      profile: raw,
+    });
+    expect(report.closeImpostorEyes.total).toBe(3);
+    expect(report.closeImpostorEyes.listed).toEqual(listed);
+    const html = renderAccuracyRunHtml({ title: "t", meta: [], groups: [{ report, distances: g.pooled }] });
+    expect(html).toContain("3 pair(s) of different eyes with comparisons the enrolment decision matches");
+    expect(html).toContain('<td class="l">s1/a</td><td class="l">s2/a2</td><td>6 of 6</td><td>0.0313</td>');
+  });
+
   it("measures a group with thresholds, generalised FNMR and the tail fit, and renders the run", () => {
     const report = measureAccuracyGroup({
       set: "s<1>",
