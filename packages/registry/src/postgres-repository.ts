@@ -26,21 +26,19 @@ import {
 } from "./repository.js";
 import {
   challengeFromRow,
-  challengeRefusal,
   deviceFromRow,
   deviceRootFromRow,
-  duplicateNullifier,
   enrolmentFromRow,
   groupFromRow,
   memberFromRow,
   pollChallengeFromRow,
   pollFromRow,
+  type Row,
   rootFromRow,
   treeSnapshotFromRow,
   voteFromRow,
-} from "./sqlite-repository.js";
-
-type Row = Record<string, unknown>;
+} from "./rows.js";
+import { challengeRefusal, duplicateNullifier } from "./rules.js";
 
 const INT8_OID = 20;
 

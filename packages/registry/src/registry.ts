@@ -64,8 +64,9 @@ import type {
   TreeSnapshot,
   VoteRecord,
 } from "./repository.js";
+import { challengeRefusal, duplicateNullifier } from "./rules.js";
 import { checkSemaphoreProof } from "./semaphore-proof-shape.js";
-import { challengeRefusal, duplicateNullifier, SqliteRepository } from "./sqlite-repository.js";
+import { SqliteRepository } from "./sqlite-repository.js";
 import { fieldElement, identifier, integer, object } from "./validation.js";
 import { type CaptureCheck, type CheckRefusal, ProofVerifierPool } from "./verifier-pool.js";
 
