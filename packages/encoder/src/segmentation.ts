@@ -194,27 +194,41 @@ export function fillSpecularities(
 
 /** A binary mask eroded by a (2k+1)×(2k+1) square (outside the frame counts as set). */
 function erode(mask: Uint8Array, w: number, h: number, k: number): Uint8Array {
-  const inv = new Uint8Array(w * h);
-  for (let i = 0; i < w * h; i++) inv[i] = mask[i] ? 0 : 1;
-  const grown = dilate(inv, w, h, k);
-  for (let i = 0; i < w * h; i++) grown[i] = grown[i] ? 0 : 1;
-  return grown;
+  return windowed(mask, w, h, k, false);
 }
 
 /** A binary mask dilated by a (2k+1)×(2k+1) square. */
 function dilate(mask: Uint8Array, w: number, h: number, k: number): Uint8Array {
-  const out = new Uint8Array(w * h);
+  return windowed(mask, w, h, k, true);
+}
+
+/**
+ * Dilation (`any`: some pixel of the window set) or erosion (every pixel of the window set; outside
+ * the frame counts as set) by a (2k+1)×(2k+1) square of a 0/1 mask. Separable: a running count over
+ * each row's window, then over each column's, of the set pixels (dilation) or the unset ones
+ * (erosion), so the cost does not grow with k.
+ */
+function windowed(mask: Uint8Array, w: number, h: number, k: number, any: boolean): Uint8Array {
+  const flip = any ? 0 : 1;
+  const rows = new Uint8Array(w * h);
   for (let y = 0; y < h; y++) {
+    const o = y * w;
+    let count = 0;
+    for (let x = 0; x < Math.min(k, w); x++) count += mask[o + x]! ^ flip;
     for (let x = 0; x < w; x++) {
-      if (!mask[y * w + x]) continue;
-      for (let dy = -k; dy <= k; dy++) {
-        const yy = y + dy;
-        if (yy < 0 || yy >= h) continue;
-        for (let dx = -k; dx <= k; dx++) {
-          const xx = x + dx;
-          if (xx >= 0 && xx < w) out[yy * w + xx] = 1;
-        }
-      }
+      if (x + k < w) count += mask[o + x + k]! ^ flip;
+      if (x - k - 1 >= 0) count -= mask[o + x - k - 1]! ^ flip;
+      rows[o + x] = count > 0 ? 1 : 0;
+    }
+  }
+  const out = new Uint8Array(w * h);
+  for (let x = 0; x < w; x++) {
+    let count = 0;
+    for (let y = 0; y < Math.min(k, h); y++) count += rows[y * w + x]!;
+    for (let y = 0; y < h; y++) {
+      if (y + k < h) count += rows[(y + k) * w + x]!;
+      if (y - k - 1 >= 0) count -= rows[(y - k - 1) * w + x]!;
+      out[y * w + x] = (count > 0 ? 1 : 0) ^ flip;
     }
   }
   return out;
