@@ -1,8 +1,7 @@
-import { randomBytes } from "node:crypto";
-import { chmod, open, readFile, rename, stat, unlink } from "node:fs/promises";
-import path from "node:path";
+import { readFile, stat } from "node:fs/promises";
 import { describeType, fromJson, type IrisCodeJson, ZkirisError } from "@zkiris/iris-code";
 import { createIdentity, exportIdentity, restoreIdentity } from "@zkiris/sdk";
+import { writeSecretFile } from "../secret-file.js";
 
 /** A Semaphore identity (as `@zkiris/sdk` makes and restores them). */
 export type Identity = ReturnType<typeof createIdentity>;
@@ -179,24 +178,5 @@ export async function writeIdentityFile(
     commitment: content.identity.commitment.toString(),
     enrolments: content.enrolments,
   };
-  const target = exclusive
-    ? file
-    : path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString("hex")}.tmp`);
-  const handle = await open(target, "wx", 0o600);
-  try {
-    await handle.chmod(0o600);
-    await handle.writeFile(`${JSON.stringify(json, null, 2)}\n`);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  if (target !== file) {
-    try {
-      await rename(target, file);
-    } catch (error) {
-      await unlink(target).catch(() => {});
-      throw error;
-    }
-  }
-  await chmod(file, 0o600);
+  await writeSecretFile(file, `${JSON.stringify(json, null, 2)}\n`, { exclusive });
 }

@@ -1,8 +1,7 @@
-import { randomBytes } from "node:crypto";
-import { chmod, open, readFile, rename, stat, unlink } from "node:fs/promises";
-import path from "node:path";
+import { readFile, stat } from "node:fs/promises";
 import { DeviceKey } from "@zkiris/device";
 import { describeType, ZkirisError } from "@zkiris/iris-code";
+import { writeSecretFile } from "../secret-file.js";
 
 /** `type` of a device key file. */
 export const KEY_FILE_TYPE = "zkiris.device-key";
@@ -59,13 +58,8 @@ export function keyFileJson(key: DeviceKey): KeyFileJson {
  * 0600 file beside it and renamed over it, so the path never holds a partial key or a wider mode.
  */
 export async function writeKeyFile(file: string, key: DeviceKey, { force = false } = {}): Promise<void> {
-  const text = `${JSON.stringify(keyFileJson(key), null, 2)}\n`;
-  const target = force
-    ? path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString("hex")}.tmp`)
-    : file;
-  let handle: Awaited<ReturnType<typeof open>>;
   try {
-    handle = await open(target, "wx", 0o600);
+    await writeSecretFile(file, `${JSON.stringify(keyFileJson(key), null, 2)}\n`, { exclusive: !force });
   } catch (error) {
     if ((error as { code?: unknown }).code === "EEXIST" && !force)
       throw new KeyFileError(
@@ -75,23 +69,6 @@ export async function writeKeyFile(file: string, key: DeviceKey, { force = false
       );
     throw error;
   }
-  try {
-    // The umask can only narrow the mode; chmod makes it exactly 0600.
-    await handle.chmod(0o600);
-    await handle.writeFile(text);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  if (target !== file) {
-    try {
-      await rename(target, file);
-    } catch (error) {
-      await unlink(target).catch(() => {});
-      throw error;
-    }
-  }
-  await chmod(file, 0o600);
 }
 
 /**
