@@ -12,7 +12,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DeviceKey, serializeCapturePacket, signCapture } from "@zkiris/device";
 import { IrisEncoder } from "@zkiris/encoder";
-import type { IrisCode } from "@zkiris/iris-code";
+import { DEFAULT_PROFILE, type IrisCode } from "@zkiris/iris-code";
 import { loadLivenessVoteArtifacts } from "@zkiris/match-proof";
 import { renderCapture } from "@zkiris/mock-capture";
 import { Registry } from "@zkiris/registry";
@@ -92,7 +92,14 @@ describe.skipIf(!headless.available)(needs(headless, "the voting web app in head
     await page.click("#get-challenge");
     await expect.poll(() => page.textContent("#enrol-challenge")).toMatch(/^\d+$/);
     const challenge = BigInt((await page.textContent("#enrol-challenge"))!);
-    const { code, file } = await capture(subject, "enrolment", challenge);
+    // The device retakes a frame whose code has fewer usable bits than the registry's enrolment
+    // floor, as a capture app would (the frames are seeded, so the retakes are the same every run).
+    const floor = DEFAULT_PROFILE.deduplication.enrolmentMinUsableBits;
+    let taken = await capture(subject, "enrolment", challenge);
+    for (let retake = 1; taken.code.usableBitCount() < floor && retake <= 4; retake++)
+      taken = await capture(subject, `enrolment-retake-${retake}`, challenge);
+    expect(taken.code.usableBitCount()).toBeGreaterThanOrEqual(floor);
+    const { code, file } = taken;
     await page.setInputFiles("#enrol-packet", {
       name: `${subject}.json`,
       mimeType: "application/json",
