@@ -9,36 +9,23 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
-import { Group } from "@semaphore-protocol/group";
 import { DeviceKey, signCapture } from "@zkiris/device";
-import { DEFAULT_PROFILE, IrisCode, templateCommitment, toBinary } from "@zkiris/iris-code";
+import { templateCommitment } from "@zkiris/iris-code";
 import {
   type DatabaseLocation,
-  type EnrolmentImport,
   PostgresRepository,
   Registry,
   type Repository,
   SqliteRepository,
 } from "@zkiris/registry";
 import pg from "pg";
+import { randomCode, seedMembers } from "./synthetic-members.js";
 
 const MEMBERS = Number(process.argv[2] ?? 100_000);
 const ENROLMENTS = Number(process.argv[3] ?? 20);
-const G = DEFAULT_PROFILE.geometry;
-const BYTES = (G.rows * G.cols * G.bitsPerCell) / 8;
 const key = DeviceKey.fromSeed("bench-enrol-device");
 
 /** Random bits; about 1/8 of the bits masked out (usable ~87.5%), like a real capture. */
-function randomCode(): IrisCode {
-  const bits = new Uint8Array(BYTES);
-  const noise = new Uint8Array(3 * BYTES);
-  globalThis.crypto.getRandomValues(bits);
-  globalThis.crypto.getRandomValues(noise);
-  const mask = new Uint8Array(BYTES);
-  for (let i = 0; i < BYTES; i++) mask[i] = ~(noise[i]! & noise[BYTES + i]! & noise[2 * BYTES + i]!) & 0xff;
-  return IrisCode.fromPacked(G, bits, mask);
-}
-
 const PG_URL = process.env.ZKIRIS_BENCH_DATABASE_URL;
 
 async function openRepository(location: DatabaseLocation): Promise<Repository> {
@@ -49,36 +36,10 @@ async function openRepository(location: DatabaseLocation): Promise<Repository> {
 
 async function bulkLoad(location: DatabaseLocation, members: number): Promise<void> {
   const repository = await openRepository(location);
-  await repository.migrate();
-  await repository.insertDevice({
-    id: key.deviceId.toString(),
-    publicKey: [key.publicKey[0].toString(), key.publicKey[1].toString()],
-    registeredAt: 0,
-    revokedAt: null,
-  });
-  await repository.insertGroup({ id: "citizens", kind: "plain", createdAt: 0 }, "0");
-  const leaves: bigint[] = [];
-  const entries: EnrolmentImport[] = [];
   const start = performance.now();
-  for (let i = 0; i < members; i++) {
-    const identity = BigInt(i + 1) * 1_000_003n;
-    leaves.push(identity);
-    entries.push({
-      enrolment: {
-        groupId: "citizens",
-        memberIndex: i,
-        identityCommitment: identity.toString(),
-        templateCommitment: "0",
-        deviceId: key.deviceId.toString(),
-        code: toBinary(randomCode()),
-        createdAt: 0,
-      },
-      leaf: identity.toString(),
-    });
-    if ((i + 1) % 25_000 === 0) process.stdout.write(`  generated ${i + 1}/${members} synthetic codes\n`);
-  }
-  const root = members === 0 ? 0n : new Group(leaves).root;
-  await repository.importEnrolments("citizens", entries, root.toString(), 1);
+  await seedMembers(repository, key, members, {
+    onProgress: (done) => process.stdout.write(`  generated ${done}/${members} synthetic codes\n`),
+  });
   await repository.close();
   console.log(`  bulk load of ${members} enrolments: ${((performance.now() - start) / 1000).toFixed(1)} s`);
 }

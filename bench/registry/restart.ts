@@ -15,30 +15,17 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LeanIMT } from "@zk-kit/lean-imt";
 import { DeviceKey, signCapture } from "@zkiris/device";
-import { DEFAULT_PROFILE, IrisCode, templateCommitment, toBinary } from "@zkiris/iris-code";
-import { type EnrolmentImport, Registry, SqliteRepository } from "@zkiris/registry";
-import { poseidon2 } from "poseidon-lite/poseidon2";
+import { templateCommitment, toBinary } from "@zkiris/iris-code";
+import { Registry, SqliteRepository } from "@zkiris/registry";
+import { randomCode, seedMembers } from "./synthetic-members.js";
 
 const CHILD = process.argv[2] === "--crash-child";
 const MEMBERS = CHILD ? 0 : Number(process.argv[2] ?? 100_000);
 const ENROLMENTS = CHILD ? 20 : Number(process.argv[3] ?? 20);
-const G = DEFAULT_PROFILE.geometry;
-const BYTES = (G.rows * G.cols * G.bitsPerCell) / 8;
 const key = DeviceKey.fromSeed("bench-restart-device");
 
 /** Random bits with about 1/8 of them masked out (usable ~87.5%), like a real capture. */
-function randomCode(): IrisCode {
-  const bits = new Uint8Array(BYTES);
-  const noise = new Uint8Array(3 * BYTES);
-  globalThis.crypto.getRandomValues(bits);
-  globalThis.crypto.getRandomValues(noise);
-  const mask = new Uint8Array(BYTES);
-  for (let i = 0; i < BYTES; i++) mask[i] = ~(noise[i]! & noise[BYTES + i]! & noise[2 * BYTES + i]!) & 0xff;
-  return IrisCode.fromPacked(G, bits, mask);
-}
-
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(2)} s`;
 }
@@ -46,37 +33,12 @@ function seconds(ms: number): string {
 async function bulkLoad(file: string): Promise<void> {
   const start = performance.now();
   const repository = new SqliteRepository(file);
-  await repository.migrate();
-  await repository.insertDevice({
-    id: key.deviceId.toString(),
-    publicKey: [key.publicKey[0].toString(), key.publicKey[1].toString()],
-    registeredAt: 0,
-    revokedAt: null,
+  // Distinct codes matter only to the search, not to opening: every 100th is fresh, the rest
+  // copies, so generating them does not dominate the set-up.
+  const shared = toBinary(randomCode());
+  await seedMembers(repository, key, MEMBERS, {
+    code: (i) => (i % 100 === 0 ? toBinary(randomCode()) : shared),
   });
-  await repository.insertGroup({ id: "citizens", kind: "plain", createdAt: 0 }, "0");
-  const entries: EnrolmentImport[] = [];
-  const leaves: bigint[] = [];
-  const code = toBinary(randomCode());
-  for (let i = 0; i < MEMBERS; i++) {
-    const identity = BigInt(i + 1) * 1_000_003n;
-    leaves.push(identity);
-    // Distinct codes matter only to the search, not to opening: every 100th is fresh, the rest
-    // copies, so generating them does not dominate the set-up.
-    entries.push({
-      enrolment: {
-        groupId: "citizens",
-        memberIndex: i,
-        identityCommitment: identity.toString(),
-        templateCommitment: "0",
-        deviceId: key.deviceId.toString(),
-        code: i % 100 === 0 ? toBinary(randomCode()) : code,
-        createdAt: 0,
-      },
-      leaf: identity.toString(),
-    });
-  }
-  const tree = new LeanIMT((a: bigint, b: bigint) => poseidon2([a, b]), leaves);
-  await repository.importEnrolments("citizens", entries, tree.root.toString(), 1);
   await repository.close();
   console.log(
     `set-up: ${MEMBERS} synthetic enrolments written through the repository in ${seconds(performance.now() - start)}`,

@@ -20,15 +20,10 @@ import { Group } from "@semaphore-protocol/group";
 import { Identity } from "@semaphore-protocol/identity";
 import { generateProof, type SemaphoreProof } from "@semaphore-protocol/proof";
 import { DeviceKey, signCapture } from "@zkiris/device";
-import { DEFAULT_PROFILE, IrisCode, templateCommitment, toBinary } from "@zkiris/iris-code";
-import {
-  type EnrolmentImport,
-  Registry,
-  releaseProverThreads,
-  SqliteRepository,
-  semaphoreArtifacts,
-} from "@zkiris/registry";
+import { templateCommitment } from "@zkiris/iris-code";
+import { Registry, releaseProverThreads, SqliteRepository, semaphoreArtifacts } from "@zkiris/registry";
 import { startServer } from "@zkiris/server";
+import { CODE_BYTES, randomCode, seedMembers } from "../registry/synthetic-members.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -49,22 +44,10 @@ const CONCURRENCY = Number(args.concurrency);
 const ENROL_CONCURRENCY = 4;
 const TOKEN = "bench-server-admin-token-0123456789";
 const SCOPE = 4_242_424_242n;
-const G = DEFAULT_PROFILE.geometry;
-const BYTES = (G.rows * G.cols * G.bitsPerCell) / 8;
 const key = DeviceKey.fromSeed("bench-server-device");
 const cores = availableParallelism();
 
 /** Random bits, about 1/8 of them masked out, like a real capture. */
-function randomCode(): IrisCode {
-  const bits = new Uint8Array(BYTES);
-  const noise = new Uint8Array(3 * BYTES);
-  globalThis.crypto.getRandomValues(bits);
-  globalThis.crypto.getRandomValues(noise);
-  const mask = new Uint8Array(BYTES);
-  for (let i = 0; i < BYTES; i++) mask[i] = ~(noise[i]! & noise[BYTES + i]! & noise[2 * BYTES + i]!) & 0xff;
-  return IrisCode.fromPacked(G, bits, mask);
-}
-
 const percentile = (xs: readonly number[], p: number) => {
   const sorted = [...xs].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
@@ -204,34 +187,7 @@ async function voteRound(
 
 async function bulkLoad(database: string, members: number): Promise<void> {
   const repository = new SqliteRepository(database);
-  await repository.migrate();
-  await repository.insertDevice({
-    id: key.deviceId.toString(),
-    publicKey: [key.publicKey[0].toString(), key.publicKey[1].toString()],
-    registeredAt: 0,
-    revokedAt: null,
-  });
-  await repository.insertGroup({ id: "citizens", kind: "plain", createdAt: 0 }, "0");
-  const leaves: bigint[] = [];
-  const entries: EnrolmentImport[] = [];
-  for (let i = 0; i < members; i++) {
-    const identity = BigInt(i + 1) * 1_000_003n;
-    leaves.push(identity);
-    entries.push({
-      enrolment: {
-        groupId: "citizens",
-        memberIndex: i,
-        identityCommitment: identity.toString(),
-        templateCommitment: "0",
-        deviceId: key.deviceId.toString(),
-        code: toBinary(randomCode()),
-        createdAt: 0,
-      },
-      leaf: identity.toString(),
-    });
-  }
-  const root = members === 0 ? 0n : new Group(leaves).root;
-  await repository.importEnrolments("citizens", entries, root.toString(), 1);
+  await seedMembers(repository, key, members);
   await repository.close();
 }
 
@@ -438,7 +394,7 @@ try {
     const steady = samples.filter((s) => s.t >= SOAK_SECONDS * 0.2);
     const slope = slopePerMinute(steady);
     // What the added members themselves take: the code and mask bits in the index, at least.
-    const expected = ((soaked * 2 * BYTES) / 2 ** 20 / SOAK_SECONDS) * 60;
+    const expected = ((soaked * 2 * CODE_BYTES) / 2 ** 20 / SOAK_SECONDS) * 60;
     console.log(
       `soak ${SOAK_SECONDS} s: ${soaked} enrolments (${(soaked / SOAK_SECONDS).toFixed(1)}/s) and ${soakReads.length} reads (p99 ${ms(percentile(soakReads, 99))}); RSS ${steady[0]?.y.toFixed(0)} -> ${steady.at(-1)?.y.toFixed(0)} MiB, min ${Math.min(...steady.map((s) => s.y)).toFixed(0)}, max ${Math.max(...steady.map((s) => s.y)).toFixed(0)}; slope over the last 80 % ${slope.toFixed(2)} MiB/min (the added members' codes and masks alone: ${expected.toFixed(2)} MiB/min)`,
     );
