@@ -4,8 +4,9 @@
  *   npx tsx --conditions=zkiris-source bench/uniqueness/search.ts [--sizes 10000,100000,300000,1000000] [--quick]
  *     [--only kernels|index|growth]
  *
- * Prints, on random codes (75% of mask bits usable, impostor distances ~0.5; the kernel has no
- * data-dependent early exit, so the figures do not depend on the data):
+ * Prints, on random codes (75% of mask bits usable, impostor distances ~0.5; the kernel's exact
+ * pruning abandons an impostor's shift at 0.79 of its words, so genuine or low-mask data cost more;
+ * bench/uniqueness/fast-path.ts compares with the kernel before pruning):
  * 1. the kernels on one core over the same 100k-code arena: WebAssembly i64.popcnt versus the
  *    plain-JS baseline, and both versus the sequential-read bandwidth measured in this process;
  * 2. the index end to end (probe pre-shifting, partitioning over workers, merge) at 0/1/2 workers;
@@ -27,6 +28,7 @@ import {
   codeWords,
   emitKernelModule,
   prepareProbeWords,
+  scanChunk,
   scanJs,
   UniquenessIndex,
   type WasmKernel,
@@ -149,7 +151,8 @@ function kernelSection(profile: IrisProfile, n: number): void {
   const layout = codeLayout(profile.geometry);
   const make = codeFactory(profile.geometry, 7);
   const nShifts = 2 * profile.maxShift + 1;
-  const probeBytes = nShifts * layout.codeBytes;
+  // the pre-shifted probe, then the kernel's pruning bounds (one u32 per shift and checkpoint)
+  const probeBytes = nShifts * (layout.codeBytes + 4 * layout.checkpoints.length);
   const outPtr = probeBytes;
   const codesPtr = Math.ceil((outPtr + 4096 * 16) / 64) * 64;
   const total = codesPtr + n * layout.codeBytes;
@@ -173,10 +176,13 @@ function kernelSection(profile: IrisProfile, n: number): void {
   const wasmRun = () => {
     let found = 0;
     for (let first = 0; first < n; first += 4096) {
-      found += kernel.scan(
+      found += scanChunk(
+        kernel,
+        memory,
         0,
         nShifts,
         codesPtr + first * layout.codeBytes,
+        layout.codeBytes,
         Math.min(4096, n - first),
         profile.minUsableBits,
         profile.thresholdPer10k,

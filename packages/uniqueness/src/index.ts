@@ -8,6 +8,7 @@ export {
   prepareProbeWords,
   shiftOrder,
   writeCodeWords,
+  writePackedHalves,
 } from "./layout.js";
 export {
   compareMatches,
@@ -19,4 +20,12 @@ export {
   type SearchResult,
 } from "./search-types.js";
 export { UniquenessIndex, type UniquenessIndexOptions } from "./uniqueness-index.js";
-export { defaultUnroll, emitKernelModule, MAX_KERNEL_WORDS, type WasmKernel } from "./wasm-kernel.js";
+export {
+  defaultCheckpoints,
+  defaultUnroll,
+  emitKernelModule,
+  MAX_KERNEL_WORDS,
+  RECHECK,
+  scanChunk,
+  type WasmKernel,
+} from "./wasm-kernel.js";

@@ -1,77 +1,64 @@
-import { type CodeGeometry, type IrisCode, rowBitCount, rowWords } from "@zkiris/iris-code";
+import {
+  type CodeGeometry,
+  type IrisCode,
+  POPCOUNT8,
+  packedByteLength,
+  rowBitCount,
+  rowWords,
+} from "@zkiris/iris-code";
+import { defaultCheckpoints } from "./wasm-kernel.js";
 
 /**
- * Memory layout of one code in the arena: the bits rows, then the mask rows, each row padded to
- * whole 64-bit words (the layout of iris-code's `rowWords`, widened to 64 bits). Within a 64-bit
- * word the low half is the first 32-bit row word, so a code's words are exactly iris-code's row
- * words with each row padded to an even count; popcounts do not depend on bit order.
+ * Memory layout of one code in the arena: the packed bits (iris-code's own byte layout, rows one
+ * after the other with no padding between them) zero-padded to whole 64-bit words, then the packed
+ * mask likewise. The kernel compares words position by position, and a probe is pre-shifted into
+ * the same layout, so no padding is scanned but the last word's (a default code is 56 + 56 words,
+ * 896 bytes; rows padded to whole words would be 64 + 64).
  */
 export interface CodeLayout {
   readonly geometry: CodeGeometry;
-  /** 64-bit words per row. */
-  readonly wordsPerRow: number;
+  /** Bytes of one packed half (bits or mask) before padding. */
+  readonly halfBytes: number;
   /** 64-bit words of one half (bits or mask) of a code. */
   readonly halfWords: number;
   /** Bytes of one code (bits and mask). */
   readonly codeBytes: number;
   /** 32-bit words of one code. */
   readonly codeWords32: number;
+  /** Word indices where the kernel tests its exact pruning bound (see `emitKernelModule`). */
+  readonly checkpoints: readonly number[];
 }
 
 /** The arena layout of codes of a geometry. */
 export function codeLayout(geometry: CodeGeometry): CodeLayout {
-  const wordsPerRow = Math.ceil(rowBitCount(geometry) / 64);
-  const halfWords = geometry.rows * wordsPerRow;
+  const halfBytes = packedByteLength(geometry);
+  const halfWords = Math.ceil(halfBytes / 8);
   return Object.freeze({
     geometry,
-    wordsPerRow,
+    halfBytes,
     halfWords,
     codeBytes: halfWords * 16,
     codeWords32: halfWords * 4,
+    checkpoints: Object.freeze(defaultCheckpoints(halfWords)),
   });
 }
 
-/** Writes one packed array (bits or mask) as padded row words at `target[offset32..]`. */
-function writeHalf(
+/**
+ * Writes a code's packed bits and packed mask (iris-code's byte layout) as one arena slot at byte
+ * `offset` of `target`, zeroing the padding. The caller checked the lengths.
+ */
+export function writePackedHalves(
   layout: CodeLayout,
-  packed: Readonly<Uint8Array>,
-  target: Uint32Array,
-  offset32: number,
+  bits: Readonly<Uint8Array>,
+  mask: Readonly<Uint8Array>,
+  target: Uint8Array,
+  offset: number,
 ): void {
-  const g = layout.geometry;
-  const rowBits = rowBitCount(g);
-  const rowU32 = layout.wordsPerRow * 2;
-  if (rowBits % 8 === 0) {
-    // Rows start on byte boundaries: assemble big-endian 32-bit words straight from the bytes,
-    // which gives exactly rowWords(packed, geometry) without walking single bits.
-    const rowBytes = rowBits / 8;
-    for (let r = 0; r < g.rows; r++) {
-      const src = r * rowBytes;
-      const dst = offset32 + r * rowU32;
-      for (let j = 0; j < rowU32; j++) {
-        const b = src + j * 4;
-        const end = src + rowBytes;
-        const b0 = b < end ? packed[b]! : 0;
-        const b1 = b + 1 < end ? packed[b + 1]! : 0;
-        const b2 = b + 2 < end ? packed[b + 2]! : 0;
-        const b3 = b + 3 < end ? packed[b + 3]! : 0;
-        target[dst + j] = ((b0 << 24) | (b1 << 16) | (b2 << 8) | b3) >>> 0;
-      }
-    }
-    return;
-  }
-  copyRowWords(layout, rowWords(packed as Uint8Array, g), target, offset32);
-}
-
-/** Copies iris-code row words (rows of `wordsPerRow(geometry)` 32-bit words) into padded rows. */
-function copyRowWords(layout: CodeLayout, words: Uint32Array, target: Uint32Array, offset32: number): void {
-  const g = layout.geometry;
-  const srcRow = Math.ceil(rowBitCount(g) / 32);
-  const rowU32 = layout.wordsPerRow * 2;
-  for (let r = 0; r < g.rows; r++) {
-    const dst = offset32 + r * rowU32;
-    for (let j = 0; j < rowU32; j++) target[dst + j] = j < srcRow ? words[r * srcRow + j]! : 0;
-  }
+  const half = layout.halfWords * 8;
+  target.set(bits, offset);
+  target.fill(0, offset + layout.halfBytes, offset + half);
+  target.set(mask, offset + half);
+  target.fill(0, offset + half + layout.halfBytes, offset + 2 * half);
 }
 
 /** Writes a code (bits half, then mask half) at `target[offset32..]`. The caller checked the geometry. */
@@ -81,8 +68,8 @@ export function writeCodeWords(
   target: Uint32Array,
   offset32: number,
 ): void {
-  writeHalf(layout, code.packedBitsView(), target, offset32);
-  writeHalf(layout, code.packedMaskView(), target, offset32 + layout.halfWords * 2);
+  const bytes = new Uint8Array(target.buffer, target.byteOffset, target.byteLength);
+  writePackedHalves(layout, code.packedBitsView(), code.packedMaskView(), bytes, offset32 * 4);
 }
 
 /** A code's arena words as a fresh array (for tests and the brute-force check of the layout). */
@@ -90,6 +77,29 @@ export function codeWords(layout: CodeLayout, code: IrisCode): Uint32Array {
   const out = new Uint32Array(layout.codeWords32);
   writeCodeWords(layout, code, out, 0);
   return out;
+}
+
+/** iris-code row words (rows of `ceil(rowBits / 32)` big-endian words) packed back into bytes at `out[at..]`. */
+function packRowWords(geometry: CodeGeometry, words: Uint32Array, out: Uint8Array, at: number): void {
+  const rowBits = rowBitCount(geometry);
+  const perRow = Math.ceil(rowBits / 32);
+  if (rowBits % 8 === 0) {
+    const rowBytes = rowBits / 8;
+    for (let r = 0; r < geometry.rows; r++) {
+      for (let b = 0; b < rowBytes; b++) {
+        out[at + r * rowBytes + b] = (words[r * perRow + (b >> 2)]! >>> (24 - 8 * (b & 3))) & 0xff;
+      }
+    }
+    return;
+  }
+  for (let r = 0; r < geometry.rows; r++) {
+    for (let j = 0; j < rowBits; j++) {
+      if ((words[r * perRow + (j >>> 5)]! >>> (31 - (j & 31))) & 1) {
+        const i = r * rowBits + j;
+        out[at + (i >> 3)]! |= 0x80 >> (i & 7);
+      }
+    }
+  }
 }
 
 /** Shift order of iris-code's `PreparedProbe`: 0, -1, 1, -2, 2, ... (ties go to the smallest |shift|). */
@@ -100,18 +110,34 @@ export function shiftOrder(maxShift: number): number[] {
 }
 
 /**
- * The probe pre-shifted to every shift of {@link shiftOrder}: shift index k occupies one code's
- * worth of words at `k * codeWords32`, and its column c holds probe column (c + s) mod cols.
+ * The probe pre-shifted to every shift of {@link shiftOrder}, in the arena layout: shift index k
+ * occupies one code's worth of words at `k * codeWords32`, and its column c holds probe column
+ * (c + s) mod cols. After the shifts, the kernel's pruning bounds: for shift index k and checkpoint
+ * j of `layout.checkpoints`, at `shifts * codeWords32 + k * checkpoints.length + j`, the number of
+ * usable bits of the shifted probe's mask words from that checkpoint on.
  */
 export function prepareProbeWords(layout: CodeLayout, probe: IrisCode, maxShift: number): Uint32Array {
   const shifts = shiftOrder(maxShift);
-  const out = new Uint32Array(shifts.length * layout.codeWords32);
+  const g = layout.geometry;
+  const nCheck = layout.checkpoints.length;
+  const out = new Uint32Array(shifts.length * (layout.codeWords32 + nCheck));
+  const bytes = new Uint8Array(out.buffer);
   const bits = probe.packedBitsView() as Uint8Array;
   const mask = probe.packedMaskView() as Uint8Array;
+  const half = layout.halfWords * 8;
+  const bounds = shifts.length * layout.codeWords32;
   for (let k = 0; k < shifts.length; k++) {
-    const base = k * layout.codeWords32;
-    copyRowWords(layout, rowWords(bits, layout.geometry, shifts[k]), out, base);
-    copyRowWords(layout, rowWords(mask, layout.geometry, shifts[k]), out, base + layout.halfWords * 2);
+    const base = k * layout.codeBytes;
+    packRowWords(g, rowWords(bits, g, shifts[k]), bytes, base);
+    packRowWords(g, rowWords(mask, g, shifts[k]), bytes, base + half);
+    let rest = 0;
+    let from = layout.halfBytes;
+    for (let j = nCheck - 1; j >= 0; j--) {
+      const to = from;
+      from = layout.checkpoints[j]! * 8;
+      for (let b = from; b < to; b++) rest += POPCOUNT8[bytes[base + half + b]!]!;
+      out[bounds + k * nCheck + j] = rest;
+    }
   }
   return out;
 }

@@ -1,18 +1,28 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
+import { crc32 } from "node:zlib";
 import {
   checkProfile,
   compareForDeduplication,
   type DeduplicationComparison,
   type DeduplicationDecision,
+  fromBinary,
+  IRIS_CODE_FORMAT_VERSION,
   type IrisCode,
   type IrisProfile,
   PreparedProbe,
-  wordsPerRow,
+  rowWords,
 } from "@zkiris/iris-code";
 import { checkCode } from "./brute-force-search.js";
 import { UniquenessError } from "./errors.js";
-import { type CodeLayout, codeLayout, prepareProbeWords, shiftOrder, writeCodeWords } from "./layout.js";
+import {
+  type CodeLayout,
+  codeLayout,
+  prepareProbeWords,
+  shiftOrder,
+  writeCodeWords,
+  writePackedHalves,
+} from "./layout.js";
 import {
   checkId,
   type EnrolmentId,
@@ -23,7 +33,7 @@ import {
   type SearchResult,
   searchDecision,
 } from "./search-types.js";
-import { emitKernelModule, type WasmKernel } from "./wasm-kernel.js";
+import { emitKernelModule, scanChunk, type WasmKernel } from "./wasm-kernel.js";
 import { WORKER_SOURCE } from "./worker-source.js";
 
 /** Options of {@link UniquenessIndex.create}. */
@@ -45,6 +55,9 @@ const PAGE = 65_536;
 const MAX_PAGES = 65_536;
 /** Codes per kernel call; bounds a lane's output area (16 bytes per match). */
 const CHUNK = 4096;
+/** iris-code's binary form (`toBinary`): "ZKIC", version, rows u16 BE, cols u16 BE, bitsPerCell, then bits, mask, CRC-32 BE. */
+const BINARY_MAGIC = [0x5a, 0x4b, 0x49, 0x43];
+const BINARY_HEADER = 10;
 
 interface Pending {
   resolve: (records: Int32Array) => void;
@@ -98,6 +111,7 @@ export class UniquenessIndex {
 
   readonly #memory: WebAssembly.Memory;
   #words: Uint32Array;
+  #bytes: Uint8Array;
   readonly #lanes: Lane[];
   readonly #inlineKernel: WasmKernel | undefined;
   readonly #probeBytes: number;
@@ -129,6 +143,7 @@ export class UniquenessIndex {
     this.workerCount = lanes.length;
     this.#memory = memory;
     this.#words = new Uint32Array(memory.buffer);
+    this.#bytes = new Uint8Array(memory.buffer);
     this.#lanes = lanes;
     this.#inlineKernel = inlineKernel;
     this.#probeBytes = probeBytes;
@@ -168,7 +183,7 @@ export class UniquenessIndex {
     );
     const layout = codeLayout(profile.geometry);
     const maxShifts = 2 * Math.floor((profile.geometry.cols - 1) / 2) + 1;
-    const probeBytes = maxShifts * layout.codeBytes;
+    const probeBytes = maxShifts * (layout.codeBytes + 4 * layout.checkpoints.length);
     const laneBytes = alignUp(probeBytes + CHUNK * 16, 64);
     const arenaBase = alignUp(Math.max(workers, 1) * laneBytes, 64);
     const maxPages = Math.floor(maxArenaBytes / PAGE);
@@ -183,7 +198,9 @@ export class UniquenessIndex {
     const capacity = Math.min(initialCapacity, maxCapacity);
     const pages = Math.ceil((arenaBase + capacity * layout.codeBytes) / PAGE);
     const memory = new WebAssembly.Memory({ initial: pages, maximum: maxPages, shared: true });
-    const module = new WebAssembly.Module(emitKernelModule(layout.halfWords, pages, maxPages));
+    const module = new WebAssembly.Module(
+      emitKernelModule(layout.halfWords, pages, maxPages, undefined, layout.checkpoints),
+    );
     let inlineKernel: WasmKernel | undefined;
     const lanes: Lane[] = [];
     if (workers === 0) {
@@ -273,6 +290,56 @@ export class UniquenessIndex {
     if (this.#count === this.#capacity) this.#grow();
     const slot = this.#count;
     writeCodeWords(this.layout, code, this.#words, (this.#arenaBase + slot * this.layout.codeBytes) / 4);
+    this.#slotIds[slot] = id;
+    this.#idSlots.set(id, slot);
+    this.#count++;
+  }
+
+  /**
+   * Adds a code given in iris-code's binary form (`toBinary`, as a registry stores it): the same as
+   * `add(id, fromBinary(bytes))`, with the same refusals (iris-code's `fromBinary` errors for a
+   * malformed, corrupted or truncated buffer, then those of {@link add}), but the packed bits and
+   * mask are copied straight from the buffer into the arena after checking the header, length and
+   * CRC-32, without building an `IrisCode`. Loading an index from stored rows is bound by this.
+   */
+  addBinary(id: EnrolmentId, bytes: Uint8Array): void {
+    this.#assertOpen();
+    checkId(id);
+    const g = this.profile.geometry;
+    const n = this.layout.halfBytes;
+    const end = BINARY_HEADER + 2 * n;
+    const valid =
+      bytes instanceof Uint8Array &&
+      bytes.length === end + 4 &&
+      (g.rows * g.cols * g.bitsPerCell) % 8 === 0 &&
+      bytes[0] === BINARY_MAGIC[0] &&
+      bytes[1] === BINARY_MAGIC[1] &&
+      bytes[2] === BINARY_MAGIC[2] &&
+      bytes[3] === BINARY_MAGIC[3] &&
+      bytes[4] === IRIS_CODE_FORMAT_VERSION &&
+      ((bytes[5]! << 8) | bytes[6]!) === g.rows &&
+      ((bytes[7]! << 8) | bytes[8]!) === g.cols &&
+      bytes[9] === g.bitsPerCell &&
+      ((bytes[end]! << 24) | (bytes[end + 1]! << 16) | (bytes[end + 2]! << 8) | bytes[end + 3]!) >>> 0 ===
+        crc32(bytes.subarray(0, end));
+    // Anything else (another geometry, a bad header or checksum, bit padding to check) takes the
+    // reference path, which refuses it exactly as fromBinary and add do.
+    if (!valid) {
+      this.add(id, fromBinary(bytes));
+      return;
+    }
+    if (this.#idSlots.has(id)) {
+      throw new UniquenessError("DUPLICATE_ID", `Id ${String(id)} is already in the index`, { field: "id" });
+    }
+    if (this.#count === this.#capacity) this.#grow();
+    const slot = this.#count;
+    writePackedHalves(
+      this.layout,
+      bytes.subarray(BINARY_HEADER, BINARY_HEADER + n),
+      bytes.subarray(BINARY_HEADER + n, end),
+      this.#bytes,
+      this.#arenaBase + slot * this.layout.codeBytes,
+    );
     this.#slotIds[slot] = id;
     this.#idSlots.set(id, slot);
     this.#count++;
@@ -397,23 +464,16 @@ export class UniquenessIndex {
   }
 
   /**
-   * The exact decision between a probe and the code in `slot`: the slot's arena words (rows padded
-   * to 64-bit words) read back as iris-code row words.
+   * The exact decision between a probe and the code in `slot`: the slot's packed bits and mask read
+   * back as iris-code row words.
    */
   #decideSlot(probe: PreparedProbe, slot: number, decision: DeduplicationDecision): DeduplicationComparison {
     const g = this.layout.geometry;
-    const per = wordsPerRow(g);
-    const padded = this.layout.wordsPerRow * 2;
-    const base = (this.#arenaBase + slot * this.layout.codeBytes) / 4;
-    const half = this.layout.halfWords * 2;
-    const bits = new Uint32Array(g.rows * per);
-    const mask = new Uint32Array(g.rows * per);
-    for (let r = 0; r < g.rows; r++) {
-      for (let j = 0; j < per; j++) {
-        bits[r * per + j] = this.#words[base + r * padded + j]!;
-        mask[r * per + j] = this.#words[base + half + r * padded + j]!;
-      }
-    }
+    const base = this.#arenaBase + slot * this.layout.codeBytes;
+    const half = this.layout.halfWords * 8;
+    const n = this.layout.halfBytes;
+    const bits = rowWords(this.#bytes.slice(base, base + n), g);
+    const mask = rowWords(this.#bytes.slice(base + half, base + half + n), g);
     return compareForDeduplication(probe, bits, mask, decision);
   }
 
@@ -430,10 +490,13 @@ export class UniquenessIndex {
     const records: number[] = [];
     for (let first = 0; first < n; first += CHUNK) {
       const count = Math.min(CHUNK, n - first);
-      const found = kernel.scan(
+      const found = scanChunk(
+        kernel,
+        this.#memory,
         probePtr,
         nShifts,
         this.#arenaBase + first * this.layout.codeBytes,
+        this.layout.codeBytes,
         count,
         minU,
         thr,
@@ -513,6 +576,7 @@ export class UniquenessIndex {
     const current = this.#memory.buffer.byteLength / PAGE;
     if (pages > current) this.#memory.grow(pages - current);
     this.#words = new Uint32Array(this.#memory.buffer);
+    this.#bytes = new Uint8Array(this.#memory.buffer);
     this.#capacity = Math.floor((this.#memory.buffer.byteLength - this.#arenaBase) / codeBytes);
   }
 

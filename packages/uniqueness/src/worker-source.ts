@@ -6,7 +6,7 @@
  * the shared arena and answers `{ type: "ready" }`. `{ type: "scan", id, probe, nShifts,
  * codesPtr, codeBytes, start, end, minUsable, thresholdPer10k }` copies the pre-shifted probe to
  * the worker's own scratch area, scans slots `start..end` in chunks of `chunk` codes (so the
- * output area cannot overflow) and answers `{ type: "result", id, records }`, where `records` is
+ * output area cannot overflow), deciding in full each code the pruned scan left open, and answers `{ type: "result", id, records }`, where `records` is
  * an Int32Array of (slot, shift index, differing, usable) quadruples (shift index -1 and usable 0
  * for an undecidable code). Errors answer
  * `{ type: "error", id, message }`.
@@ -35,8 +35,23 @@ import("node:worker_threads").then(({ parentPort }) => parentPort.on("message", 
       let n = 0;
       for (let first = msg.start; first < msg.end; first += chunk) {
         const count = Math.min(chunk, msg.end - first);
-        const found = kernel.scan(probePtr, msg.nShifts, msg.codesPtr + first * msg.codeBytes, count,
-          msg.minUsable, msg.thresholdPer10k, outPtr);
+        const codesPtr = msg.codesPtr + first * msg.codeBytes;
+        const all = kernel.scan(probePtr, msg.nShifts, codesPtr, count, msg.minUsable, msg.thresholdPer10k, outPtr);
+        if (all === 0) continue;
+        // As scanChunk in wasm-kernel.ts: decide the codes pruning left open (shift index -2) in full.
+        const open = new Int32Array(memory.buffer, outPtr, all * 4);
+        let found = 0;
+        for (let j = 0; j < all; j++) {
+          const i = open[j * 4];
+          if (open[j * 4 + 1] === -2) {
+            if (kernel.scanExact(probePtr, msg.nShifts, codesPtr + i * msg.codeBytes, 1, msg.minUsable,
+              msg.thresholdPer10k, outPtr + found * 16) === 0) continue;
+            open[found * 4] = i;
+          } else if (found !== j) {
+            open.copyWithin(found * 4, j * 4, j * 4 + 4);
+          }
+          found++;
+        }
         if (found === 0) continue;
         if ((n + found) * 4 > records.length) {
           const grown = new Int32Array(Math.max(records.length * 2, (n + found) * 4));

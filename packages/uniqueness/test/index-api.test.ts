@@ -1,6 +1,13 @@
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { type IrisCode, IrisCodeError, type IrisProfile, OPEN_IRIS_GEOMETRY } from "@zkiris/iris-code";
+import {
+  fromBinary,
+  type IrisCode,
+  IrisCodeError,
+  type IrisProfile,
+  OPEN_IRIS_GEOMETRY,
+  toBinary,
+} from "@zkiris/iris-code";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type EnrolmentId, UniquenessError, UniquenessIndex } from "../src/index.js";
 import { expectSameAsBruteForce, PINNED_PROFILE, plantedCode, randomCode, rng } from "./helpers.js";
@@ -29,7 +36,7 @@ describe("UniquenessIndex.create", () => {
     await expect(UniquenessIndex.create({ profile, maxArenaBytes: 1000 })).rejects.toThrowError(
       refusal("INVALID_PARAMETER", "options.maxArenaBytes"),
     );
-    // One 64 KiB page cannot hold the 179,200-byte scratch area of this profile.
+    // One 64 KiB page cannot hold the 165,440-byte scratch area of this profile.
     await expect(UniquenessIndex.create({ profile, workers: 0, maxArenaBytes: 65536 })).rejects.toThrowError(
       refusal("INVALID_PARAMETER", "options.maxArenaBytes"),
     );
@@ -205,6 +212,66 @@ describe("UniquenessIndex", () => {
   });
 });
 
+describe("addBinary", () => {
+  it("adds a stored toBinary row exactly as add(id, fromBinary(row)) does", async () => {
+    const random = rng(41);
+    const probe = randomCode(random, g, 0.9);
+    const entries: Array<[EnrolmentId, IrisCode]> = [];
+    for (let i = 0; i < 40; i++) entries.push([BigInt(i + 1), randomCode(random, g, 0.3 + 0.6 * random())]);
+    entries.push([100n, plantedCode(random, probe, 2000, 700, 3)]);
+    entries.push([101n, plantedCode(random, probe, 1199, 0, -2)]);
+    const viaBinary = await UniquenessIndex.create({ profile, workers: 1, initialCapacity: 1 });
+    const viaCode = await UniquenessIndex.create({ profile, workers: 0, initialCapacity: 1 });
+    for (const [id, code] of entries) {
+      viaBinary.addBinary(id, toBinary(code));
+      viaCode.add(id, fromBinary(toBinary(code)));
+    }
+    expect(viaBinary.size).toBe(entries.length);
+    for (const thresholdPer10k of [3600, 5000]) {
+      const a = await viaBinary.search(probe, { thresholdPer10k });
+      const b = await viaCode.search(probe, { thresholdPer10k });
+      expect({ ...a, elapsedMs: 0 }).toEqual({ ...b, elapsedMs: 0 });
+      await expectSameAsBruteForce(viaBinary, entries, probe, profile, { thresholdPer10k });
+    }
+    expect((await viaBinary.search(probe)).undecidable).toContain(101n);
+    await viaBinary.close();
+    await viaCode.close();
+  });
+
+  it("refuses what fromBinary or add refuses, with the same error, leaving the index unchanged", async () => {
+    const index = await UniquenessIndex.create({ profile, workers: 0 });
+    const row = toBinary(randomCode(rng(42), g, 0.8));
+    index.addBinary("a", row);
+    const corrupt = row.slice();
+    corrupt[20]! ^= 1;
+    const badMagic = row.slice();
+    badMagic[0] = 0;
+    const badVersion = row.slice();
+    badVersion[4] = 9;
+    const cases: Array<[unknown, string, string]> = [
+      ["not bytes", "INVALID_PARAMETER", "bytes"],
+      [row.subarray(0, 5), "WRONG_LENGTH", "bytes"],
+      [row.subarray(0, row.length - 1), "WRONG_LENGTH", "bytes"],
+      [badMagic, "BAD_MAGIC", "magic"],
+      [badVersion, "UNSUPPORTED_VERSION", "version"],
+      [corrupt, "CHECKSUM_MISMATCH", "crc32"],
+    ];
+    for (const [bytes, code, field] of cases) {
+      expect(() => fromBinary(bytes)).toThrowError(refusal(code, field));
+      expect(() => index.addBinary("b", bytes as Uint8Array)).toThrowError(refusal(code, field));
+      expect(() => index.addBinary("b", bytes as Uint8Array)).toThrow(IrisCodeError);
+    }
+    const other = toBinary(randomCode(rng(43), OPEN_IRIS_GEOMETRY, 0.8));
+    expect(() => index.addBinary("b", other)).toThrowError(refusal("GEOMETRY_MISMATCH", "code.geometry"));
+    expect(() => index.addBinary("a", row)).toThrowError(refusal("DUPLICATE_ID", "id"));
+    expect(() => index.addBinary("", row)).toThrowError(refusal("INVALID_ID", "id"));
+    expect(index.size).toBe(1);
+    expect(index.has("b")).toBe(false);
+    await index.close();
+    expect(() => index.addBinary("b", row)).toThrowError(refusal("INDEX_CLOSED"));
+  });
+});
+
 describe("the default decision", () => {
   it("is the profile's deduplication decision, not its verification decision", async () => {
     const random = rng(31);
@@ -269,7 +336,7 @@ describe("concurrent searches and mutations", () => {
 
 describe("capacity and closing", () => {
   it("refuses a code beyond the arena's maximum", async () => {
-    // 4 pages minus 179,200 bytes of scratch hold exactly 81 codes of 1,024 bytes.
+    // 4 pages minus 165,440 bytes of scratch hold 107 codes of 896 bytes (and 832 bytes to spare).
     const index = await UniquenessIndex.create({
       profile,
       workers: 0,
@@ -277,13 +344,13 @@ describe("capacity and closing", () => {
       maxArenaBytes: 4 * 65536,
     });
     const random = rng(31);
-    for (let i = 0; i < 81; i++) index.add(i.toString(), randomCode(random, g));
-    expect(() => index.add("81", randomCode(random, g))).toThrowError(refusal("CAPACITY_EXCEEDED", "code"));
-    expect(index.size).toBe(81);
-    expect(index.capacity).toBe(81);
+    for (let i = 0; i < 107; i++) index.add(i.toString(), randomCode(random, g));
+    expect(() => index.add("107", randomCode(random, g))).toThrowError(refusal("CAPACITY_EXCEEDED", "code"));
+    expect(index.size).toBe(107);
+    expect(index.capacity).toBe(107);
     expect(index.remove("0")).toBe(true);
-    index.add("81", randomCode(random, g));
-    expect(index.size).toBe(81);
+    index.add("107", randomCode(random, g));
+    expect(index.size).toBe(107);
     await index.close();
   });
 

@@ -1,0 +1,538 @@
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+import {
+  checkProfile,
+  compareForDeduplication,
+  type DeduplicationComparison,
+  type DeduplicationDecision,
+  type IrisCode,
+  type IrisProfile,
+  PreparedProbe,
+  wordsPerRow,
+} from "@zkiris/iris-code";
+import { checkCode } from "./brute-force-search.js";
+import { UniquenessError } from "./errors.js";
+import { type CodeLayout, codeLayout, prepareProbeWords, shiftOrder, writeCodeWords } from "./layout.js";
+import {
+  checkId,
+  type EnrolmentId,
+  finishResult,
+  resolveSearchOptions,
+  type SearchMatch,
+  type SearchOptions,
+  type SearchResult,
+  searchDecision,
+} from "./search-types.js";
+import { emitKernelModule, type WasmKernel } from "./wasm-kernel.js";
+import { WORKER_SOURCE } from "./worker-source.js";
+
+/** Options of {@link UniquenessIndex.create}. */
+export interface UniquenessIndexOptions {
+  /** Geometry and default decision policy (`deduplication` threshold and usable-bit floor, `maxShift`). */
+  profile: IrisProfile;
+  /**
+   * Worker threads the search is partitioned over (one contiguous slot range each). Default: the
+   * available cores. 0 runs the same WebAssembly kernel on the calling thread.
+   */
+  workers?: number;
+  /** Codes the arena holds before it first grows. Default 1024. */
+  initialCapacity?: number;
+  /** Upper bound of the arena in bytes (codes plus scratch); at most 4 GiB (wasm32). Default 4 GiB. */
+  maxArenaBytes?: number;
+}
+
+const PAGE = 65_536;
+const MAX_PAGES = 65_536;
+/** Codes per kernel call; bounds a lane's output area (16 bytes per match). */
+const CHUNK = 4096;
+
+interface Pending {
+  resolve: (records: Int32Array) => void;
+  reject: (error: Error) => void;
+}
+
+interface Lane {
+  worker: Worker;
+  pending: Map<number, Pending>;
+}
+
+function alignUp(n: number, a: number): number {
+  return Math.ceil(n / a) * a;
+}
+
+function checkCount(value: unknown, field: string, min: number, max: number): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    throw new UniquenessError(
+      "INVALID_PARAMETER",
+      `Parameter '${field}' must be an integer between ${min} and ${max}, received ${typeof value} ${String(value)}`,
+      { field },
+    );
+  }
+  return value;
+}
+
+/**
+ * Exact 1:N uniqueness search over enrolled iris codes.
+ *
+ * Codes live bit-packed in one shared WebAssembly memory (a growable SharedArrayBuffer): per code
+ * the bits rows then the mask rows as 64-bit words, each row padded to whole words. A search
+ * pre-shifts the probe to all `2K + 1` shifts, and each worker thread scans one contiguous slot
+ * range with a WebAssembly `i64.popcnt` kernel; the partial results are merged. The answer is
+ * exactly that of {@link bruteForceSearch}: every code whose best shift (lowest
+ * `differing / usable` among shifts with at least `minUsableBits` usable bits) satisfies
+ * `differing * 10000 <= thresholdPer10k * usable`, and every code with no such shift, which is
+ * undecidable and reported apart (fail closed: it is never taken for a different eye). The
+ * decision defaults to the profile's deduplication decision.
+ *
+ * Consistency: a search sees the codes present when it was called. `add` during a search appends
+ * past the search's snapshot; `remove` takes effect for later searches at once and frees its slot
+ * (swap-remove compaction) when no search is running. Call {@link close} to stop the workers.
+ */
+export class UniquenessIndex {
+  /** The profile (geometry and default decision policy). */
+  readonly profile: IrisProfile;
+  /** Arena layout of one code. */
+  readonly layout: CodeLayout;
+  /** Number of worker threads (0: searches run on the calling thread). */
+  readonly workerCount: number;
+
+  readonly #memory: WebAssembly.Memory;
+  #words: Uint32Array;
+  readonly #lanes: Lane[];
+  readonly #inlineKernel: WasmKernel | undefined;
+  readonly #probeBytes: number;
+  readonly #arenaBase: number;
+  readonly #maxPages: number;
+  #capacity: number;
+  #count = 0;
+  readonly #slotIds: EnrolmentId[] = [];
+  readonly #idSlots = new Map<EnrolmentId, number>();
+  readonly #pendingRemovals = new Set<number>();
+  #inFlight = 0;
+  #nextMessage = 1;
+  #closed = false;
+  #failure: UniquenessError | undefined;
+
+  private constructor(
+    profile: IrisProfile,
+    layout: CodeLayout,
+    memory: WebAssembly.Memory,
+    lanes: Lane[],
+    inlineKernel: WasmKernel | undefined,
+    probeBytes: number,
+    arenaBase: number,
+    capacity: number,
+    maxPages: number,
+  ) {
+    this.profile = profile;
+    this.layout = layout;
+    this.workerCount = lanes.length;
+    this.#memory = memory;
+    this.#words = new Uint32Array(memory.buffer);
+    this.#lanes = lanes;
+    this.#inlineKernel = inlineKernel;
+    this.#probeBytes = probeBytes;
+    this.#arenaBase = arenaBase;
+    this.#capacity = capacity;
+    this.#maxPages = maxPages;
+    for (const lane of lanes) {
+      this.#watch(lane);
+      // Idle workers must not keep the process alive (adding a message listener re-refs them).
+      lane.worker.unref();
+    }
+  }
+
+  /**
+   * Creates an index and starts its workers. Throws `INVALID_PARAMETER` for a bad worker count,
+   * capacity or arena bound, and the profile's own error for a malformed profile.
+   */
+  static async create(options: UniquenessIndexOptions): Promise<UniquenessIndex> {
+    if (typeof options !== "object" || options === null) {
+      throw new UniquenessError("INVALID_PARAMETER", "Parameter 'options' is not an object", {
+        field: "options",
+      });
+    }
+    const profile = checkProfile(options.profile);
+    const workers = checkCount(options.workers ?? availableParallelism(), "options.workers", 0, 256);
+    const initialCapacity = checkCount(
+      options.initialCapacity ?? 1024,
+      "options.initialCapacity",
+      1,
+      2 ** 32,
+    );
+    const maxArenaBytes = checkCount(
+      options.maxArenaBytes ?? MAX_PAGES * PAGE,
+      "options.maxArenaBytes",
+      PAGE,
+      MAX_PAGES * PAGE,
+    );
+    const layout = codeLayout(profile.geometry);
+    const maxShifts = 2 * Math.floor((profile.geometry.cols - 1) / 2) + 1;
+    const probeBytes = maxShifts * layout.codeBytes;
+    const laneBytes = alignUp(probeBytes + CHUNK * 16, 64);
+    const arenaBase = alignUp(Math.max(workers, 1) * laneBytes, 64);
+    const maxPages = Math.floor(maxArenaBytes / PAGE);
+    const maxCapacity = Math.floor((maxPages * PAGE - arenaBase) / layout.codeBytes);
+    if (maxCapacity < 1) {
+      throw new UniquenessError(
+        "INVALID_PARAMETER",
+        `Parameter 'options.maxArenaBytes' (${maxArenaBytes}) leaves no room for a code after ${arenaBase} bytes of scratch`,
+        { field: "options.maxArenaBytes" },
+      );
+    }
+    const capacity = Math.min(initialCapacity, maxCapacity);
+    const pages = Math.ceil((arenaBase + capacity * layout.codeBytes) / PAGE);
+    const memory = new WebAssembly.Memory({ initial: pages, maximum: maxPages, shared: true });
+    const module = new WebAssembly.Module(emitKernelModule(layout.halfWords, pages, maxPages));
+    let inlineKernel: WasmKernel | undefined;
+    const lanes: Lane[] = [];
+    if (workers === 0) {
+      inlineKernel = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as WasmKernel;
+    } else {
+      try {
+        for (let i = 0; i < workers; i++) {
+          const worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [] });
+          lanes.push({ worker, pending: new Map() });
+          await new Promise<void>((resolve, reject) => {
+            const onMessage = (msg: { type: string }) => {
+              if (msg.type !== "ready") return;
+              worker.off("error", onError);
+              worker.off("message", onMessage);
+              resolve();
+            };
+            const onError = (error: Error) => {
+              reject(
+                new UniquenessError("WORKER_FAILED", `Search worker ${i} failed to start: ${error.message}`, {
+                  cause: error,
+                }),
+              );
+            };
+            worker.on("message", onMessage);
+            worker.once("error", onError);
+            worker.postMessage({
+              type: "init",
+              module,
+              memory,
+              probePtr: i * laneBytes,
+              outPtr: i * laneBytes + probeBytes,
+              chunk: CHUNK,
+            });
+          });
+        }
+      } catch (error) {
+        await Promise.all(lanes.map((lane) => lane.worker.terminate()));
+        throw error;
+      }
+    }
+    return new UniquenessIndex(
+      profile,
+      layout,
+      memory,
+      lanes,
+      inlineKernel,
+      probeBytes,
+      arenaBase,
+      capacity,
+      maxPages,
+    );
+  }
+
+  /** Number of enrolled codes (removals count at once, even while a search is running). */
+  get size(): number {
+    return this.#idSlots.size;
+  }
+
+  /** Codes the arena holds before it next grows. */
+  get capacity(): number {
+    return this.#capacity;
+  }
+
+  /** Bytes of the shared arena (scratch areas plus code slots), as allocated now. */
+  get arenaBytes(): number {
+    return this.#memory.buffer.byteLength;
+  }
+
+  /** True when a code with this id is enrolled. */
+  has(id: EnrolmentId): boolean {
+    return this.#idSlots.has(id);
+  }
+
+  /**
+   * Adds a code. Throws `INVALID_ID` for an id that is not a non-empty string or a bigint,
+   * `DUPLICATE_ID` for an id already present, `INVALID_PARAMETER` for a non-code,
+   * `GEOMETRY_MISMATCH` for a code of another geometry, `CAPACITY_EXCEEDED` when the arena is at
+   * its maximum, and `INDEX_CLOSED` after {@link close}.
+   */
+  add(id: EnrolmentId, code: IrisCode): void {
+    this.#assertOpen();
+    checkId(id);
+    checkCode(this.profile, code, "code");
+    if (this.#idSlots.has(id)) {
+      throw new UniquenessError("DUPLICATE_ID", `Id ${String(id)} is already in the index`, { field: "id" });
+    }
+    if (this.#count === this.#capacity) this.#grow();
+    const slot = this.#count;
+    writeCodeWords(this.layout, code, this.#words, (this.#arenaBase + slot * this.layout.codeBytes) / 4);
+    this.#slotIds[slot] = id;
+    this.#idSlots.set(id, slot);
+    this.#count++;
+  }
+
+  /**
+   * Removes a code; returns false when the id is not present. The slot is reclaimed by moving the
+   * last code into it, at once or, if a search is running, when the last running search ends.
+   * Throws `INVALID_ID` for a malformed id and `INDEX_CLOSED` after {@link close}.
+   */
+  remove(id: EnrolmentId): boolean {
+    this.#assertOpen();
+    checkId(id);
+    const slot = this.#idSlots.get(id);
+    if (slot === undefined) return false;
+    this.#idSlots.delete(id);
+    if (this.#inFlight === 0) this.#swapRemove(slot);
+    else this.#pendingRemovals.add(slot);
+    return true;
+  }
+
+  /**
+   * Exact 1:N search of the probe against every enrolled code at every shift `-maxShift..maxShift`:
+   * the matches, and the codes whose comparison is undecidable.
+   * Throws `INVALID_PARAMETER` for a non-code or a bad option (naming it), `GEOMETRY_MISMATCH`
+   * for a probe of another geometry, `INDEX_CLOSED` after {@link close}, and `WORKER_FAILED` if a
+   * worker died.
+   */
+  async search(probe: IrisCode, options?: SearchOptions): Promise<SearchResult> {
+    const startedAt = performance.now();
+    this.#assertOpen();
+    checkCode(this.profile, probe, "probe");
+    const o = resolveSearchOptions(this.profile, options);
+    const shifts = shiftOrder(o.maxShift);
+    // The normalised distance is never below the raw one, so every normalised duplicate is under
+    // the raw threshold: the kernels scan with it, and each code they find is decided exactly here.
+    const decision = searchDecision(o);
+    const kernelThreshold = o.thresholdPer10k;
+    const exact = o.referenceBits !== undefined ? new PreparedProbe(probe, o.maxShift) : undefined;
+    const probeWords = prepareProbeWords(this.layout, probe, o.maxShift);
+    const n = this.#count;
+    const excluded = this.#pendingRemovals.size === 0 ? undefined : new Set(this.#pendingRemovals);
+    const matches: SearchMatch[] = [];
+    const undecidable: EnrolmentId[] = [];
+    const collect = (records: Int32Array) => {
+      for (let j = 0; j < records.length; j += 4) {
+        const slot = records[j]!;
+        if (excluded?.has(slot)) continue;
+        const d = records[j + 2]!;
+        const u = records[j + 3]!;
+        if (u === 0) {
+          undecidable.push(this.#slotIds[slot]!);
+          continue;
+        }
+        if (exact) {
+          const c = this.#decideSlot(exact, slot, decision);
+          if (c.duplicate)
+            matches.push({
+              id: this.#slotIds[slot]!,
+              distance: c.differingBits / c.usableBits,
+              decisionDistance: c.distance,
+              differingBits: c.differingBits,
+              usableBits: c.usableBits,
+              shift: c.shift,
+            });
+          continue;
+        }
+        matches.push({
+          id: this.#slotIds[slot]!,
+          distance: d / u,
+          decisionDistance: d / u,
+          differingBits: d,
+          usableBits: u,
+          shift: shifts[records[j + 1]!]!,
+        });
+      }
+    };
+    this.#inFlight++;
+    try {
+      if (this.#inlineKernel) {
+        collect(this.#scanInline(probeWords, shifts.length, n, o.minUsableBits, kernelThreshold));
+      } else {
+        const parts = this.#lanes.length;
+        const per = Math.ceil(n / parts);
+        const jobs: Promise<Int32Array>[] = [];
+        for (let i = 0; i < parts; i++) {
+          const start = Math.min(n, i * per);
+          const end = Math.min(n, start + per);
+          if (start === end) continue;
+          jobs.push(
+            this.#post(
+              this.#lanes[i]!,
+              probeWords,
+              shifts.length,
+              start,
+              end,
+              o.minUsableBits,
+              kernelThreshold,
+            ),
+          );
+        }
+        for (const records of await Promise.all(jobs)) collect(records);
+      }
+    } finally {
+      this.#inFlight--;
+      if (this.#inFlight === 0 && this.#pendingRemovals.size > 0 && !this.#closed)
+        this.#applyPendingRemovals();
+    }
+    return finishResult(matches, undecidable, o.limit, n - (excluded?.size ?? 0), startedAt);
+  }
+
+  /** Stops the workers; pending searches reject with `INDEX_CLOSED`. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const closed = new UniquenessError("INDEX_CLOSED", "The uniqueness index was closed");
+    for (const lane of this.#lanes) {
+      for (const p of lane.pending.values()) p.reject(closed);
+      lane.pending.clear();
+    }
+    await Promise.all(this.#lanes.map((lane) => lane.worker.terminate()));
+  }
+
+  /**
+   * The exact decision between a probe and the code in `slot`: the slot's arena words (rows padded
+   * to 64-bit words) read back as iris-code row words.
+   */
+  #decideSlot(probe: PreparedProbe, slot: number, decision: DeduplicationDecision): DeduplicationComparison {
+    const g = this.layout.geometry;
+    const per = wordsPerRow(g);
+    const padded = this.layout.wordsPerRow * 2;
+    const base = (this.#arenaBase + slot * this.layout.codeBytes) / 4;
+    const half = this.layout.halfWords * 2;
+    const bits = new Uint32Array(g.rows * per);
+    const mask = new Uint32Array(g.rows * per);
+    for (let r = 0; r < g.rows; r++) {
+      for (let j = 0; j < per; j++) {
+        bits[r * per + j] = this.#words[base + r * padded + j]!;
+        mask[r * per + j] = this.#words[base + half + r * padded + j]!;
+      }
+    }
+    return compareForDeduplication(probe, bits, mask, decision);
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new UniquenessError("INDEX_CLOSED", "The uniqueness index was closed");
+    if (this.#failure) throw this.#failure;
+  }
+
+  #scanInline(probeWords: Uint32Array, nShifts: number, n: number, minU: number, thr: number): Int32Array {
+    const kernel = this.#inlineKernel!;
+    const probePtr = 0;
+    const outPtr = this.#probeBytes;
+    new Uint32Array(this.#memory.buffer, probePtr, probeWords.length).set(probeWords);
+    const records: number[] = [];
+    for (let first = 0; first < n; first += CHUNK) {
+      const count = Math.min(CHUNK, n - first);
+      const found = kernel.scan(
+        probePtr,
+        nShifts,
+        this.#arenaBase + first * this.layout.codeBytes,
+        count,
+        minU,
+        thr,
+        outPtr,
+      );
+      if (found === 0) continue;
+      const out = new Int32Array(this.#memory.buffer, outPtr, found * 4);
+      for (let j = 0; j < found * 4; j += 4)
+        records.push(out[j]! + first, out[j + 1]!, out[j + 2]!, out[j + 3]!);
+    }
+    return Int32Array.from(records);
+  }
+
+  #post(
+    lane: Lane,
+    probe: Uint32Array,
+    nShifts: number,
+    start: number,
+    end: number,
+    minUsable: number,
+    thresholdPer10k: number,
+  ): Promise<Int32Array> {
+    const id = this.#nextMessage++;
+    return new Promise<Int32Array>((resolve, reject) => {
+      if (lane.pending.size === 0) lane.worker.ref();
+      lane.pending.set(id, { resolve, reject });
+      lane.worker.postMessage({
+        type: "scan",
+        id,
+        probe,
+        nShifts,
+        codesPtr: this.#arenaBase,
+        codeBytes: this.layout.codeBytes,
+        start,
+        end,
+        minUsable,
+        thresholdPer10k,
+      });
+    });
+  }
+
+  #watch(lane: Lane): void {
+    const settle = (id: number): Pending | undefined => {
+      const p = lane.pending.get(id);
+      lane.pending.delete(id);
+      if (lane.pending.size === 0) lane.worker.unref();
+      return p;
+    };
+    lane.worker.on("message", (msg: { type: string; id: number; records?: Int32Array; message?: string }) => {
+      if (msg.type === "result") settle(msg.id)?.resolve(msg.records!);
+      else if (msg.type === "error") {
+        settle(msg.id)?.reject(new UniquenessError("WORKER_FAILED", `Search worker failed: ${msg.message}`));
+      }
+    });
+    const fail = (reason: string, cause?: unknown) => {
+      if (this.#closed) return;
+      this.#failure ??= new UniquenessError("WORKER_FAILED", `A search worker stopped: ${reason}`, { cause });
+      for (const p of lane.pending.values()) p.reject(this.#failure);
+      lane.pending.clear();
+    };
+    lane.worker.on("error", (error) => fail(error.message, error));
+    lane.worker.on("exit", (code) => fail(`exit code ${code}`));
+  }
+
+  #grow(): void {
+    const codeBytes = this.layout.codeBytes;
+    const maxCapacity = Math.floor((this.#maxPages * PAGE - this.#arenaBase) / codeBytes);
+    if (this.#capacity >= maxCapacity) {
+      throw new UniquenessError(
+        "CAPACITY_EXCEEDED",
+        `The index is full: ${this.#capacity} codes of ${codeBytes} bytes fill its ${this.#maxPages * PAGE}-byte arena`,
+        { field: "code" },
+      );
+    }
+    const target = Math.min(maxCapacity, Math.max(this.#capacity * 2, this.#capacity + 1024));
+    const pages = Math.ceil((this.#arenaBase + target * codeBytes) / PAGE);
+    const current = this.#memory.buffer.byteLength / PAGE;
+    if (pages > current) this.#memory.grow(pages - current);
+    this.#words = new Uint32Array(this.#memory.buffer);
+    this.#capacity = Math.floor((this.#memory.buffer.byteLength - this.#arenaBase) / codeBytes);
+  }
+
+  #swapRemove(slot: number): void {
+    const last = this.#count - 1;
+    const w = this.layout.codeWords32;
+    if (slot !== last) {
+      const base = this.#arenaBase / 4;
+      this.#words.copyWithin(base + slot * w, base + last * w, base + (last + 1) * w);
+      const moved = this.#slotIds[last]!;
+      this.#slotIds[slot] = moved;
+      this.#idSlots.set(moved, slot);
+    }
+    this.#slotIds.length = last;
+    this.#count = last;
+  }
+
+  #applyPendingRemovals(): void {
+    const slots = [...this.#pendingRemovals].sort((a, b) => b - a);
+    this.#pendingRemovals.clear();
+    for (const slot of slots) this.#swapRemove(slot);
+  }
+}
