@@ -333,13 +333,17 @@ export class UniquenessIndex {
     }
     if (this.#count === this.#capacity) this.#grow();
     const slot = this.#count;
-    writePackedHalves(
-      this.layout,
-      bytes.subarray(BINARY_HEADER, BINARY_HEADER + n),
-      bytes.subarray(BINARY_HEADER + n, end),
-      this.#bytes,
-      this.#arenaBase + slot * this.layout.codeBytes,
-    );
+    const at = this.#arenaBase + slot * this.layout.codeBytes;
+    // Halves of whole words (the default geometry): the row's bits and mask are the slot as is.
+    if (n === this.layout.halfWords * 8) this.#bytes.set(bytes.subarray(BINARY_HEADER, end), at);
+    else
+      writePackedHalves(
+        this.layout,
+        bytes.subarray(BINARY_HEADER, BINARY_HEADER + n),
+        bytes.subarray(BINARY_HEADER + n, end),
+        this.#bytes,
+        at,
+      );
     this.#slotIds[slot] = id;
     this.#idSlots.set(id, slot);
     this.#count++;

@@ -238,6 +238,32 @@ describe("addBinary", () => {
     await viaCode.close();
   });
 
+  for (const geometry of [
+    { rows: 2, cols: 40, bitsPerCell: 2 }, // 20-byte halves, padded to 24 in the arena
+    { rows: 3, cols: 11, bitsPerCell: 3 }, // 99 bits: not whole bytes, parsed by fromBinary
+  ]) {
+    it(`adds ${geometry.rows}x${geometry.cols}x${geometry.bitsPerCell} rows as add(id, fromBinary(row)) does`, async () => {
+      const small: IrisProfile = {
+        name: "small",
+        geometry,
+        maxShift: 4,
+        thresholdPer10k: 4000,
+        minUsableBits: 8,
+        deduplication: { thresholdPer10k: 4000, minUsableBits: 8, enrolmentMinUsableBits: 84 },
+      };
+      const random = rng(44);
+      const probe = randomCode(random, geometry, 0.9);
+      const entries: Array<[EnrolmentId, IrisCode]> = [];
+      for (let i = 0; i < 60; i++)
+        entries.push([`e${i}`, randomCode(random, geometry, 0.2 + 0.7 * random())]);
+      const index = await UniquenessIndex.create({ profile: small, workers: 0, initialCapacity: 1 });
+      for (const [id, code] of entries) index.addBinary(id, toBinary(code));
+      for (const thresholdPer10k of [2000, 4000, 6000])
+        await expectSameAsBruteForce(index, entries, probe, small, { thresholdPer10k, referenceBits: null });
+      await index.close();
+    });
+  }
+
   it("refuses what fromBinary or add refuses, with the same error, leaving the index unchanged", async () => {
     const index = await UniquenessIndex.create({ profile, workers: 0 });
     const row = toBinary(randomCode(rng(42), g, 0.8));
