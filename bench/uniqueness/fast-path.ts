@@ -4,7 +4,7 @@
  * the pruning kernel and `addBinary`), in the same process over the same codes.
  *
  *   npx tsx --conditions=zkiris-source bench/uniqueness/fast-path.ts [--members 100000] [--workers 2]
- *     [--runs 7] [--usable 0.875]
+ *     [--runs 7] [--usable 0.875 | 0.75 | 0.5]
  *
  * 1. Load: the registry's rows are iris-code `toBinary` blobs. Baseline: `add(id, fromBinary(blob))`
  *    per row on the baseline index (what Registry.open does). Now: `addBinary(id, blob)`; and
@@ -49,33 +49,29 @@ const OPTIONS: SearchOptions = {
   limit: 1,
 };
 
-/** xorshift128: seeded random bytes. */
-function byteSource(seed: number): () => number {
-  let x = seed | 1;
-  let y = 362436069;
-  let z = 521288629;
-  let w = 88675123;
-  return () => {
-    const t = x ^ (x << 11);
-    x = y;
-    y = z;
-    z = w;
-    w = (w ^ (w >>> 19) ^ (t ^ (t >>> 8))) >>> 0;
-    return w / 2 ** 32;
-  };
+/** Mask bytes are the complement of the AND of `k` random bytes: a fraction 1 - 2^-k usable. */
+const NOISE = Math.round(-Math.log2(1 - USABLE));
+if (!(NOISE >= 1 && NOISE <= 8 && Math.abs(1 - 2 ** -NOISE - USABLE) < 1e-9)) {
+  throw new Error(`--usable must be 1 - 2^-k for k in 1..8 (0.5, 0.75, 0.875, ...), received ${USABLE}`);
 }
-const random = byteSource(20261201);
 
 function randomCode(): IrisCode {
   const bits = new Uint8Array(n);
+  const noise = new Uint8Array(NOISE * n);
+  globalThis.crypto.getRandomValues(bits);
+  globalThis.crypto.getRandomValues(noise);
   const mask = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
-    bits[i] = Math.floor(random() * 256);
-    let m = 0;
-    for (let b = 0; b < 8; b++) if (random() < USABLE) m |= 1 << b;
-    mask[i] = m;
+    let m = 0xff;
+    for (let k = 0; k < NOISE; k++) m &= noise[k * n + i]!;
+    mask[i] = ~m & 0xff;
   }
   return IrisCode.fromPacked(g, bits, mask);
+}
+
+/** Uniform in [0, 1). */
+function random(): number {
+  return globalThis.crypto.getRandomValues(new Uint32Array(1))[0]! / 2 ** 32;
 }
 
 /** Another capture of the eye `code`: 10% of its bits flipped, 5% of its usable bits lost, shifted by 2 columns. */

@@ -208,9 +208,13 @@ export const MAX_KERNEL_WORDS = 1 << 16;
  * that matches. The probe's bounds are read at `probePtr + nShifts * codeBytes`: one u32 per shift
  * and checkpoint (`k * checkpoints.length + j`), written by `prepareProbeWords`. A code none of
  * whose shifts is computed in full with `minUsable` usable bits, and one of whose shifts was
- * abandoned before proving `minUsable` usable bits, is computed again without pruning, so an
- * undecidable code is reported exactly as without pruning. With no checkpoints, every shift is
- * computed in full.
+ * abandoned before proving `minUsable` usable bits, gets the record (code index, -2, 0, 0): the
+ * caller decides it with `scanExact` ({@link scanChunk}), so an undecidable code is reported
+ * exactly as without pruning. With no checkpoints, every shift is computed in full.
+ *
+ * Measured shapes that V8's optimising tier compiles worse, and which are therefore not used: a
+ * retry loop around a code's shifts (for the recheck; the word loop ran ~15% slower), and two
+ * shifts per pass sharing the code's loads (~20% slower than one shift at a time).
  */
 export function emitKernelModule(
   halfWords: number,
