@@ -9,6 +9,14 @@ export function seedOf(text: string): number {
   return h;
 }
 
+/**
+ * The seed of an image's degraded copies: the same in `zkiris accuracy` and `zkiris overlays`, so
+ * an overlay shows exactly the copy the accuracy run refused or compared.
+ */
+export function degradeSeed(job: ImageJob): number {
+  return seedOf(`${job.eye}/${path.basename(job.file)}`);
+}
+
 /** One dataset directory as the CLI names and counts it. */
 export interface Dataset {
   readonly name: string;

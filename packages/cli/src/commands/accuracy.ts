@@ -16,7 +16,7 @@ import {
 import { formatGeometry, IrisCode, ZkirisError } from "@zkiris/iris-code";
 import { backendOf, integerOption, parseCommandArgs } from "../args.js";
 import { type CliCommand, type CliIo, EXIT, UsageError } from "../command.js";
-import { type ImageJob, scanDatasets, seedOf } from "../datasets.js";
+import { degradeSeed, scanDatasets } from "../datasets.js";
 import { encodeImageKinds, type KindOutcome } from "../encode-image-kinds.js";
 import { EncodePool } from "../encode-pool.js";
 
@@ -116,7 +116,6 @@ async function accuracy(args: readonly string[], io: CliIo): Promise<number> {
   let done = 0;
   const outcomes: KindOutcome[][] = new Array(jobs.length);
   const t0 = performance.now();
-  const seedOfJob = (job: ImageJob) => seedOf(`${job.eye}/${path.basename(job.file)}`);
   const record = (index: number, result: KindOutcome[]) => {
     outcomes[index] = result;
     done += kinds.length;
@@ -125,7 +124,7 @@ async function accuracy(args: readonly string[], io: CliIo): Promise<number> {
   try {
     if (workers <= 1) {
       for (let i = 0; i < jobs.length; i++)
-        record(i, await encodeImageKinds(encoder, jobs[i]!.file, kinds, seedOfJob(jobs[i]!)));
+        record(i, await encodeImageKinds(encoder, jobs[i]!.file, kinds, degradeSeed(jobs[i]!)));
     } else {
       const pool = new EncodePool(workers, backend);
       try {
@@ -133,7 +132,7 @@ async function accuracy(args: readonly string[], io: CliIo): Promise<number> {
         const lane = async () => {
           while (next < jobs.length) {
             const i = next++;
-            record(i, await pool.encode(jobs[i]!.file, kinds, seedOfJob(jobs[i]!)));
+            record(i, await pool.encode(jobs[i]!.file, kinds, degradeSeed(jobs[i]!)));
           }
         };
         // Two requests in flight per worker keep every worker busy between answers.

@@ -18,7 +18,7 @@ import {
 import { ZkirisError } from "@zkiris/iris-code";
 import { integerOption, parseCommandArgs } from "../args.js";
 import { type CliCommand, type CliIo, EXIT, UsageError } from "../command.js";
-import { scanDatasets, seedOf } from "../datasets.js";
+import { degradeSeed, scanDatasets, seedOf } from "../datasets.js";
 
 const SYNOPSIS = "zkiris overlays <DIR...> --out DIR [--sample N] [--seed S] [--refused] [--degrade KIND]";
 
@@ -97,7 +97,7 @@ async function overlays(args: readonly string[], io: CliIo): Promise<number> {
           index.push(`-\t${path.relative(set.dir, job.file)}\t${error.code}: ${error.message}`);
         continue;
       }
-      if (typeof degrade === "string") image = degradeImage(image, degrade as Degradation, seedOf(job.file));
+      if (typeof degrade === "string") image = degradeImage(image, degrade as Degradation, degradeSeed(job));
       const seg = segmentIris(image, config.segmentation);
       let accepted = true;
       try {
