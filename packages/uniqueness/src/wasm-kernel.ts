@@ -112,16 +112,17 @@ export function defaultUnroll(halfWords: number): number {
 
 /**
  * Word indices at which the kernel tests its exact pruning bound (see {@link emitKernelModule}):
- * one, at 0.79 of a half, rounded down to a multiple of the default unroll factor when the word
- * loop is blocked. Measured on random codes with 75% and 87.5% of the mask usable (bench
- * uniqueness/fast-path.ts): an impostor's shift becomes refutable between 0.70 and 0.82 of the
- * words, so one test there refutes almost every shift with a branch that is almost always taken;
- * a second, earlier test refutes some shifts sooner but mispredicts as often as it fires.
+ * one, at 0.79 of a half (rounded down; rounded up to a block boundary when the word loop is
+ * blocked: word 44 of 56 for the default profile, 224 of 256 for open-iris). An impostor's shift
+ * becomes refutable at about 0.70 to 0.76 of the words on random codes with 87.5% to 75% of the
+ * mask usable, so one test there refutes almost every shift with a branch that is almost always
+ * taken; a test where only part of the shifts are refutable mispredicts as often as it fires
+ * (measured: a second, earlier checkpoint was no faster).
  */
 export function defaultCheckpoints(halfWords: number): number[] {
   const unroll = defaultUnroll(halfWords);
-  const step = unroll < halfWords ? unroll : 1;
-  const c = Math.floor((halfWords * 0.79) / step) * step;
+  const c =
+    unroll < halfWords ? Math.ceil((halfWords * 0.79) / unroll) * unroll : Math.floor(halfWords * 0.79);
   return c > 0 && c < halfWords ? [c] : [];
 }
 

@@ -35,7 +35,7 @@ describe("code layout", () => {
       checkpoints: [44],
     });
     expect(codeLayout(OPEN_IRIS_GEOMETRY).codeBytes).toBe(4096);
-    expect(codeLayout(OPEN_IRIS_GEOMETRY).checkpoints).toEqual([192]);
+    expect(codeLayout(OPEN_IRIS_GEOMETRY).checkpoints).toEqual([224]);
     expect(codeLayout({ rows: 3, cols: 9, bitsPerCell: 3 }).halfWords).toBe(2);
     expect(codeLayout({ rows: 2, cols: 40, bitsPerCell: 2 }).halfBytes).toBe(20);
     expect(defaultCheckpoints(1)).toEqual([]);
