@@ -1,10 +1,11 @@
 import {
+  bitCount,
   type CodeGeometry,
   type IrisCode,
   POPCOUNT8,
   packedByteLength,
   rowBitCount,
-  rowWords,
+  unpackBits,
 } from "@zkiris/iris-code";
 import { defaultCheckpoints } from "./wasm-kernel.js";
 
@@ -79,25 +80,25 @@ export function codeWords(layout: CodeLayout, code: IrisCode): Uint32Array {
   return out;
 }
 
-/** iris-code row words (rows of `ceil(rowBits / 32)` big-endian words) packed back into bytes at `out[at..]`. */
-function packRowWords(geometry: CodeGeometry, words: Uint32Array, out: Uint8Array, at: number): void {
+/**
+ * Writes `values` (one 0/1 per bit, iris-code's layout order) shifted by `shift` columns, packed,
+ * at `out[at..]`: column c of the result is column (c + shift) mod cols of the input, as in
+ * iris-code's `shiftColumns` and `rowWords`.
+ */
+function packShifted(
+  geometry: CodeGeometry,
+  values: Uint8Array,
+  shift: number,
+  out: Uint8Array,
+  at: number,
+): void {
   const rowBits = rowBitCount(geometry);
-  const perRow = Math.ceil(rowBits / 32);
-  if (rowBits % 8 === 0) {
-    const rowBytes = rowBits / 8;
-    for (let r = 0; r < geometry.rows; r++) {
-      for (let b = 0; b < rowBytes; b++) {
-        out[at + r * rowBytes + b] = (words[r * perRow + (b >> 2)]! >>> (24 - 8 * (b & 3))) & 0xff;
-      }
-    }
-    return;
-  }
+  const offset = ((((shift * geometry.bitsPerCell) % rowBits) + rowBits) % rowBits) | 0;
   for (let r = 0; r < geometry.rows; r++) {
+    const row = r * rowBits;
     for (let j = 0; j < rowBits; j++) {
-      if ((words[r * perRow + (j >>> 5)]! >>> (31 - (j & 31))) & 1) {
-        const i = r * rowBits + j;
-        out[at + (i >> 3)]! |= 0x80 >> (i & 7);
-      }
+      const src = j + offset < rowBits ? j + offset : j + offset - rowBits;
+      if (values[row + src] === 1) out[at + ((row + j) >> 3)]! |= 0x80 >> ((row + j) & 7);
     }
   }
 }
@@ -122,14 +123,15 @@ export function prepareProbeWords(layout: CodeLayout, probe: IrisCode, maxShift:
   const nCheck = layout.checkpoints.length;
   const out = new Uint32Array(shifts.length * (layout.codeWords32 + nCheck));
   const bytes = new Uint8Array(out.buffer);
-  const bits = probe.packedBitsView() as Uint8Array;
-  const mask = probe.packedMaskView() as Uint8Array;
+  const count = bitCount(g);
+  const bits = unpackBits(probe.packedBitsView() as Uint8Array, count);
+  const mask = unpackBits(probe.packedMaskView() as Uint8Array, count);
   const half = layout.halfWords * 8;
   const bounds = shifts.length * layout.codeWords32;
   for (let k = 0; k < shifts.length; k++) {
     const base = k * layout.codeBytes;
-    packRowWords(g, rowWords(bits, g, shifts[k]), bytes, base);
-    packRowWords(g, rowWords(mask, g, shifts[k]), bytes, base + half);
+    packShifted(g, bits, shifts[k]!, bytes, base);
+    packShifted(g, mask, shifts[k]!, bytes, base + half);
     let rest = 0;
     let from = layout.halfBytes;
     for (let j = nCheck - 1; j >= 0; j--) {
