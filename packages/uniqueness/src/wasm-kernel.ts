@@ -113,10 +113,10 @@ export function defaultUnroll(halfWords: number): number {
 /**
  * Word indices at which the kernel tests its exact pruning bound (see {@link emitKernelModule}):
  * one, at 0.79 of a half (rounded down; rounded up to a block boundary when the word loop is
- * blocked: word 44 of 56 for the default profile, 224 of 256 for open-iris). An impostor's shift
- * becomes refutable at about 0.70 to 0.76 of the words on random codes with 87.5% to 75% of the
- * mask usable, so one test there refutes almost every shift with a branch that is almost always
- * taken; a test where only part of the shifts are refutable mispredicts as often as it fires
+ * blocked: word 44 of 56 for the default profile, 224 of 256 for open-iris). On random default
+ * codes (bench/uniqueness/refutation.ts), the bound first refutes an impostor's shift between words 39 and 44 (0.70-0.79)
+ * with 87.5% of the mask usable and between 40 and 46 (0.71-0.82) with 75%; at word 44, 100% and
+ * 96% of the shifts are refuted, so the test's branch is almost always taken; a test where only part of the shifts are refutable mispredicts as often as it fires
  * (measured: a second, earlier checkpoint was no faster).
  */
 export function defaultCheckpoints(halfWords: number): number[] {
