@@ -8,6 +8,11 @@
  *
  *   npx tsx --conditions=zkiris-source bench/uniqueness/load.ts [--members 100000] [--workers 2]
  *
+ * A third path, for a registry that would store the index as one blob: `snapshot()` written to a
+ * table of its own in the same SQLite file, then one `SELECT` of the blob and `loadSnapshot` (the
+ * registry has no such table; what makes a stored snapshot current is its business, see the
+ * README).
+ *
  * The rows are written straight through the repository (random codes, about 1/8 of the bits
  * masked, as bench/registry/synthetic-members.ts), without the group's Merkle root, which this
  * bench does not read.
@@ -20,6 +25,7 @@ import { DeviceKey } from "@zkiris/device";
 import { DEFAULT_PROFILE, fromBinary, IrisCode, packedByteLength, toBinary } from "@zkiris/iris-code";
 import { type EnrolmentImport, SqliteRepository } from "@zkiris/registry";
 import { UniquenessIndex } from "@zkiris/uniqueness";
+import Database from "better-sqlite3";
 import { BaselineUniquenessIndex } from "./baseline/index.js";
 
 const { values: args } = parseArgs({
@@ -129,8 +135,46 @@ try {
     }
   }
   await repository.close();
+
+  // The snapshot path: one blob in a table of its own.
+  const source = await UniquenessIndex.create({ profile: DEFAULT_PROFILE, workers: 0 });
+  for (const { id, code } of await new SqliteRepository(file).listActiveCodes())
+    source.addBinary(BigInt(id), code);
+  const blob = source.snapshot();
+  await source.close();
+  const db = new Database(file);
+  db.prepare("CREATE TABLE bench_index_snapshot (snapshot BLOB NOT NULL)").run();
+  db.prepare("INSERT INTO bench_index_snapshot (snapshot) VALUES (?)").run(blob);
+  db.close();
+  for (const round of [1, 2]) {
+    const snapshotDb = new Database(file, { readonly: true });
+    const read = await timed(
+      () =>
+        (snapshotDb.prepare("SELECT snapshot FROM bench_index_snapshot").get() as { snapshot: Uint8Array })
+          .snapshot,
+    );
+    snapshotDb.close();
+    let arena = 0;
+    const fill = await timed(async () => {
+      const index = await UniquenessIndex.create({ profile: DEFAULT_PROFILE, workers: WORKERS });
+      index.loadSnapshot(read.value);
+      if (index.size !== MEMBERS) throw new Error("codes missing");
+      arena = index.arenaBytes;
+      return index;
+    });
+    await fill.value.close();
+    rows.push({
+      label: `snapshot: one blob, loadSnapshot (round ${round})`,
+      sql: read.wall,
+      sqlCpu: read.cpu,
+      fill: fill.wall,
+      fillCpu: fill.cpu,
+      arena,
+    });
+  }
+  console.log(`snapshot blob: ${(blob.length / 2 ** 20).toFixed(1)} MiB`);
   console.log(
-    "| load path | listActiveCodes wall / CPU | index fill wall / CPU (create + every row) | total wall | arena |",
+    "| load path | read wall / CPU (listActiveCodes, or the blob) | index create + fill wall / CPU | total wall | arena |",
   );
   console.log("| --- | ---: | ---: | ---: | ---: |");
   for (const r of rows) {

@@ -8,9 +8,13 @@ export type UniquenessErrorCode =
   | SharedErrorCode<"GEOMETRY_MISMATCH">
   | "CAPACITY_EXCEEDED"
   | "INDEX_CLOSED"
-  | "WORKER_FAILED";
+  | "WORKER_FAILED"
+  | "INVALID_SNAPSHOT";
 
-/** A uniqueness index refused an argument, ran out of capacity, was closed, or lost a worker. */
+/**
+ * A uniqueness index refused an argument or a snapshot, ran out of capacity, was closed, or lost a
+ * worker.
+ */
 export class UniquenessError extends ZkirisError {
   declare readonly code: UniquenessErrorCode;
 

@@ -58,6 +58,32 @@ const CHUNK = 4096;
 /** iris-code's binary form (`toBinary`): "ZKIC", version, rows u16 BE, cols u16 BE, bitsPerCell, then bits, mask, CRC-32 BE. */
 const BINARY_MAGIC = [0x5a, 0x4b, 0x49, 0x43];
 const BINARY_HEADER = 10;
+/** Snapshot form, version 1 (see {@link UniquenessIndex.snapshot}). */
+const SNAPSHOT_MAGIC = [0x5a, 0x4b, 0x55, 0x53]; // "ZKUS"
+const SNAPSHOT_VERSION = 1;
+const SNAPSHOT_HEADER = 18;
+const ID_BIGINT = 0;
+const ID_STRING = 1;
+
+/** The bigint written as ASCII decimal in `bytes[from..to)` (`-?(0|[1-9][0-9]*)`), or undefined. */
+function decimalBigint(bytes: Uint8Array, from: number, to: number): bigint | undefined {
+  const negative = bytes[from] === 0x2d;
+  const start = negative ? from + 1 : from;
+  if (start >= to || (bytes[start] === 0x30 && (to - start > 1 || negative))) return undefined;
+  let small = 0;
+  for (let i = start; i < to; i++) {
+    const digit = bytes[i]! - 0x30;
+    if (digit < 0 || digit > 9) return undefined;
+    small = small * 10 + digit;
+  }
+  // Up to 15 digits the number is exact; longer ones go through the string.
+  const value = to - start <= 15 ? BigInt(small) : BigInt(String.fromCharCode(...bytes.subarray(start, to)));
+  return negative ? -value : value;
+}
+
+function invalidSnapshot(message: string): UniquenessError {
+  return new UniquenessError("INVALID_SNAPSHOT", `Snapshot refused: ${message}`, { field: "snapshot" });
+}
 
 interface Pending {
   resolve: (records: Int32Array) => void;
@@ -347,6 +373,179 @@ export class UniquenessIndex {
     this.#slotIds[slot] = id;
     this.#idSlots.set(id, slot);
     this.#count++;
+  }
+
+  /**
+   * The enrolled codes and their ids as one buffer, for {@link loadSnapshot}: `"ZKUS" | version u8 |
+   * rows u16 | cols u16 | bitsPerCell u8 | count u32 | id bytes u32 | ids (kind u8: 0 bigint, 1
+   * string; length u16; UTF-8 of the decimal bigint or of the string) | count arena slots (packed
+   * bits then packed mask, each padded to whole 64-bit words) | CRC-32`, integers big-endian, the
+   * CRC covering everything before it. Codes removed while a search runs are left out.
+   *
+   * A snapshot is a cache of the caller's own records and says nothing about what was enrolled or
+   * removed after it was taken: a caller restoring one must establish that it is current (for
+   * example by the last enrolment id and removal it includes) and add or remove what changed since,
+   * or a duplicate enrolled meanwhile would go unseen. Throws `INDEX_CLOSED` after {@link close}.
+   */
+  snapshot(): Uint8Array {
+    this.#assertOpen();
+    const g = this.profile.geometry;
+    const encoder = new TextEncoder();
+    const slots: number[] = [];
+    const ids: Uint8Array[] = [];
+    let idBytes = 0;
+    for (let slot = 0; slot < this.#count; slot++) {
+      if (this.#pendingRemovals.has(slot)) continue;
+      const id = this.#slotIds[slot]!;
+      const text = encoder.encode(typeof id === "bigint" ? id.toString() : id);
+      if (text.length > 0xffff)
+        throw invalidSnapshot(`id ${String(id).slice(0, 40)}... is over 65,535 bytes`);
+      const entry = new Uint8Array(3 + text.length);
+      entry[0] = typeof id === "bigint" ? ID_BIGINT : ID_STRING;
+      entry[1] = text.length >> 8;
+      entry[2] = text.length & 0xff;
+      entry.set(text, 3);
+      ids.push(entry);
+      idBytes += entry.length;
+      slots.push(slot);
+    }
+    const codeBytes = this.layout.codeBytes;
+    const codesAt = SNAPSHOT_HEADER + idBytes;
+    const end = codesAt + slots.length * codeBytes;
+    const out = new Uint8Array(end + 4);
+    const view = new DataView(out.buffer);
+    out.set(SNAPSHOT_MAGIC, 0);
+    out[4] = SNAPSHOT_VERSION;
+    view.setUint16(5, g.rows);
+    view.setUint16(7, g.cols);
+    out[9] = g.bitsPerCell;
+    view.setUint32(10, slots.length);
+    view.setUint32(14, idBytes);
+    let at = SNAPSHOT_HEADER;
+    for (const entry of ids) {
+      out.set(entry, at);
+      at += entry.length;
+    }
+    // Runs of consecutive slots are copied at once (all of them when nothing is pending removal).
+    for (let i = 0; i < slots.length; ) {
+      let j = i + 1;
+      while (j < slots.length && slots[j] === slots[j - 1]! + 1) j++;
+      const from = this.#arenaBase + slots[i]! * codeBytes;
+      out.set(this.#bytes.subarray(from, from + (j - i) * codeBytes), codesAt + i * codeBytes);
+      i = j;
+    }
+    view.setUint32(end, crc32(out.subarray(0, end)));
+    return out;
+  }
+
+  /**
+   * Fills an empty index from a {@link snapshot} in one copy. Throws `INVALID_SNAPSHOT` (field
+   * `snapshot`) for a buffer that is not a snapshot of this geometry (bad magic, version, geometry,
+   * lengths, CRC-32, id, duplicate id, or non-zero padding bits), `INVALID_PARAMETER` when the
+   * index is not empty, `CAPACITY_EXCEEDED` when the codes do not fit the arena's maximum, and
+   * `INDEX_CLOSED` after {@link close}; a refused snapshot leaves the index empty. See
+   * {@link snapshot} for what a caller must check before trusting one.
+   */
+  loadSnapshot(bytes: Uint8Array): void {
+    this.#assertOpen();
+    if (this.#count !== 0 || this.#idSlots.size !== 0) {
+      throw new UniquenessError(
+        "INVALID_PARAMETER",
+        `A snapshot loads into an empty index; this one holds ${this.#idSlots.size} codes`,
+        { field: "snapshot" },
+      );
+    }
+    if (!(bytes instanceof Uint8Array)) throw invalidSnapshot(`not a Uint8Array but ${typeof bytes}`);
+    if (bytes.length < SNAPSHOT_HEADER + 4)
+      throw invalidSnapshot(`${bytes.length} bytes is shorter than its header`);
+    for (let i = 0; i < SNAPSHOT_MAGIC.length; i++) {
+      if (bytes[i] !== SNAPSHOT_MAGIC[i])
+        throw invalidSnapshot("it does not start with the magic bytes 'ZKUS'");
+    }
+    if (bytes[4] !== SNAPSHOT_VERSION) {
+      throw invalidSnapshot(`version ${bytes[4]}; this reader supports version ${SNAPSHOT_VERSION}`);
+    }
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const g = this.profile.geometry;
+    const rows = view.getUint16(5);
+    const cols = view.getUint16(7);
+    if (rows !== g.rows || cols !== g.cols || bytes[9] !== g.bitsPerCell) {
+      throw invalidSnapshot(
+        `its geometry is ${rows}x${cols}x${bytes[9]}, the index's ${g.rows}x${g.cols}x${g.bitsPerCell}`,
+      );
+    }
+    const count = view.getUint32(10);
+    const idBytes = view.getUint32(14);
+    const codeBytes = this.layout.codeBytes;
+    const codesAt = SNAPSHOT_HEADER + idBytes;
+    const end = codesAt + count * codeBytes;
+    if (bytes.length !== end + 4) {
+      throw invalidSnapshot(
+        `${bytes.length} bytes, but its header (${count} codes, ${idBytes} id bytes) needs ${end + 4}`,
+      );
+    }
+    if (view.getUint32(end) !== crc32(bytes.subarray(0, end))) {
+      throw invalidSnapshot("it is corrupted: its CRC-32 does not match");
+    }
+    const decoder = new TextDecoder("utf-8", { fatal: true });
+    // The ids go straight into the (empty) id maps; a refusal empties them again.
+    try {
+      this.#loadSnapshotIds(bytes, count, codesAt, decoder);
+      this.#checkSnapshotPadding(bytes, count, codesAt);
+      while (this.#capacity < count) this.#grow();
+    } catch (error) {
+      this.#idSlots.clear();
+      this.#slotIds.length = 0;
+      throw error;
+    }
+    this.#bytes.set(bytes.subarray(codesAt, end), this.#arenaBase);
+    this.#count = count;
+  }
+
+  #loadSnapshotIds(bytes: Uint8Array, count: number, codesAt: number, decoder: TextDecoder): void {
+    let at = SNAPSHOT_HEADER;
+    for (let i = 0; i < count; i++) {
+      if (at + 3 > codesAt) throw invalidSnapshot(`its ids end before id ${i}`);
+      const kind = bytes[at]!;
+      const length = (bytes[at + 1]! << 8) | bytes[at + 2]!;
+      const from = at + 3;
+      if (from + length > codesAt) throw invalidSnapshot(`id ${i} runs past the ids`);
+      let id: EnrolmentId | undefined;
+      if (kind === ID_BIGINT) id = decimalBigint(bytes, from, from + length);
+      else if (kind === ID_STRING && length > 0) {
+        try {
+          id = decoder.decode(bytes.subarray(from, from + length));
+        } catch {
+          throw invalidSnapshot(`id ${i} is not UTF-8`);
+        }
+      }
+      if (id === undefined)
+        throw invalidSnapshot(`id ${i} is neither a decimal bigint nor a non-empty string`);
+      if (this.#idSlots.has(id)) throw invalidSnapshot(`id ${String(id)} appears twice`);
+      this.#idSlots.set(id, i);
+      this.#slotIds[i] = id;
+      at = from + length;
+    }
+    if (at !== codesAt) throw invalidSnapshot(`${codesAt - at} bytes are left after its ${count} ids`);
+  }
+
+  #checkSnapshotPadding(bytes: Uint8Array, count: number, codesAt: number): void {
+    const g = this.profile.geometry;
+    const codeBytes = this.layout.codeBytes;
+    // A set padding bit of a mask would count as usable: refuse any. Padding is the bytes after a
+    // half's packed bytes, and the bits after the geometry's last bit in its last packed byte.
+    const half = this.layout.halfWords * 8;
+    const spare = this.layout.halfBytes * 8 - g.rows * g.cols * g.bitsPerCell;
+    if (this.layout.halfBytes !== half || spare > 0) {
+      const low = (1 << spare) - 1;
+      for (let i = 0; i < count; i++) {
+        for (const start of [codesAt + i * codeBytes, codesAt + i * codeBytes + half]) {
+          let bad = (bytes[start + this.layout.halfBytes - 1]! & low) !== 0;
+          for (let b = start + this.layout.halfBytes; b < start + half; b++) bad ||= bytes[b] !== 0;
+          if (bad) throw invalidSnapshot(`code ${i} has non-zero padding`);
+        }
+      }
+    }
   }
 
   /**

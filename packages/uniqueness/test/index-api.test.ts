@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { crc32 } from "node:zlib";
 import {
   fromBinary,
   type IrisCode,
@@ -295,6 +296,155 @@ describe("addBinary", () => {
     expect(index.has("b")).toBe(false);
     await index.close();
     expect(() => index.addBinary("b", row)).toThrowError(refusal("INDEX_CLOSED"));
+  });
+});
+
+describe("snapshot and loadSnapshot", () => {
+  const small = (geometry: IrisProfile["geometry"]): IrisProfile => ({
+    name: "small",
+    geometry,
+    maxShift: 4,
+    thresholdPer10k: 4000,
+    minUsableBits: 8,
+    deduplication: { thresholdPer10k: 4000, minUsableBits: 8, enrolmentMinUsableBits: 84 },
+  });
+  /** `bytes` with its CRC-32 trailer recomputed (to reach the checks behind it). */
+  function withCrc(bytes: Uint8Array): Uint8Array {
+    const out = bytes.slice();
+    new DataView(out.buffer).setUint32(out.length - 4, crc32(out.subarray(0, out.length - 4)));
+    return out;
+  }
+
+  for (const p of [
+    profile,
+    small({ rows: 2, cols: 40, bitsPerCell: 2 }),
+    small({ rows: 3, cols: 11, bitsPerCell: 3 }),
+  ]) {
+    const geo = p.geometry;
+    it(`restores ${geo.rows}x${geo.cols}x${geo.bitsPerCell} codes and ids that search exactly as the original`, async () => {
+      const random = rng(geo.cols + 50);
+      const probe = randomCode(random, geo, 0.9);
+      const entries = new Map<EnrolmentId, IrisCode>();
+      const original = await UniquenessIndex.create({ profile: p, workers: 0, initialCapacity: 1 });
+      for (let i = 0; i < 50; i++) {
+        const id: EnrolmentId = i % 3 === 0 ? `member-${i}` : BigInt(i * 1000 + 7);
+        const code = randomCode(random, geo, 0.3 + 0.6 * random());
+        original.add(id, code);
+        entries.set(id, code);
+      }
+      // Negative and 22-digit bigints, and a string that reads as a number, keep their kind.
+      for (const id of [-5n, 2n ** 70n, "1234"]) {
+        const code = randomCode(random, geo, 0.8);
+        original.add(id, code);
+        entries.set(id, code);
+      }
+      for (const id of ["member-3", 8007n, "member-48"]) {
+        original.remove(id);
+        entries.delete(id);
+      }
+      const restored = await UniquenessIndex.create({ profile: p, workers: 1, initialCapacity: 1 });
+      restored.loadSnapshot(original.snapshot());
+      expect(restored.size).toBe(50);
+      expect(restored.has("member-3")).toBe(false);
+      for (const id of [-5n, 2n ** 70n, "1234"]) expect(restored.has(id)).toBe(true);
+      expect(restored.has(1234n)).toBe(false);
+      expect(restored.has(1007n)).toBe(true);
+      expect(restored.has("1007")).toBe(false);
+      for (const thresholdPer10k of [2000, 4000, 6000]) {
+        const o = { thresholdPer10k, referenceBits: null };
+        expect({ ...(await restored.search(probe, o)), elapsedMs: 0 }).toEqual({
+          ...(await original.search(probe, o)),
+          elapsedMs: 0,
+        });
+        await expectSameAsBruteForce(restored, entries, probe, p, o);
+      }
+      // The restored index is an ordinary one: it takes codes and removals after the snapshot.
+      restored.add("later", probe);
+      expect((await restored.search(probe, { thresholdPer10k: 0 })).best?.id).toBe("later");
+      expect(restored.snapshot()).not.toEqual(original.snapshot());
+      await original.close();
+      await restored.close();
+    });
+  }
+
+  it("leaves out a code removed while a search runs", async () => {
+    const random = rng(60);
+    const index = await UniquenessIndex.create({ profile, workers: 1 });
+    for (let i = 0; i < 200; i++) index.add(`m${i}`, randomCode(random, g, 0.8));
+    const running = index.search(randomCode(random, g, 0.8));
+    index.remove("m5");
+    const snapshot = index.snapshot();
+    await running;
+    const restored = await UniquenessIndex.create({ profile, workers: 0 });
+    restored.loadSnapshot(snapshot);
+    expect(restored.size).toBe(199);
+    expect(restored.has("m5")).toBe(false);
+    expect(restored.has("m199")).toBe(true);
+    await index.close();
+    await restored.close();
+  });
+
+  it("refuses a buffer that is not a snapshot of this geometry, leaving the index empty", async () => {
+    const random = rng(61);
+    const source = await UniquenessIndex.create({ profile, workers: 0 });
+    source.add(1n, randomCode(random, g, 0.8));
+    source.add("two", randomCode(random, g, 0.8));
+    const good = source.snapshot();
+    const padded = small({ rows: 2, cols: 40, bitsPerCell: 2 });
+    const paddedSource = await UniquenessIndex.create({ profile: padded, workers: 0 });
+    paddedSource.add(1n, randomCode(random, padded.geometry, 0.8));
+    const paddedGood = paddedSource.snapshot();
+    const index = await UniquenessIndex.create({ profile, workers: 0 });
+    const header = 18;
+    const edit = (bytes: Uint8Array, at: number, value: number) => {
+      const out = bytes.slice();
+      out[at] = value;
+      return out;
+    };
+    const cases: Array<[unknown, RegExp]> = [
+      ["not bytes", /not a Uint8Array/],
+      [good.subarray(0, 10), /shorter than its header/],
+      [edit(good, 0, 0), /magic/],
+      [edit(good, 4, 2), /version 2/],
+      [paddedGood, /geometry is 2x40x2/],
+      [good.subarray(0, good.length - 1), /needs/],
+      [edit(good, good.length - 10, good[good.length - 10]! ^ 1), /CRC-32/],
+      [withCrc(edit(good, header, 7)), /id 0 is neither/],
+      [withCrc(edit(good, header + 3, "x".charCodeAt(0))), /id 0 is neither/],
+    ];
+    for (const [bytes, message] of cases) {
+      expect(() => index.loadSnapshot(bytes as Uint8Array)).toThrowError(
+        refusal("INVALID_SNAPSHOT", "snapshot"),
+      );
+      expect(() => index.loadSnapshot(bytes as Uint8Array)).toThrowError(message);
+      expect(index.size).toBe(0);
+    }
+    // Two ids that are the same bigint.
+    const twice = await UniquenessIndex.create({ profile, workers: 0 });
+    twice.add("1", randomCode(random, g, 0.8));
+    twice.add("3", randomCode(random, g, 0.8));
+    const same = twice.snapshot().slice();
+    same[header] = 0; // "1" as a bigint
+    same[header + 4] = 0; // "3" as a bigint ...
+    same[header + 7] = "1".charCodeAt(0); // ... that is 1 as well
+    expect(() => index.loadSnapshot(withCrc(same))).toThrowError(/id 1 appears twice/);
+    // A set padding bit in the padded geometry (20 bytes of a 24-byte mask half).
+    const paddedIndex = await UniquenessIndex.create({ profile: padded, workers: 0 });
+    const codesAt = paddedGood.length - 4 - 48;
+    expect(() => paddedIndex.loadSnapshot(withCrc(edit(paddedGood, codesAt + 24 + 21, 1)))).toThrowError(
+      /code 0 has non-zero padding/,
+    );
+    expect(paddedIndex.size).toBe(0);
+    paddedIndex.loadSnapshot(paddedGood);
+    expect(paddedIndex.size).toBe(1);
+    // Only into an empty index, and not after close.
+    index.loadSnapshot(good);
+    expect(index.size).toBe(2);
+    expect(() => index.loadSnapshot(good)).toThrowError(refusal("INVALID_PARAMETER", "snapshot"));
+    await index.close();
+    expect(() => index.loadSnapshot(good)).toThrowError(refusal("INDEX_CLOSED"));
+    expect(() => index.snapshot()).toThrowError(refusal("INDEX_CLOSED"));
+    for (const x of [source, paddedSource, twice, paddedIndex]) await x.close();
   });
 });
 
