@@ -138,8 +138,9 @@ try {
 
   // The snapshot path: one blob in a table of its own.
   const source = await UniquenessIndex.create({ profile: DEFAULT_PROFILE, workers: 0 });
-  for (const { id, code } of await new SqliteRepository(file).listActiveCodes())
-    source.addBinary(BigInt(id), code);
+  const reader = new SqliteRepository(file);
+  for (const { id, code } of await reader.listActiveCodes()) source.addBinary(BigInt(id), code);
+  await reader.close();
   const blob = source.snapshot();
   await source.close();
   const db = new Database(file);
