@@ -491,6 +491,82 @@ const LID_SIGMAS = 2.5;
 /** A limbus candidate must rise at least this fraction of the strongest rise on its arcs. */
 const LIMBUS_RELATIVE = 0.6;
 
+/**
+ * Weight of a limbus rise seen on one lateral arc only, where the other arc has left the frame at
+ * that radius: one-sided evidence is weaker than an edge at the same radius on both sides.
+ */
+const ONE_SIDED_LIMBUS = 0.8;
+
+/**
+ * Largest share of the way from the iris level (next to the pupil) to the level outside a limbus
+ * candidate that the level just inside it may have come; more is sclera inside the candidate.
+ */
+const INNER_SCLERA = 0.7;
+
+/** Largest share of a one-sided limbus circle's perimeter that may lie beyond the frame. */
+const MAX_ONE_SIDED_OUTSIDE = 0.4;
+
+/** Smallest share of an arc's rays that must cross a one-sided limbus as a rise. */
+const MIN_ONE_SIDED_SUPPORT = 0.7;
+
+/**
+ * Share of 16 rays over the arc of half-width `arc` around angle `about` whose own rise across
+ * radius r (outer minus inner over `step` px) is at least half the rays' mean rise; rays leaving
+ * the frame do not vote, and fewer than 8 voting rays give 0.
+ */
+function raySupport(
+  img: FloatImage,
+  cx: number,
+  cy: number,
+  r: number,
+  about: number,
+  arc: number,
+  step: number,
+): number {
+  const rises: number[] = [];
+  let sum = 0;
+  for (let i = 0; i < 16; i++) {
+    const a = about - arc + (2 * arc * (i + 0.5)) / 16;
+    const ca = Math.cos(a);
+    const sa = Math.sin(a);
+    const xo = cx + (r + step) * ca;
+    const yo = cy + (r + step) * sa;
+    const xi = cx + (r - step) * ca;
+    const yi = cy + (r - step) * sa;
+    const inside = (x: number, y: number): boolean =>
+      x >= 0 && y >= 0 && x <= img.width - 1 && y <= img.height - 1;
+    if (!inside(xo, yo) || !inside(xi, yi)) continue;
+    let d = 0;
+    for (let k = 1; k <= step; k++)
+      d +=
+        sampleBilinear(img, cx + (r + k) * ca, cy + (r + k) * sa) -
+        sampleBilinear(img, cx + (r - k) * ca, cy + (r - k) * sa);
+    rises.push(d);
+    sum += d;
+  }
+  if (rises.length < 8 || sum <= 0) return 0;
+  const half = (0.5 * sum) / rises.length;
+  return rises.filter((d) => d >= half).length / rises.length;
+}
+
+/** The first value of a profile that is not NaN (NaN when there is none). */
+function firstFinite(profile: Float32Array): number {
+  for (const v of profile) if (!Number.isNaN(v)) return v;
+  return Number.NaN;
+}
+
+/** Share of 64 points on a circle that lie outside a w × h frame. */
+function perimeterOutside(cx: number, cy: number, r: number, w: number, h: number): number {
+  let out = 0;
+  for (let k = 0; k < 64; k++) {
+    const a = (2 * Math.PI * k) / 64;
+    const x = cx + r * Math.cos(a);
+    const y = cy + r * Math.sin(a);
+    if (x < 0 || y < 0 || x > w - 1 || y > h - 1) out++;
+  }
+  return out / 64;
+}
+
 /** Pupil/iris ratio above which an outer limbus candidate is looked for. */
 const LARGE_PUPIL_RATIO = 0.6;
 
@@ -541,8 +617,19 @@ function firstRise(
 /** Pupil candidates whose traced edge agrees with the fit on at least this share of rays compete on darkness. */
 const TRACED_SUPPORT = 0.5;
 
-/** Grey levels by which a pupil candidate's interior may exceed the darkest candidate's. */
+/**
+ * Grey levels by which a pupil candidate's interior may exceed the darkest ringed candidate's (see
+ * {@link SURROUND_SPREAD}).
+ */
 const PUPIL_INTERIOR_MARGIN = 25;
+
+/**
+ * A pupil is ringed by iris: the interquartile range of the grey levels around it is a small part
+ * of its step to them (0.14 on clean CASIA pupils). A clump of lashes at a lid's edge is as dark or
+ * darker, but half its surround is skin and half lashes (0.45 to 1.7). Only ringed candidates set
+ * the darkness reference (when there is one).
+ */
+const SURROUND_SPREAD = 0.35;
 
 /** Mean and standard deviation of the grey level inside 0.7 of a circle's radius (polar samples). */
 function interiorStats(img: FloatImage, c: Circle): { mean: number; std: number } {
@@ -587,8 +674,8 @@ function edgeSlope(img: FloatImage, pupil: Circle, radii: Float32Array): number 
   return median(slopes);
 }
 
-/** Median grey level of the ring from 1.15 to 1.4 radii around a circle (polar samples). */
-function surroundMedian(img: FloatImage, c: Circle): number {
+/** Quartiles of the grey level on the ring from 1.15 to 1.4 radii around a circle (polar samples). */
+function surroundQuartiles(img: FloatImage, c: Circle): { q1: number; median: number; q3: number } {
   const values: number[] = [];
   for (const f of [1.15, 1.25, 1.4]) {
     for (let k = 0; k < 32; k++) {
@@ -596,7 +683,9 @@ function surroundMedian(img: FloatImage, c: Circle): number {
       values.push(sampleBilinear(img, c.cx + f * c.r * Math.cos(a), c.cy + f * c.r * Math.sin(a)));
     }
   }
-  return median(values);
+  values.sort((a, b) => a - b);
+  const at = (q: number): number => values[Math.round(q * (values.length - 1))]!;
+  return { q1: at(0.25), median: at(0.5), q3: at(0.75) };
 }
 
 /** Traces the pupil edge on rays from the coarse centre and fits a circle, rejecting outliers. */
@@ -772,11 +861,18 @@ function findLimbus(
   const pcx = pupil.cx;
   const pcy = pupil.cy;
   const [pr, pl] = profiles as [Float32Array, Float32Array];
+  // A side whose arc has left the frame at a radius has no profile there; the limbus may then be
+  // seen on the other side alone (an iris cut by the frame edge).
+  const clipped = [new Uint8Array(nR), new Uint8Array(nR)];
+  const [clipR, clipL] = clipped as [Uint8Array, Uint8Array];
+  const oneSided = new Uint8Array(nR);
   const sideProfile = (side: number, cx: number, cy: number): void => {
     const profile = side === 0 ? pr : pl;
+    const clip = side === 0 ? clipR : clipL;
     for (let j = 0; j < nR; j++) {
       let s = 0;
       let n = 0;
+      let outside = 0;
       const o = j * nAngles;
       for (let k = side; k < nAngles; k += 2) {
         const x = cx + offX[o + k]!;
@@ -801,6 +897,7 @@ function findLimbus(
           n++;
           continue;
         }
+        outside++;
         const xc = x < 0 ? 0 : Math.min(x, sw - 1);
         const yc = y < 0 ? 0 : Math.min(y, sh - 1);
         const x0 = xc | 0;
@@ -816,15 +913,32 @@ function findLimbus(
         s += a + (b - a) * fx + (c - a) * fy + (a - b - c + d) * fx * fy;
         n++;
       }
-      profile[j] = n > nA / 4 ? s / n : Number.NaN;
+      // More than half of the arc beyond the frame: the clamped border says nothing about an edge.
+      clip[j] = 2 * outside > n ? 1 : 0;
+      profile[j] = n > nA / 4 && !clip[j] ? s / n : Number.NaN;
     }
+  };
+  const scleraInside = (profile: Float32Array, iris: number, j: number): boolean =>
+    profile[j - 2 * STEP]! - iris > INNER_SCLERA * (profile[j + STEP]! - iris);
+  /** The rise at radius index j: the weaker side's, or one side's alone where the other is clipped. */
+  const rise = (dr: number, dl: number, j: number): number => {
+    if (!Number.isNaN(dr) && !Number.isNaN(dl)) return Math.min(dr, dl) / STEP;
+    const outer = j + STEP;
+    if (Number.isNaN(dl) && !Number.isNaN(dr) && clipL[outer]) return (ONE_SIDED_LIMBUS * dr) / STEP;
+    if (Number.isNaN(dr) && !Number.isNaN(dl) && clipR[outer]) return (ONE_SIDED_LIMBUS * dl) / STEP;
+    return 0;
   };
   const evalCentre = (cx: number, cy: number): void => {
     sideProfile(0, cx, cy);
     // A centre's score is at most the right side's strongest step (the score takes the smaller
-    // side's): when that cannot beat the best so far, the left side is not sampled.
+    // side's, or a share of the left side's where the right is clipped): when that cannot beat the
+    // best so far, the left side is not sampled.
     let bound = 0;
     for (let j = STEP; j < nR - STEP; j++) {
+      if (clipR[j + STEP]) {
+        bound = Number.POSITIVE_INFINITY;
+        break;
+      }
       let dr = 0;
       for (let k = 1; k <= STEP; k++) dr += pr[j + k]! - pr[j - k]!;
       const q = Math.fround(dr / STEP);
@@ -841,14 +955,40 @@ function findLimbus(
         dr += pr[j + k]! - pr[j - k]!;
         dl += pl[j + k]! - pl[j - k]!;
       }
-      const d = Math.min(dr, dl) / STEP;
-      deriv[j] = Number.isNaN(d) ? 0 : d;
-      if (deriv[j]! > dmax) dmax = deriv[j]!;
+      deriv[j] = rise(dr, dl, j);
+      // 1: seen on the right arc alone, 2: on the left arc alone.
+      oneSided[j] = Number.isNaN(dl) ? 1 : Number.isNaN(dr) ? 2 : 0;
+      if (!oneSided[j] && deriv[j]! > dmax) dmax = deriv[j]!;
+    }
+    // A rise on one side only competes where it is at least the strongest edge seen on both
+    // sides: past the frame edge on one side, the other side's eye corner or lid would otherwise
+    // pass for the outermost limbus.
+    for (let j = STEP; j < nR - STEP; j++) if (oneSided[j] && deriv[j]! < dmax) deriv[j] = 0;
+    // Inside a limbus lies iris. A rise whose inside has, on either arc, already come most of the
+    // way from that arc's iris level (next to the pupil) to the level outside it has sclera inside:
+    // the edge of an eye corner or of the skin.
+    const irisR = firstFinite(pr);
+    const irisL = firstFinite(pl);
+    dmax = 0;
+    for (let j = STEP; j < nR - STEP; j++) {
+      if (deriv[j]! <= 0) continue;
+      if (j >= 2 * STEP && (scleraInside(pr, irisR, j) || scleraInside(pl, irisL, j))) deriv[j] = 0;
+      else if (deriv[j]! > dmax) dmax = deriv[j]!;
     }
     // The limbus is the outermost strong rise: the collarette of a dark iris can be as steep.
     for (let j = nR - STEP - 2; j > STEP; j--) {
       const d = deriv[j]!;
       if (d >= LIMBUS_RELATIVE * dmax && d >= deriv[j - 1]! && d >= deriv[j + 1]!) {
+        // A one-sided limbus whose circle lies mostly beyond the frame is an edge of something else.
+        // So is one that only part of the arc's rays cross as a rise (a pattern, not a boundary).
+        if (oneSided[j]) {
+          const r = rMin - STEP + j;
+          if (perimeterOutside(cx, cy, r, sw, sh) > MAX_ONE_SIDED_OUTSIDE) continue;
+          if (
+            raySupport(smooth, cx, cy, r, oneSided[j] === 1 ? 0 : Math.PI, arc, STEP) < MIN_ONE_SIDED_SUPPORT
+          )
+            continue;
+        }
         if (d > best.score) best = { score: d, cx, cy, r: rMin - STEP + j };
         break;
       }
@@ -864,6 +1004,8 @@ function findLimbus(
     for (let dx = -step; dx <= step; dx += 1)
       if (dx !== 0 || dy !== 0) evalCentre(coarse.cx + dx, coarse.cy + dy);
   }
+  if (best.score === Number.NEGATIVE_INFINITY)
+    return new SegmentationFailure("no limbus (iris/sclera edge) around the pupil", 0, 1);
   return { iris: { cx: best.cx, cy: best.cy, r: best.r }, contrast: best.score };
 }
 
@@ -1035,12 +1177,16 @@ export function segmentIris(
     // iris taken for a pupil), the pupil is the one with the strongest step to its surround,
     // along most of its boundary, at the largest size: lash clumps and nostril-like shadows are
     // small, and their surround is uneven.
-    const darkest = Math.min(...traced.map((t) => t.mean));
+    const rated = traced.map((t) => {
+      const ring = surroundQuartiles(smooth, t.r.pupil);
+      return { ...t, step: ring.median - t.mean, spread: ring.q3 - ring.q1 };
+    });
+    const ringed = rated.filter((t) => t.spread <= SURROUND_SPREAD * t.step);
+    const darkest = Math.min(...(ringed.length > 0 ? ringed : rated).map((t) => t.mean));
     let bestScore = Number.NEGATIVE_INFINITY;
-    for (const t of traced) {
+    for (const t of rated) {
       if (t.mean > darkest + PUPIL_INTERIOR_MARGIN) continue;
-      const step = surroundMedian(smooth, t.r.pupil) - t.mean;
-      const score = t.r.support * Math.max(0, step - 2 * t.std) * t.r.pupil.r;
+      const score = t.r.support * Math.max(0, t.step - 2 * t.std) * t.r.pupil.r;
       if (score > bestScore) {
         bestScore = score;
         refined = t.r;

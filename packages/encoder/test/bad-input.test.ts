@@ -813,7 +813,7 @@ const NOT_EYES: NotAnEye[] = [
   {
     name: "a 32-pixel checkerboard",
     input: () => frame((x, y) => (((x >> 5) + (y >> 5)) & 1 ? 230 : 20)),
-    gate: "IRIS_OUT_OF_FRAME",
+    gate: "SEGMENTATION_FAILED",
   },
   {
     name: "horizontal stripes",
@@ -837,9 +837,9 @@ const NOT_EYES: NotAnEye[] = [
       const f = frame(noise(77));
       return makeJpeg(f.width, f.height, f.data);
     },
-    // JPEG smooths the noise into blobs: a dark one passes for a pupil, and the "iris" around it is
-    // no brighter than it.
-    gate: "CONTRAST",
+    // JPEG smooths the noise into blobs: a dark one may pass for a pupil, but no iris is found
+    // around it.
+    gate: "SEGMENTATION_FAILED",
   },
   {
     name: "a gradient saved as a 16-bit PNG",
