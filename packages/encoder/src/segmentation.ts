@@ -933,11 +933,17 @@ function findLimbus(
     // A centre's score is at most the right side's strongest step (the score takes the smaller
     // side's, or a share of the left side's where the right is clipped): when that cannot beat the
     // best so far, the left side is not sampled.
+    // The share of a circle beyond the (convex) frame only grows with its radius, so once the first
+    // clipped radius has too much of its circle outside, no one-sided rise further out can count.
     let bound = 0;
+    let clipChecked = false;
     for (let j = STEP; j < nR - STEP; j++) {
-      if (clipR[j + STEP]) {
-        bound = Number.POSITIVE_INFINITY;
-        break;
+      if (clipR[j + STEP] && !clipChecked) {
+        clipChecked = true;
+        if (perimeterOutside(cx, cy, rMin - STEP + j, sw, sh) <= MAX_ONE_SIDED_OUTSIDE) {
+          bound = Number.POSITIVE_INFINITY;
+          break;
+        }
       }
       let dr = 0;
       for (let k = 1; k <= STEP; k++) dr += pr[j + k]! - pr[j - k]!;
