@@ -45,8 +45,9 @@ for (const [i, identity] of identities.entries()) {
 const REPS = 3;
 
 /**
- * A registry with the voters' group and one poll per repetition, all with the same scope, so the
- * same proofs are valid (and their nullifiers fresh) in every poll.
+ * A registry with the voters' group and the poll "bench" with the proofs' scope. A scope is one
+ * poll's only (`SCOPE_IN_USE`), so each repetition opens a registry of its own, in which the same
+ * proofs are fresh votes.
  */
 async function openBench(workers: number): Promise<{ registry: Registry; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), "zkiris-bench-votes-"));
@@ -69,28 +70,32 @@ async function openBench(workers: number): Promise<{ registry: Registry; dir: st
       salt: 1n,
     });
   }
-  for (let r = 0; r <= REPS; r++) {
-    await registry.createPoll({
-      id: `bench-${r}`,
-      groupId: "voters",
-      options: ["a", "b", "c"],
-      opensAt: 0,
-      closesAt: Date.now() + 3_600_000,
-      scope,
-    });
-  }
+  await registry.createPoll({
+    id: "bench",
+    groupId: "voters",
+    options: ["a", "b", "c"],
+    opensAt: 0,
+    closesAt: Date.now() + 3_600_000,
+    scope,
+  });
   // Warm every worker (module load, curve build) with proofs that reach verification and fail it.
   const broken = { ...proofs[0]!, points: [...proofs[0]!.points].reverse() as SemaphoreProof["points"] };
   await Promise.all(
-    Array.from({ length: 2 * workers }, () => registry.vote("bench-0", broken).catch(() => {})),
+    Array.from({ length: 2 * workers }, () => registry.vote("bench", broken).catch(() => {})),
   );
   return { registry, dir };
 }
 
-async function timeVotes(registry: Registry, poll: string): Promise<number> {
+/** CPU time of the process (main thread and verifier workers) per accepted vote, per repetition. */
+const cpuMsPerVote: { single: number[]; pooled: number[] } = { single: [], pooled: [] };
+
+async function timeVotes(registry: Registry, poll: string, cpu: number[]): Promise<number> {
+  const cpuStart = process.cpuUsage();
   const start = performance.now();
   await Promise.all(proofs.map((proof) => registry.vote(poll, proof)));
   const ms = performance.now() - start;
+  const used = process.cpuUsage(cpuStart);
+  cpu.push((used.user + used.system) / 1000 / VOTES);
   const tally = await registry.tally(poll);
   if (tally.total !== VOTES) throw new Error(`expected ${VOTES} accepted votes, tally says ${tally.total}`);
   return (VOTES * 1000) / ms;
@@ -98,23 +103,24 @@ async function timeVotes(registry: Registry, poll: string): Promise<number> {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-const single = await openBench(1);
-const pooled = await openBench(WORKERS);
 const rates: { single: number[]; pooled: number[] } = { single: [], pooled: [] };
-try {
-  // Alternate the two configurations so that load from elsewhere on the machine hits both alike.
-  for (let r = 1; r <= REPS; r++) {
-    rates.single.push(await timeVotes(single.registry, `bench-${r}`));
-    rates.pooled.push(await timeVotes(pooled.registry, `bench-${r}`));
-    console.log(
-      `  repetition ${r}/${REPS}: 1 worker ${rates.single.at(-1)!.toFixed(1)} votes/s, ${WORKERS} workers ${rates.pooled.at(-1)!.toFixed(1)} votes/s`,
-    );
-  }
-} finally {
-  for (const b of [single, pooled]) {
+/** The votes per second of one repetition, in a registry of its own. */
+async function repetition(workers: number, cpu: number[]): Promise<number> {
+  const b = await openBench(workers);
+  try {
+    return await timeVotes(b.registry, "bench", cpu);
+  } finally {
     await b.registry.close();
     rmSync(b.dir, { recursive: true, force: true });
   }
+}
+// Alternate the two configurations so that load from elsewhere on the machine hits both alike.
+for (let r = 1; r <= REPS; r++) {
+  rates.single.push(await repetition(1, cpuMsPerVote.single));
+  rates.pooled.push(await repetition(WORKERS, cpuMsPerVote.pooled));
+  console.log(
+    `  repetition ${r}/${REPS}: 1 worker ${rates.single.at(-1)!.toFixed(1)} votes/s (${cpuMsPerVote.single.at(-1)!.toFixed(1)} ms CPU each), ${WORKERS} workers ${rates.pooled.at(-1)!.toFixed(1)} votes/s (${cpuMsPerVote.pooled.at(-1)!.toFixed(1)} ms CPU each)`,
+  );
 }
 // Verification alone (no database, no checks): the same proofs through a bare pool.
 async function verifyRate(workers: number): Promise<number> {
