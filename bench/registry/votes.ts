@@ -2,7 +2,7 @@
 // verified by a single worker (baseline, same process).
 //
 //   npx tsx --conditions=zkiris-source bench/registry/votes.ts [votes=64] [workers=available cores]
-import { mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Group } from "@semaphore-protocol/group";
@@ -45,17 +45,14 @@ for (const [i, identity] of identities.entries()) {
 const REPS = 3;
 
 /**
- * A registry with the voters' group and the poll "bench" with the proofs' scope. A scope is one
- * poll's only (`SCOPE_IN_USE`), so each repetition opens a registry of its own, in which the same
- * proofs are fresh votes.
+ * A registry file with the voters' group and one poll, written once. A scope belongs to one poll,
+ * so every repetition votes in a fresh copy of this file, where the same proofs are valid and their
+ * nullifiers unused.
  */
-async function openBench(workers: number): Promise<{ registry: Registry; dir: string }> {
+async function writeTemplate(): Promise<{ file: string; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), "zkiris-bench-votes-"));
-  const registry = await Registry.open({
-    database: join(dir, "r.sqlite"),
-    verifierWorkers: workers,
-    searchWorkers: 1,
-  });
+  const file = join(dir, "template.sqlite");
+  const registry = await Registry.open({ database: file, verifierWorkers: 1, searchWorkers: 1 });
   const key = DeviceKey.fromSeed("bench-device");
   await registry.registerDevice(key.publicKey);
   await registry.createGroup({ id: "voters", kind: "plain" });
@@ -78,6 +75,16 @@ async function openBench(workers: number): Promise<{ registry: Registry; dir: st
     closesAt: Date.now() + 3_600_000,
     scope,
   });
+  await registry.close();
+  return { file, dir };
+}
+
+/** A fresh copy of the template, opened with `workers` verifier workers, every worker warmed. */
+async function openBench(template: string, workers: number): Promise<{ registry: Registry; dir: string }> {
+  const dir = mkdtempSync(join(tmpdir(), "zkiris-bench-votes-"));
+  const database = join(dir, "r.sqlite");
+  copyFileSync(template, database);
+  const registry = await Registry.open({ database, verifierWorkers: workers, searchWorkers: 1 });
   // Warm every worker (module load, curve build) with proofs that reach verification and fail it.
   const broken = { ...proofs[0]!, points: [...proofs[0]!.points].reverse() as SemaphoreProof["points"] };
   await Promise.all(
@@ -86,16 +93,10 @@ async function openBench(workers: number): Promise<{ registry: Registry; dir: st
   return { registry, dir };
 }
 
-/** CPU time of the process (main thread and verifier workers) per accepted vote, per repetition. */
-const cpuMsPerVote: { single: number[]; pooled: number[] } = { single: [], pooled: [] };
-
-async function timeVotes(registry: Registry, poll: string, cpu: number[]): Promise<number> {
-  const cpuStart = process.cpuUsage();
+async function timeVotes(registry: Registry, poll: string): Promise<number> {
   const start = performance.now();
   await Promise.all(proofs.map((proof) => registry.vote(poll, proof)));
   const ms = performance.now() - start;
-  const used = process.cpuUsage(cpuStart);
-  cpu.push((used.user + used.system) / 1000 / VOTES);
   const tally = await registry.tally(poll);
   if (tally.total !== VOTES) throw new Error(`expected ${VOTES} accepted votes, tally says ${tally.total}`);
   return (VOTES * 1000) / ms;
@@ -103,24 +104,29 @@ async function timeVotes(registry: Registry, poll: string, cpu: number[]): Promi
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
+const template = await writeTemplate();
 const rates: { single: number[]; pooled: number[] } = { single: [], pooled: [] };
-/** The votes per second of one repetition, in a registry of its own. */
-async function repetition(workers: number, cpu: number[]): Promise<number> {
-  const b = await openBench(workers);
-  try {
-    return await timeVotes(b.registry, "bench", cpu);
-  } finally {
-    await b.registry.close();
-    rmSync(b.dir, { recursive: true, force: true });
+try {
+  // Alternate the two configurations so that load from elsewhere on the machine hits both alike.
+  for (let r = 1; r <= REPS; r++) {
+    for (const [workers, into] of [
+      [1, rates.single],
+      [WORKERS, rates.pooled],
+    ] as const) {
+      const bench = await openBench(template.file, workers);
+      try {
+        into.push(await timeVotes(bench.registry, "bench"));
+      } finally {
+        await bench.registry.close();
+        rmSync(bench.dir, { recursive: true, force: true });
+      }
+    }
+    console.log(
+      `  repetition ${r}/${REPS}: 1 worker ${rates.single.at(-1)!.toFixed(1)} votes/s, ${WORKERS} workers ${rates.pooled.at(-1)!.toFixed(1)} votes/s`,
+    );
   }
-}
-// Alternate the two configurations so that load from elsewhere on the machine hits both alike.
-for (let r = 1; r <= REPS; r++) {
-  rates.single.push(await repetition(1, cpuMsPerVote.single));
-  rates.pooled.push(await repetition(WORKERS, cpuMsPerVote.pooled));
-  console.log(
-    `  repetition ${r}/${REPS}: 1 worker ${rates.single.at(-1)!.toFixed(1)} votes/s (${cpuMsPerVote.single.at(-1)!.toFixed(1)} ms CPU each), ${WORKERS} workers ${rates.pooled.at(-1)!.toFixed(1)} votes/s (${cpuMsPerVote.pooled.at(-1)!.toFixed(1)} ms CPU each)`,
-  );
+} finally {
+  rmSync(template.dir, { recursive: true, force: true });
 }
 // Verification alone (no database, no checks): the same proofs through a bare pool.
 async function verifyRate(workers: number): Promise<number> {
