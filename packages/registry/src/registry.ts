@@ -11,6 +11,7 @@ import { type CapturesEnrolmentRequest, type EnrolmentRequest, EnrolmentService 
 import { InvalidParameterError } from "./errors.js";
 import { type GroupMembers, GroupTrees, type TreeSource } from "./group-trees.js";
 import { type GroupInfo, type GroupRequest, GroupService } from "./groups.js";
+import { type DatabaseLocation, openRepository } from "./open-repository.js";
 import {
   type AuditLog,
   type PollChallenge,
@@ -20,11 +21,9 @@ import {
   type Tally,
   type VoteReceipt,
 } from "./polls.js";
-import { PostgresRepository } from "./postgres-repository.js";
 import { type RecoveryRequest, RecoveryService } from "./recovery.js";
 import type { DeviceRecord, Repository, RootRecord } from "./repository.js";
 import { type EnrolmentReceipt, Lifecycle, MAX_ROOT_EXPIRY_MS, WriteLock } from "./service-shared.js";
-import { SqliteRepository } from "./sqlite-repository.js";
 import { integer, object } from "./validation.js";
 import { ProofVerifierPool } from "./verifier-pool.js";
 
@@ -43,6 +42,7 @@ export {
   type TreeSource,
 } from "./group-trees.js";
 export type { GroupInfo, GroupRequest } from "./groups.js";
+export type { DatabaseLocation } from "./open-repository.js";
 export {
   type AuditLog,
   defaultPollScope,
@@ -55,11 +55,6 @@ export {
 } from "./polls.js";
 export type { RecoveryRequest } from "./recovery.js";
 export { type EnrolmentReceipt, MAX_ROOT_EXPIRY_MS } from "./service-shared.js";
-
-/** Where the registry keeps its data: a SQLite file path (or `":memory:"`), or a PostgreSQL URL. */
-export type DatabaseLocation =
-  | string
-  | { readonly postgres: string; readonly schema?: string; readonly poolSize?: number };
 
 /** Options of {@link Registry.open}. */
 export interface RegistryOptions {
@@ -503,22 +498,4 @@ export class Registry {
       await this.repository.close();
     }
   }
-}
-
-async function openRepository(location: DatabaseLocation): Promise<Repository> {
-  if (typeof location === "string" && location.length > 0) {
-    const repository = new SqliteRepository(location);
-    return repository;
-  }
-  if (typeof location === "object" && location !== null && typeof location.postgres === "string") {
-    return PostgresRepository.open({
-      url: location.postgres,
-      ...(location.schema === undefined ? {} : { schema: location.schema }),
-      ...(location.poolSize === undefined ? {} : { poolSize: location.poolSize }),
-    });
-  }
-  throw new InvalidParameterError(
-    "database",
-    "Parameter 'database' must be a SQLite file path or { postgres: url, schema? }",
-  );
 }
