@@ -2,7 +2,7 @@
 // verified by a single worker (baseline, same process).
 //
 //   npx tsx --conditions=zkiris-source bench/registry/votes.ts [votes=64] [workers=available cores]
-import { mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Group } from "@semaphore-protocol/group";
@@ -45,16 +45,14 @@ for (const [i, identity] of identities.entries()) {
 const REPS = 3;
 
 /**
- * A registry with the voters' group and one poll per repetition, all with the same scope, so the
- * same proofs are valid (and their nullifiers fresh) in every poll.
+ * A registry file with the voters' group and one poll, written once. A scope belongs to one poll,
+ * so every repetition votes in a fresh copy of this file, where the same proofs are valid and their
+ * nullifiers unused.
  */
-async function openBench(workers: number): Promise<{ registry: Registry; dir: string }> {
+async function writeTemplate(): Promise<{ file: string; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), "zkiris-bench-votes-"));
-  const registry = await Registry.open({
-    database: join(dir, "r.sqlite"),
-    verifierWorkers: workers,
-    searchWorkers: 1,
-  });
+  const file = join(dir, "template.sqlite");
+  const registry = await Registry.open({ database: file, verifierWorkers: 1, searchWorkers: 1 });
   const key = DeviceKey.fromSeed("bench-device");
   await registry.registerDevice(key.publicKey);
   await registry.createGroup({ id: "voters", kind: "plain" });
@@ -69,20 +67,28 @@ async function openBench(workers: number): Promise<{ registry: Registry; dir: st
       salt: 1n,
     });
   }
-  for (let r = 0; r <= REPS; r++) {
-    await registry.createPoll({
-      id: `bench-${r}`,
-      groupId: "voters",
-      options: ["a", "b", "c"],
-      opensAt: 0,
-      closesAt: Date.now() + 3_600_000,
-      scope,
-    });
-  }
+  await registry.createPoll({
+    id: "bench",
+    groupId: "voters",
+    options: ["a", "b", "c"],
+    opensAt: 0,
+    closesAt: Date.now() + 3_600_000,
+    scope,
+  });
+  await registry.close();
+  return { file, dir };
+}
+
+/** A fresh copy of the template, opened with `workers` verifier workers, every worker warmed. */
+async function openBench(template: string, workers: number): Promise<{ registry: Registry; dir: string }> {
+  const dir = mkdtempSync(join(tmpdir(), "zkiris-bench-votes-"));
+  const database = join(dir, "r.sqlite");
+  copyFileSync(template, database);
+  const registry = await Registry.open({ database, verifierWorkers: workers, searchWorkers: 1 });
   // Warm every worker (module load, curve build) with proofs that reach verification and fail it.
   const broken = { ...proofs[0]!, points: [...proofs[0]!.points].reverse() as SemaphoreProof["points"] };
   await Promise.all(
-    Array.from({ length: 2 * workers }, () => registry.vote("bench-0", broken).catch(() => {})),
+    Array.from({ length: 2 * workers }, () => registry.vote("bench", broken).catch(() => {})),
   );
   return { registry, dir };
 }
@@ -98,23 +104,29 @@ async function timeVotes(registry: Registry, poll: string): Promise<number> {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-const single = await openBench(1);
-const pooled = await openBench(WORKERS);
+const template = await writeTemplate();
 const rates: { single: number[]; pooled: number[] } = { single: [], pooled: [] };
 try {
   // Alternate the two configurations so that load from elsewhere on the machine hits both alike.
   for (let r = 1; r <= REPS; r++) {
-    rates.single.push(await timeVotes(single.registry, `bench-${r}`));
-    rates.pooled.push(await timeVotes(pooled.registry, `bench-${r}`));
+    for (const [workers, into] of [
+      [1, rates.single],
+      [WORKERS, rates.pooled],
+    ] as const) {
+      const bench = await openBench(template.file, workers);
+      try {
+        into.push(await timeVotes(bench.registry, "bench"));
+      } finally {
+        await bench.registry.close();
+        rmSync(bench.dir, { recursive: true, force: true });
+      }
+    }
     console.log(
       `  repetition ${r}/${REPS}: 1 worker ${rates.single.at(-1)!.toFixed(1)} votes/s, ${WORKERS} workers ${rates.pooled.at(-1)!.toFixed(1)} votes/s`,
     );
   }
 } finally {
-  for (const b of [single, pooled]) {
-    await b.registry.close();
-    rmSync(b.dir, { recursive: true, force: true });
-  }
+  rmSync(template.dir, { recursive: true, force: true });
 }
 // Verification alone (no database, no checks): the same proofs through a bare pool.
 async function verifyRate(workers: number): Promise<number> {

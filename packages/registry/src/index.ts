@@ -1,4 +1,7 @@
+export type { ChallengeService } from "./challenges.js";
 export { CRASH_POINT_ENV, type CrashPoint } from "./crash-points.js";
+export type { DeviceService } from "./devices.js";
+export type { EnrolmentService } from "./enrolment.js";
 export {
   ArtifactIntegrityError,
   CaptureError,
@@ -16,10 +19,13 @@ export {
   UndecidableComparisonError,
   VoteError,
 } from "./errors.js";
+export type { GroupService } from "./groups.js";
 export { checkLivenessVote } from "./liveness-vote-shape.js";
+export type { PollService } from "./polls.js";
 export { type PostgresOptions, PostgresRepository } from "./postgres-repository.js";
 export { releaseProverThreads } from "./prover-threads.js";
 export { type RecountRejection, type RecountResult, recount } from "./recount.js";
+export type { RecoveryService } from "./recovery.js";
 export {
   type AuditLog,
   type CapturesEnrolmentRequest,
@@ -42,6 +48,7 @@ export {
   type RecoveryRequest,
   Registry,
   type RegistryOptions,
+  type RegistryServices,
   randomFieldElement,
   type Tally,
   TREE_SNAPSHOT_INTERVAL,
