@@ -122,11 +122,15 @@ export class EnrolmentService {
     this.#deps = deps;
   }
 
-  /** Loads every active enrolment's code into the uniqueness index (at open). */
+  /**
+   * Loads every active enrolment's code into the uniqueness index (at open), copying each stored
+   * row straight in (`addBinary`: the same refusals as `add(id, fromBinary(code))`, a stored row
+   * that is malformed or fails its checksum stops the open).
+   */
   async loadIndex(): Promise<void> {
     const { repository, index } = this.#deps;
     for (const { id, code } of await repository.listActiveCodes()) {
-      index.add(BigInt(id), fromBinary(code));
+      index.addBinary(BigInt(id), code);
     }
   }
 
