@@ -21,6 +21,12 @@ export {
 } from "./errors.js";
 export type { GroupService } from "./groups.js";
 export { checkLivenessVote } from "./liveness-vote-shape.js";
+export {
+  MIGRATIONS,
+  type Migration,
+  type MigrationPrecondition,
+  SCHEMA_VERSION,
+} from "./migrations.js";
 export type { PollService } from "./polls.js";
 export { type PostgresOptions, PostgresRepository } from "./postgres-repository.js";
 export { releaseProverThreads } from "./prover-threads.js";
@@ -55,27 +61,24 @@ export {
   type TreeSource,
   type VoteReceipt,
 } from "./registry.js";
-export {
-  type ChallengeRecord,
-  type DeviceRecord,
-  type DeviceRootRecord,
-  type EnrolledCode,
-  type EnrolmentCommit,
-  type EnrolmentImport,
-  type EnrolmentRecord,
-  type GroupKind,
-  type GroupRecord,
-  type MemberRecord,
-  type MemberUpdate,
-  MIGRATIONS,
-  type Migration,
-  type PollChallengeRecord,
-  type PollRecord,
-  type Repository,
-  type RootRecord,
-  SCHEMA_VERSION,
-  type TreeSnapshot,
-  type VoteRecord,
+export type {
+  ChallengeRecord,
+  DeviceRecord,
+  DeviceRootRecord,
+  EnrolledCode,
+  EnrolmentCommit,
+  EnrolmentImport,
+  EnrolmentRecord,
+  GroupKind,
+  GroupRecord,
+  MemberRecord,
+  MemberUpdate,
+  PollChallengeRecord,
+  PollRecord,
+  Repository,
+  RootRecord,
+  TreeSnapshot,
+  VoteRecord,
 } from "./repository.js";
 export {
   SEMAPHORE_ARTIFACT_SHA256,

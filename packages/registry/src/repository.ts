@@ -1,6 +1,6 @@
 import type { SemaphoreProof } from "@semaphore-protocol/proof";
 import type { LivenessVoteProof } from "@zkiris/match-proof";
-import { ConflictError, StorageError } from "./errors.js";
+import { ConflictError } from "./errors.js";
 
 /** A registered capture device. Public key coordinates and id are decimal field elements. */
 export interface DeviceRecord {
@@ -175,7 +175,8 @@ export interface EnrolmentImport {
 /**
  * Storage of the registry. Every method is atomic; the methods that write several rows
  * ({@link commitEnrolment}, {@link updateMember}, {@link importEnrolments}) run in one transaction, so a
- * crash leaves all or nothing. Implementations: SQLite (embedded file) and PostgreSQL.
+ * crash leaves all or nothing. One implementation, `KyselyRepository`, over SQLite (embedded file)
+ * and PostgreSQL.
  */
 export interface Repository {
   readonly dialect: "sqlite" | "postgres";
@@ -263,192 +264,6 @@ export interface Repository {
   listVotes(pollId: string): Promise<VoteRecord[]>;
   /** Votes per option index (only options with at least one vote appear). */
   countVotes(pollId: string): Promise<Map<number, number>>;
-}
-
-/**
- * Rows that stop a migration from applying: the query (the same SQL in both dialects) finds data
- * the new schema cannot hold; each row is described in the refusal (`MIGRATION_REFUSED`) so that an
- * operator can resolve it by hand. Nothing is changed silently.
- */
-export interface MigrationPrecondition {
-  readonly query: string;
-  readonly describe: (row: Readonly<Record<string, unknown>>) => string;
-  /** What the operator must do before opening the database again. */
-  readonly remedy: string;
-}
-
-/** One schema version: the same tables for both dialects. */
-export interface Migration {
-  readonly version: number;
-  readonly description: string;
-  readonly sqlite: string;
-  readonly postgres: string;
-  readonly precondition?: MigrationPrecondition;
-}
-
-function both(sql: string): { sqlite: string; postgres: string } {
-  return {
-    sqlite: sql
-      .replaceAll("BIGINT", "INTEGER")
-      .replaceAll("BYTEA", "BLOB")
-      .replaceAll("BIGSERIAL", "INTEGER"),
-    postgres: sql,
-  };
-}
-
-/** Schema migrations, applied in order and recorded in `schema_migrations`. Never edit a released one. */
-export const MIGRATIONS: readonly Migration[] = [
-  {
-    version: 1,
-    description: "devices, challenges, groups, members, roots, enrolments",
-    ...both(`
-CREATE TABLE devices (
-  id TEXT PRIMARY KEY,
-  slot BIGINT NOT NULL UNIQUE,
-  public_key_x TEXT NOT NULL,
-  public_key_y TEXT NOT NULL,
-  registered_at BIGINT NOT NULL,
-  revoked_at BIGINT
-);
-CREATE TABLE challenges (
-  value TEXT PRIMARY KEY,
-  issued_at BIGINT NOT NULL,
-  expires_at BIGINT NOT NULL,
-  used_at BIGINT
-);
-CREATE TABLE groups (
-  id TEXT PRIMARY KEY,
-  kind TEXT NOT NULL CHECK (kind IN ('plain', 'biometric')),
-  created_at BIGINT NOT NULL
-);
-CREATE TABLE enrolments (
-  id BIGSERIAL PRIMARY KEY,
-  group_id TEXT NOT NULL REFERENCES groups(id),
-  member_index BIGINT NOT NULL,
-  identity_commitment TEXT NOT NULL,
-  template_commitment TEXT NOT NULL,
-  device_id TEXT NOT NULL REFERENCES devices(id),
-  code BYTEA NOT NULL,
-  created_at BIGINT NOT NULL,
-  removed_at BIGINT,
-  UNIQUE (group_id, member_index)
-);
-CREATE TABLE members (
-  group_id TEXT NOT NULL REFERENCES groups(id),
-  member_index BIGINT NOT NULL,
-  leaf TEXT NOT NULL,
-  identity_commitment TEXT NOT NULL,
-  enrolment_id BIGINT REFERENCES enrolments(id),
-  removed_at BIGINT,
-  PRIMARY KEY (group_id, member_index),
-  UNIQUE (group_id, identity_commitment)
-);
-CREATE TABLE roots (
-  seq BIGSERIAL PRIMARY KEY,
-  group_id TEXT NOT NULL REFERENCES groups(id),
-  root TEXT NOT NULL,
-  created_at BIGINT NOT NULL,
-  replaced_at BIGINT
-);
-CREATE INDEX roots_by_group ON roots (group_id, seq);
-`),
-  },
-  {
-    version: 2,
-    description: "polls and votes with one nullifier per poll",
-    ...both(`
-CREATE TABLE polls (
-  id TEXT PRIMARY KEY,
-  group_id TEXT NOT NULL REFERENCES groups(id),
-  scope TEXT NOT NULL,
-  options TEXT NOT NULL,
-  opens_at BIGINT NOT NULL,
-  closes_at BIGINT NOT NULL,
-  created_at BIGINT NOT NULL
-);
-CREATE TABLE votes (
-  seq BIGSERIAL PRIMARY KEY,
-  poll_id TEXT NOT NULL REFERENCES polls(id),
-  nullifier TEXT NOT NULL,
-  option_index INTEGER NOT NULL,
-  root TEXT NOT NULL,
-  proof TEXT NOT NULL,
-  accepted_at BIGINT NOT NULL,
-  CONSTRAINT votes_one_nullifier_per_poll UNIQUE (poll_id, nullifier)
-);
-`),
-  },
-  {
-    version: 3,
-    description: "liveness polls: per-poll challenges, device root history",
-    ...both(`
-ALTER TABLE polls ADD COLUMN require_liveness INTEGER NOT NULL DEFAULT 0;
-CREATE TABLE poll_challenges (
-  poll_id TEXT NOT NULL REFERENCES polls(id),
-  value TEXT NOT NULL,
-  issued_at BIGINT NOT NULL,
-  expires_at BIGINT NOT NULL,
-  PRIMARY KEY (poll_id, value)
-);
-CREATE TABLE device_roots (
-  seq BIGSERIAL PRIMARY KEY,
-  root TEXT NOT NULL,
-  created_at BIGINT NOT NULL,
-  replaced_at BIGINT
-);
-`),
-  },
-  {
-    version: 4,
-    description: "one poll per scope",
-    precondition: {
-      query:
-        "SELECT scope, MIN(id) AS first_poll, MAX(id) AS last_poll, COUNT(*) AS polls FROM polls GROUP BY scope HAVING COUNT(*) > 1 ORDER BY scope",
-      describe: (row) =>
-        `${String(row.polls)} polls share scope ${String(row.scope)} (among them '${String(row.first_poll)}' and '${String(row.last_poll)}')`,
-      remedy:
-        "one proof counts in every poll of a scope: decide which poll keeps each scope and delete or re-create the others before upgrading",
-    },
-    ...both(`
-CREATE UNIQUE INDEX polls_one_scope ON polls (scope);
-`),
-  },
-  {
-    version: 5,
-    description: "root expiry per group",
-    ...both(`
-ALTER TABLE groups ADD COLUMN root_expiry_ms BIGINT;
-`),
-  },
-  {
-    version: 6,
-    description: "tree snapshots for fast restarts",
-    ...both(`
-CREATE TABLE tree_snapshots (
-  group_id TEXT PRIMARY KEY REFERENCES groups(id),
-  root TEXT NOT NULL,
-  size BIGINT NOT NULL,
-  nodes TEXT NOT NULL,
-  created_at BIGINT NOT NULL
-);
-`),
-  },
-];
-
-/** Latest schema version this code knows. */
-export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
-
-/** The refusal to apply `migration` because its precondition found `rows` (`MIGRATION_REFUSED`). */
-export function migrationRefused(
-  migration: Migration,
-  rows: ReadonlyArray<Readonly<Record<string, unknown>>>,
-): StorageError {
-  const precondition = migration.precondition!;
-  return new StorageError(
-    "MIGRATION_REFUSED",
-    `Cannot migrate the database to schema version ${migration.version} (${migration.description}): ${rows.map(precondition.describe).join("; ")}. ${precondition.remedy}`,
-    { field: "database" },
-  );
 }
 
 /** The refusal of a poll whose scope poll `otherPollId` already has. */

@@ -6,6 +6,7 @@ import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   Registry,
+  SCHEMA_VERSION,
   SEMAPHORE_ARTIFACT_SHA256,
   SEMAPHORE_ARTIFACTS_VERSION,
   semaphoreArtifacts,
@@ -28,13 +29,16 @@ describe("storage guards", () => {
     const db = track(sqliteDatabase());
     await (await Registry.open({ database: db.location, searchWorkers: 0, verifierWorkers: 1 })).close();
     const raw = new Database(db.location as string);
-    raw.prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (99, 0)").run();
+    // What the migrator of a newer release records after a migration this code does not know.
+    raw
+      .prepare("INSERT INTO kysely_migration (name, timestamp) VALUES (?, ?)")
+      .run("0099-from-a-newer-release", new Date(0).toISOString());
     raw.close();
-    await expect(
-      Registry.open({ database: db.location, searchWorkers: 0, verifierWorkers: 1 }),
-    ).rejects.toMatchObject({
-      code: "SCHEMA_TOO_NEW",
-    });
+    const refusal = Registry.open({ database: db.location, searchWorkers: 0, verifierWorkers: 1 });
+    await expect(refusal).rejects.toMatchObject({ code: "SCHEMA_TOO_NEW" });
+    await expect(refusal).rejects.toThrow(
+      `Database schema version 99 is newer than this code's ${SCHEMA_VERSION}; upgrade @zkiris/registry`,
+    );
   });
 
   it("refuses to open when a stored leaf no longer yields the stored root", async () => {
