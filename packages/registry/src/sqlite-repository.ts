@@ -5,9 +5,11 @@ import {
   type DatabaseConnection,
   Kysely,
   SqliteAdapter,
+  type SqliteDatabase,
   SqliteDialect,
   type SqliteDialectConfig,
   SqliteDriver,
+  type SqliteStatement,
   sql,
 } from "kysely";
 import { loadSqliteDriver } from "./database-drivers.js";
@@ -45,6 +47,29 @@ class RegistrySqliteDialect extends SqliteDialect {
   override createAdapter(): SqliteAdapter {
     return new TransactionalDdlSqliteAdapter();
   }
+}
+
+/** Prepared statements kept per SQL text; beyond this many distinct texts the cache starts over. */
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * The file as Kysely's driver sees it, with its prepared statements reused: Kysely prepares every
+ * query it sends, and preparing costs better-sqlite3 more than running a point query.
+ */
+function withStatementCache(database: Database.Database): SqliteDatabase {
+  const statements = new Map<string, SqliteStatement>();
+  return {
+    close: () => database.close(),
+    prepare(text) {
+      let statement = statements.get(text);
+      if (statement === undefined) {
+        if (statements.size >= STATEMENT_CACHE_SIZE) statements.clear();
+        statement = database.prepare(text) as SqliteStatement;
+        statements.set(text, statement);
+      }
+      return statement;
+    },
+  };
 }
 
 function isUniqueViolation(error: unknown): boolean {
@@ -112,7 +137,12 @@ function openSqlite(filename: string): { db: Kysely<RegistrySchema>; storage: St
       if (database.open) database.close();
     },
   };
-  return { db: new Kysely<RegistrySchema>({ dialect: new RegistrySqliteDialect({ database }) }), storage };
+  return {
+    db: new Kysely<RegistrySchema>({
+      dialect: new RegistrySqliteDialect({ database: withStatementCache(database) }),
+    }),
+    storage,
+  };
 }
 
 /**
