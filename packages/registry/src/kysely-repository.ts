@@ -131,7 +131,7 @@ export class KyselyRepository implements Repository {
   }
 
   close(): Promise<void> {
-    return this.#storage.close(this.#db);
+    return this.#storage.close();
   }
 
   async ping(): Promise<void> {

@@ -84,15 +84,13 @@ export class PostgresRepository extends KyselyRepository {
           { field: "database" },
         );
       },
-      async close(db) {
+      async close() {
         const client = lockClient;
         lockClient = undefined;
         if (client !== undefined) {
           await client.query("SELECT pg_advisory_unlock_all()").catch(() => {});
           client.release();
         }
-        await db.destroy();
-        // Kysely ends the pool only if it ever queried it.
         if (!pool.ended) await pool.end();
       },
     };

@@ -131,9 +131,7 @@ function openSqlite(filename: string): { db: Kysely<RegistrySchema>; storage: St
       }
       await database.backup(destination);
     },
-    async close(db) {
-      await db.destroy();
-      // Kysely closes the file only if it ever queried it.
+    async close() {
       if (database.open) database.close();
     },
   };

@@ -26,6 +26,9 @@ export interface StorageDialect {
   lockTable(trx: Transaction<RegistrySchema>, table: keyof RegistrySchema): Promise<void>;
   /** See `Repository.backup`. */
   backup(destination: string): Promise<void>;
-  /** Destroys `db` and releases whatever else the adapter holds (the writer lock, the pool, the file). */
-  close(db: Kysely<RegistrySchema>): Promise<void>;
+  /**
+   * Closes the file or ends the pool under Kysely (and releases the writer lock), so that a call
+   * after close fails with the driver's own error, as it did before Kysely.
+   */
+  close(): Promise<void>;
 }
