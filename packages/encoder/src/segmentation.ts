@@ -523,6 +523,8 @@ function raySupport(
   arc: number,
   step: number,
 ): number {
+  const inside = (x: number, y: number): boolean =>
+    x >= 0 && y >= 0 && x <= img.width - 1 && y <= img.height - 1;
   const rises: number[] = [];
   let sum = 0;
   for (let i = 0; i < 16; i++) {
@@ -533,8 +535,6 @@ function raySupport(
     const yo = cy + (r + step) * sa;
     const xi = cx + (r - step) * ca;
     const yi = cy + (r - step) * sa;
-    const inside = (x: number, y: number): boolean =>
-      x >= 0 && y >= 0 && x <= img.width - 1 && y <= img.height - 1;
     if (!inside(xo, yo) || !inside(xi, yi)) continue;
     let d = 0;
     for (let k = 1; k <= step; k++)
@@ -987,15 +987,15 @@ function findLimbus(
       if (d >= LIMBUS_RELATIVE * dmax && d >= deriv[j - 1]! && d >= deriv[j + 1]!) {
         // A one-sided limbus whose circle lies mostly beyond the frame is an edge of something else.
         // So is one that only part of the arc's rays cross as a rise (a pattern, not a boundary).
+        const r = rMin - STEP + j;
         if (oneSided[j]) {
-          const r = rMin - STEP + j;
           if (perimeterOutside(cx, cy, r, sw, sh) > MAX_ONE_SIDED_OUTSIDE) continue;
           if (
             raySupport(smooth, cx, cy, r, oneSided[j] === 1 ? 0 : Math.PI, arc, STEP) < MIN_ONE_SIDED_SUPPORT
           )
             continue;
         }
-        if (d > best.score) best = { score: d, cx, cy, r: rMin - STEP + j };
+        if (d > best.score) best = { score: d, cx, cy, r };
         break;
       }
     }
