@@ -26,6 +26,7 @@ import { type LivenessVote, livenessVoteToJson, parseLivenessVote } from "./live
 import { parseProof, proofToJson, type UniqueActionProof } from "./proof.js";
 import { ResponseReader } from "./response.js";
 import type {
+  AuditLog,
   Challenge,
   Device,
   DeviceProof,
@@ -723,6 +724,45 @@ export class ZkirisClient {
       options: r.strings("options"),
       counts: r.integers("counts"),
       total: r.integer("total"),
+    };
+  }
+
+  /**
+   * The poll's public audit log (`GET /polls/{id}/audit-log`): the poll, its group's root history and
+   * root expiry, every accepted vote with its recorded proof (JSON, unchecked here), and for a poll that
+   * requires liveness the challenges it issued and the device root history with its expiry: what
+   * {@link verifyLivenessVote} checks a liveness-bound vote against. `UNKNOWN_POLL`.
+   */
+  async auditLog(pollId: string): Promise<AuditLog> {
+    const path = `/polls/${segment(pollId, "pollId")}/audit-log`;
+    const r = new ResponseReader(await this.#request("GET", path), `GET ${path}`);
+    const version = r.integer("version");
+    if (version !== 1 && version !== 2) {
+      throw new ZkirisSdkError("BAD_RESPONSE", `The server's answer to GET ${path} has version ${version}`, {
+        field: "version",
+      });
+    }
+    const liveness = r.optional("liveness", (l) => ({
+      challenges: l.list("challenges", (c) => ({
+        pollId: c.string("pollId"),
+        challenge: c.field("value"),
+        issuedAt: c.integer("issuedAt"),
+        expiresAt: c.integer("expiresAt"),
+      })),
+      deviceRootExpiryMs: l.integer("deviceRootExpiryMs"),
+      deviceRoots: l.list("deviceRoots", (d) => ({
+        root: d.field("root"),
+        createdAt: d.integer("createdAt"),
+        replacedAt: d.integerOrNull("replacedAt"),
+      })),
+    }));
+    return {
+      version,
+      poll: r.object("poll", readPoll),
+      rootExpiryMs: r.integer("rootExpiryMs"),
+      roots: r.list("roots", readRoot),
+      votes: r.list("votes", (v) => ({ ...readReceipt(v), proof: v.json("proof") })),
+      ...(liveness === undefined ? {} : { liveness }),
     };
   }
 

@@ -41,7 +41,19 @@ export type ZkirisSdkErrorCode =
   /** The proof's message is not the expected one. */
   | "WRONG_MESSAGE"
   /** The proof's nullifier was already used in this scope. */
-  | "NULLIFIER_USED";
+  | "NULLIFIER_USED"
+  /** The poll does not accept votes at the verifier's clock (not yet open, or closed). */
+  | "POLL_NOT_OPEN"
+  /** The vote's message is not one of the poll's option indices. */
+  | "OPTION_OUT_OF_RANGE"
+  /** A liveness-bound vote's challenge was not issued for the poll. */
+  | "UNKNOWN_CHALLENGE"
+  /** A liveness-bound vote's challenge expired. */
+  | "CHALLENGE_EXPIRED"
+  /** A liveness-bound vote's device root is not in the device registry tree's root history. */
+  | "UNKNOWN_DEVICE_ROOT"
+  /** A liveness-bound vote's device root was replaced (a device registered or revoked) longer ago than the accepted window. */
+  | "STALE_DEVICE_ROOT";
 
 /**
  * The one error class of `@zkiris/sdk`: a stable {@link code} a program branches on (an SDK code or

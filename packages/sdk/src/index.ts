@@ -35,13 +35,18 @@ export {
 export { InMemoryNullifierStore, type NullifierStore } from "./nullifier-store.js";
 export { parseProof, proofToJson, type SemaphoreProofJson, type UniqueActionProof } from "./proof.js";
 export type {
+  AuditedVote,
+  AuditLog,
   Challenge,
   Device,
   DeviceProof,
+  DeviceRootRecord,
   Enrolment,
   EnrolmentReceipt,
   GroupInfo,
   GroupKind,
+  IssuedPollChallenge,
+  LivenessAuditRecords,
   MerkleProof,
   Poll,
   PollChallenge,
@@ -49,6 +54,13 @@ export type {
   Tally,
   VoteReceipt,
 } from "./types.js";
+export {
+  DEFAULT_DEVICE_ROOT_EXPIRY_MS,
+  LIVENESS_VOTE_VERIFICATION_KEY,
+  type LivenessVoteAction,
+  type VerifyLivenessVoteOptions,
+  verifyLivenessVote,
+} from "./verify-liveness-vote.js";
 export {
   DEFAULT_ROOT_EXPIRY_MS,
   type UniqueAction,

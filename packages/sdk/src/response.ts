@@ -66,6 +66,23 @@ export class ResponseReader {
     return [...v];
   }
 
+  /** A field's JSON value as it is, unchecked (`BAD_RESPONSE` when absent). */
+  json(field: string): unknown {
+    const v = this.#value[field];
+    return v === undefined ? this.#bad(field) : structuredClone(v);
+  }
+
+  /** A nested object field read by `read`, or undefined when the field is absent. */
+  optional<T>(field: string, read: (item: ResponseReader) => T): T | undefined {
+    const v = this.#value[field];
+    return v === undefined ? undefined : read(new ResponseReader(v, `${this.#what} (${field})`));
+  }
+
+  /** A nested object field read by `read`. */
+  object<T>(field: string, read: (item: ResponseReader) => T): T {
+    return this.optional(field, read) ?? this.#bad(field);
+  }
+
   /** Each element of an array field, read by `read`. */
   list<T>(field: string, read: (item: ResponseReader) => T): T[] {
     const v = this.#value[field];

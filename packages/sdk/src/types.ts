@@ -113,3 +113,51 @@ export interface DeviceProof {
   readonly siblings: readonly bigint[];
   readonly pathIndices: readonly number[];
 }
+
+/** A liveness challenge a poll issued, as its audit log lists it. */
+export interface IssuedPollChallenge {
+  readonly pollId: string;
+  readonly challenge: bigint;
+  readonly issuedAt: number;
+  /** Unix milliseconds; votes with this challenge are accepted before it. */
+  readonly expiresAt: number;
+}
+
+/** One root of the device registry tree's history (the `deviceRoot` of liveness-bound votes). */
+export interface DeviceRootRecord {
+  readonly root: bigint;
+  /** Unix milliseconds when it became the device tree's root. */
+  readonly createdAt: number;
+  /** Unix milliseconds when a registration or revocation replaced it; null for the current root. */
+  readonly replacedAt: number | null;
+}
+
+/** A vote the poll accepted, with its proof as the server recorded it (JSON, decimal strings). */
+export interface AuditedVote extends VoteReceipt {
+  /** A Semaphore proof (plain polls) or a liveness-bound vote (polls that require liveness), as JSON. */
+  readonly proof: unknown;
+}
+
+/** What a liveness-bound vote is checked against besides the group's roots (audit log version 2). */
+export interface LivenessAuditRecords {
+  /** Every challenge the poll issued, oldest first. */
+  readonly challenges: readonly IssuedPollChallenge[];
+  /** How long a replaced device root still accepts liveness-bound votes, in milliseconds. */
+  readonly deviceRootExpiryMs: number;
+  /** The device tree's root history, oldest first. */
+  readonly deviceRoots: readonly DeviceRootRecord[];
+}
+
+/** The public audit log of a poll (`GET /polls/{id}/audit-log`): what anyone recounts and verifies it from. */
+export interface AuditLog {
+  /** 1: a plain poll; 2: a poll that requires liveness, with {@link liveness}. */
+  readonly version: 1 | 2;
+  readonly poll: Poll;
+  /** How long a replaced group root still accepts votes, in milliseconds. */
+  readonly rootExpiryMs: number;
+  /** The group's root history, oldest first. */
+  readonly roots: readonly RootRecord[];
+  /** Every accepted vote, in acceptance order. */
+  readonly votes: readonly AuditedVote[];
+  readonly liveness?: LivenessAuditRecords;
+}
