@@ -548,6 +548,50 @@ describe("zkiris enroll, poll, prove, verify against a running server", () => {
       merkleTreeRoot: vote.merkleTreeRoot,
       out: file("live-vote.json"),
     });
+    // Verified off-chain before it is submitted, as a backend would; then every refusal of a
+    // tampered copy, by its code.
+    const verified = await zkiris(
+      "verify",
+      file("live-vote.json"),
+      "--poll",
+      "night-buses",
+      "--registry",
+      url,
+    );
+    expect([verified.code, json(verified.stdout)]).toEqual([
+      0,
+      {
+        valid: true,
+        pollId: "night-buses",
+        option: 1,
+        nullifier: vote.nullifier,
+        merkleTreeRoot: vote.merkleTreeRoot,
+      },
+    ]);
+    const refused = async (name: string, tampered: object, pollId = "night-buses") => {
+      writeFileSync(file(name), JSON.stringify(tampered));
+      const run = await zkiris("verify", file(name), "--poll", pollId, "--registry", url);
+      return [run.code, json(run.stdout).valid, json(run.stdout).code];
+    };
+    const pi = vote.proof;
+    for (const [tampered, code] of [
+      [{ ...vote, scope: "7" }, "WRONG_SCOPE"],
+      [{ ...vote, message: "2" }, "OPTION_OUT_OF_RANGE"],
+      [{ ...vote, merkleTreeRoot: "7" }, "UNKNOWN_ROOT"],
+      [{ ...vote, challenge: "7" }, "UNKNOWN_CHALLENGE"],
+      [{ ...vote, deviceRoot: "7" }, "UNKNOWN_DEVICE_ROOT"],
+      [{ ...vote, message: "0" }, "INVALID_PROOF"],
+      [{ ...vote, nullifier: "7" }, "INVALID_PROOF"],
+      [{ ...vote, proof: { ...pi, pi_a: pi.pi_c, pi_c: pi.pi_a } }, "INVALID_PROOF"],
+      [{ ...vote, deviceRoot: undefined }, "INVALID_PARAMETER"],
+    ] as const) {
+      expect(await refused("tampered.json", tampered)).toEqual([1, false, code]);
+    }
+    // A liveness-bound vote is not a vote of a plain poll, nor a plain proof one of a liveness poll.
+    expect(await refused("tampered.json", vote, "budget")).toEqual([1, false, "UNSUPPORTED_GROUP"]);
+    const plainProof = JSON.parse(readFileSync(file("proof.json"), "utf8"));
+    expect(await refused("plain.json", plainProof)).toEqual([1, false, "UNSUPPORTED_GROUP"]);
+
     const voted = await zkiris("poll", "vote", "night-buses", file("live-vote.json"), "--registry", url);
     expect([voted.code, json(voted.stdout)]).toEqual([
       0,
@@ -558,6 +602,7 @@ describe("zkiris enroll, poll, prove, verify against a running server", () => {
       1,
       expect.stringMatching(/^zkiris poll: DUPLICATE_NULLIFIER 409: /),
     ]);
+    expect(await refused("used.json", vote)).toEqual([1, false, "NULLIFIER_USED"]);
     const audit = await zkiris(
       "poll",
       "audit",
