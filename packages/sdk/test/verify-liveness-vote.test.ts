@@ -3,7 +3,7 @@
 // the poll's challenge, verified as the registry would accept it, and every refusal with its code
 // (the vote tampered, the poll's records moved on: another challenge, a replaced root, a revoked device).
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DeviceKey, signCapture } from "@zkiris/device";
@@ -279,6 +279,31 @@ describe("verifyLivenessVote against a real server's public records", () => {
     expect(await refusal(verifyLivenessVote(bent, options))).toEqual(["INVALID_PROOF", "proof"]);
     // None of the refusals claimed the nullifier.
     expect(await verifyLivenessVote(vote, options)).toMatchObject({ nullifier: vote.nullifier });
+  });
+
+  it("runs the README's backend example on the real vote", async () => {
+    const readme = readFileSync(join(REPO_ROOT, "packages", "sdk", "README.md"), "utf8");
+    const section = readme.slice(
+      readme.indexOf("<!-- liveness-verify:begin"),
+      readme.indexOf("<!-- liveness-verify:end -->"),
+    );
+    const block = /```ts\n([\s\S]*?)\n```/.exec(section)?.[1];
+    expect(block).toContain('client.auditLog("assembly-2027")');
+    const file = join(REPO_ROOT, "packages", "sdk", "test", `.readme-liveness-${process.pid}.ts`);
+    (globalThis as { zkirisReadmeLiveness?: unknown }).zkirisReadmeLiveness = {
+      client,
+      vote: livenessVoteToJson(vote),
+    };
+    writeFileSync(
+      file,
+      `const { client, vote } = (globalThis as any).zkirisReadmeLiveness;\n${block!.replaceAll("assembly-2027", "live")}\nexport { verified };\n`,
+    );
+    try {
+      const ran = await import(/* @vite-ignore */ file);
+      expect(ran.verified).toMatchObject({ pollId: "live", option: 1, nullifier: vote.nullifier });
+    } finally {
+      rmSync(file, { force: true });
+    }
   });
 
   it("refuses a nullifier the poll already accepted, as its audit log lists it", async () => {
