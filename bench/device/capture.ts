@@ -1,7 +1,8 @@
 /**
  * Cost of signing and verifying capture packets, against the bare EdDSA-Poseidon primitive
- * (`DeviceKey.sign` / `verifyEdDSAPoseidon`, thin wrappers of `@zk-kit/eddsa-poseidon`, over one
- * field element) in the same run;
+ * (`DeviceKey.sign`, a thin wrapper of `@zk-kit/eddsa-poseidon`, and `verifyEdDSAPoseidon`, the
+ * package's own arithmetic, each over one field element) in the same run; the new verification
+ * against the library is bench/device/signature.ts;
  * and of restoring a full device registry tree in bulk, against inserting leaf by leaf.
  *
  *   npx tsx --conditions=zkiris-source bench/device/capture.ts [--ms 1500]
