@@ -6,6 +6,7 @@ import { demoCommand } from "./commands/demo.js";
 import { deviceCommand } from "./commands/device.js";
 import { encodeCommand } from "./commands/encode.js";
 import { enrollCommand } from "./commands/enroll.js";
+import { groupCommand } from "./commands/group.js";
 import { overlaysCommand } from "./commands/overlays.js";
 import { pollCommand } from "./commands/poll.js";
 import { proveCommand } from "./commands/prove.js";
@@ -26,6 +27,7 @@ export const COMMANDS: readonly CliCommand[] = [
   deviceCommand,
   serveCommand,
   backupCommand,
+  groupCommand,
   enrollCommand,
   pollCommand,
   proveCommand,

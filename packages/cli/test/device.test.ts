@@ -148,10 +148,14 @@ describe("zkiris device usage", () => {
     writeFileSync(keyFile, JSON.stringify(keyFileJson(DeviceKey.fromSeed("usage"))));
     chmodSync(keyFile, 0o600);
     const cases: [string[], string, string][] = [
-      [["device"], "device needs a subcommand: keygen, pubkey or bridge", "zkiris device keygen"],
+      [
+        ["device"],
+        "device needs a subcommand: keygen, pubkey, register, revoke or bridge",
+        "zkiris device keygen",
+      ],
       [
         ["device", "reboot"],
-        "Unknown device subcommand 'reboot'; expected keygen, pubkey or bridge",
+        "Unknown device subcommand 'reboot'; expected keygen, pubkey, register, revoke or bridge",
         "zkiris device keygen",
       ],
       [["device", "keygen"], "device keygen needs --out FILE", "zkiris device keygen"],

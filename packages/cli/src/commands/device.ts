@@ -1,4 +1,5 @@
 import { DeviceKey } from "@zkiris/device";
+import type { Device } from "@zkiris/sdk";
 import { backendOf, parseCommandArgs } from "../args.js";
 import { type CliCommand, type CliIo, EXIT, HelpRequest, UsageError } from "../command.js";
 import { DEFAULT_MOCK_SEED, DeviceBridge } from "../device/bridge.js";
@@ -9,9 +10,13 @@ import {
   serveJsonLines,
   startBridgeHttp,
 } from "../device/transports.js";
+import { jsonLine, refusalsAsResults, SERVICE_OPTIONS, SERVICE_USAGE, serviceClient } from "./service.js";
 
 const KEYGEN_SYNOPSIS = "zkiris device keygen --out key.json [--force]";
 const PUBKEY_SYNOPSIS = "zkiris device pubkey <key.json>";
+const REGISTER_SYNOPSIS =
+  "zkiris device register (--public-key AX,AY | --key key.json) [--registry URL] [--admin-token T]";
+const REVOKE_SYNOPSIS = "zkiris device revoke <DEVICE_ID> [--registry URL] [--admin-token T]";
 const BRIDGE_SYNOPSIS =
   "zkiris device bridge --key key.json [--http 127.0.0.1:PORT] [--registry URL] [--mock [--seed S]] [--backend ...]";
 
@@ -29,6 +34,28 @@ const PUBKEY_USAGE = `Usage:
       Prints the public key and device id of a key file as one JSON line {"publicKey","deviceId"}.
       Exit code 0, 1 when the key file is refused (unreadable, readable by others, malformed), 2
       usage error, 3 internal error.
+`;
+
+const REGISTER_USAGE = `Usage:
+  ${REGISTER_SYNOPSIS}
+      Registers a capture device with a running server as a trusted device (admin, POST /devices):
+      its EdDSA-Poseidon public key as two decimal coordinates (what 'device keygen' and 'device
+      pubkey' print), or read from the device's key file (only the public key is sent). Prints the
+      device {"id","slot","publicKey","registeredAt","revokedAt"} as one JSON line.
+${SERVICE_USAGE}
+      Exit code 0 registered, 1 refused (DUPLICATE_DEVICE, REGISTRY_FULL, UNAUTHORIZED, a refused
+      key file, an unreachable server), 2 usage error, 3 internal error.
+`;
+
+const REVOKE_USAGE = `Usage:
+  ${REVOKE_SYNOPSIS}
+      Revokes a registered device (admin, POST /devices/ID/revoke): its captures are refused from
+      now on, and its leaf in the device registry tree becomes 0 (liveness-bound votes made with the
+      previous device root stop verifying once the server's device root window has passed). DEVICE_ID
+      is the decimal device id ('device pubkey' prints it). Prints the device as one JSON line.
+${SERVICE_USAGE}
+      Exit code 0 revoked, 1 refused (UNKNOWN_DEVICE, DEVICE_REVOKED, UNAUTHORIZED, an unreachable
+      server), 2 usage error, 3 internal error.
 `;
 
 const BRIDGE_USAGE = `Usage:
@@ -50,16 +77,22 @@ const BRIDGE_USAGE = `Usage:
 const USAGE = `Usage:
   ${KEYGEN_SYNOPSIS}
   ${PUBKEY_SYNOPSIS}
+  ${REGISTER_SYNOPSIS}
+  ${REVOKE_SYNOPSIS}
   ${BRIDGE_SYNOPSIS}
-      Capture device keys and the device bridge; 'zkiris device <subcommand> --help' for each.
+      Capture device keys, their registration and revocation with a running server (admin), and
+      the device bridge; 'zkiris device <subcommand> --help' for each.
 `;
 
-/** `zkiris device`: device keys (`keygen`, `pubkey`) and the device bridge (`bridge`). */
+/**
+ * `zkiris device`: device keys (`keygen`, `pubkey`), their registration with a server (`register`,
+ * `revoke`, admin) and the device bridge (`bridge`).
+ */
 export const deviceCommand: CliCommand = {
   name: "device",
-  synopsis: "zkiris device keygen|pubkey|bridge ...",
+  synopsis: "zkiris device keygen|pubkey|register|revoke|bridge ...",
   summary:
-    "Capture device keys and the device bridge (JSON lines and local HTTP) for firmware and the mock device.",
+    "Capture device keys, their registration and revocation with a server (admin), and the device bridge for firmware and the mock device.",
   usage: USAGE,
   run: device,
 };
@@ -67,10 +100,13 @@ export const deviceCommand: CliCommand = {
 async function device(args: readonly string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
   if (sub === "--help" || sub === "-h") throw new HelpRequest(USAGE);
-  if (sub === undefined) throw new UsageError("device needs a subcommand: keygen, pubkey or bridge", USAGE);
+  if (sub === undefined)
+    throw new UsageError("device needs a subcommand: keygen, pubkey, register, revoke or bridge", USAGE);
   try {
     if (sub === "keygen") return await keygen(rest, io);
     if (sub === "pubkey") return await pubkey(rest, io);
+    if (sub === "register") return await refusalsAsResults("device", io, () => register(rest, io));
+    if (sub === "revoke") return await refusalsAsResults("device", io, () => revoke(rest, io));
     if (sub === "bridge") return await bridge(rest, io);
   } catch (error) {
     // Refusals of a key file are results (exit code 1), printed as one line like other errors.
@@ -80,7 +116,66 @@ async function device(args: readonly string[], io: CliIo): Promise<number> {
     }
     throw error;
   }
-  throw new UsageError(`Unknown device subcommand '${sub}'; expected keygen, pubkey or bridge`, USAGE);
+  throw new UsageError(
+    `Unknown device subcommand '${sub}'; expected keygen, pubkey, register, revoke or bridge`,
+    USAGE,
+  );
+}
+
+const DECIMAL = /^(0|[1-9][0-9]{0,77})$/;
+
+const deviceJson = (d: Device) => ({
+  id: d.id,
+  slot: d.slot,
+  publicKey: d.publicKey,
+  registeredAt: d.registeredAt,
+  revokedAt: d.revokedAt,
+});
+
+async function register(args: readonly string[], io: CliIo): Promise<number> {
+  const { values } = parseCommandArgs(
+    args,
+    { ...SERVICE_OPTIONS, "public-key": { type: "string" }, key: { type: "string" } },
+    REGISTER_USAGE,
+    { positionals: false },
+  );
+  if ((values["public-key"] === undefined) === (values.key === undefined))
+    throw new UsageError(
+      "device register needs --public-key AX,AY or --key FILE (one of them)",
+      REGISTER_USAGE,
+    );
+  let publicKey: readonly [bigint, bigint];
+  if (values.key !== undefined) {
+    publicKey = (await readKeyFile(values.key)).publicKey;
+  } else {
+    const parts = values["public-key"]!.split(",").map((c) => c.trim());
+    if (parts.length !== 2 || !parts.every((c) => DECIMAL.test(c)))
+      throw new UsageError(
+        `Option '--public-key' must be two decimal coordinates AX,AY, received ${values["public-key"]}`,
+        REGISTER_USAGE,
+      );
+    publicKey = [BigInt(parts[0]!), BigInt(parts[1]!)];
+  }
+  const client = await serviceClient(values, REGISTER_USAGE);
+  try {
+    io.stdout(jsonLine(deviceJson(await client.registerDevice(publicKey))));
+    return EXIT.OK;
+  } finally {
+    await client.close();
+  }
+}
+
+async function revoke(args: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, SERVICE_OPTIONS, REVOKE_USAGE);
+  if (positionals.length !== 1 || !DECIMAL.test(positionals[0]!))
+    throw new UsageError("device revoke needs exactly one decimal DEVICE_ID", REVOKE_USAGE);
+  const client = await serviceClient(values, REVOKE_USAGE);
+  try {
+    io.stdout(jsonLine(deviceJson(await client.revokeDevice(BigInt(positionals[0]!)))));
+    return EXIT.OK;
+  } finally {
+    await client.close();
+  }
 }
 
 async function keygen(args: readonly string[], io: CliIo): Promise<number> {

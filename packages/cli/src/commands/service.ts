@@ -5,7 +5,7 @@ import type { AuditLog } from "@zkiris/registry";
 import type { ZkirisClient } from "@zkiris/sdk";
 import { type CliIo, EXIT, UsageError } from "../command.js";
 
-/** Where the service commands (`enroll`, `prove`, `verify`, `poll`) find the server when neither flag nor environment names one. */
+/** Where the service commands (`enroll`, `prove`, `verify`, `poll`, `group`, `device register`) find the server when neither flag nor environment names one. */
 export const DEFAULT_REGISTRY_URL = "http://127.0.0.1:8080";
 
 /** The options every service command takes: the server and (admin routes) its token. */
@@ -17,7 +17,8 @@ export const SERVICE_OPTIONS = {
 /** The usage lines of {@link SERVICE_OPTIONS}. */
 export const SERVICE_USAGE = `      --registry      base URL of a running zkiris serve (env ZKIRIS_REGISTRY_URL; default
                       ${DEFAULT_REGISTRY_URL}).
-      --admin-token   bearer token of the admin routes, only for poll create (env ZKIRIS_ADMIN_TOKEN).`;
+      --admin-token   bearer token of the admin routes, only for device register and revoke, group
+                      create and poll create (env ZKIRIS_ADMIN_TOKEN).`;
 
 /** An environment variable, with an empty one counted as unset. */
 export function envValue(name: string): string | undefined {
