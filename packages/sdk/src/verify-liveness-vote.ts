@@ -70,9 +70,10 @@ function sourceParameter<T>(value: Source<T> | undefined, field: string, what: s
   return value;
 }
 
-async function records<T>(source: Source<T>): Promise<readonly T[]> {
+async function records<T>(source: Source<T>, field: string): Promise<readonly T[]> {
   const list = await source();
-  return Array.isArray(list) ? list : [];
+  if (!Array.isArray(list)) throw invalidParameter(field, "a function returning an array", list);
+  return list;
 }
 
 /**
@@ -161,7 +162,9 @@ export async function verifyLivenessVote(
       { field: "proof.message" },
     );
   }
-  const roots = (await records(rootHistory)).filter((r) => r?.root === v.merkleTreeRoot);
+  const roots = (await records(rootHistory, "options.rootHistory")).filter(
+    (r) => r?.root === v.merkleTreeRoot,
+  );
   if (roots.length === 0) {
     throw new ZkirisSdkError(
       "UNKNOWN_ROOT",
@@ -178,7 +181,7 @@ export async function verifyLivenessVote(
       { field: "proof.merkleTreeRoot" },
     );
   }
-  const issued = (await records(challenges)).filter(
+  const issued = (await records(challenges, "options.challenges")).filter(
     (c) => c?.pollId === poll.id && c.challenge === v.challenge,
   );
   if (issued.length === 0) {
@@ -196,7 +199,9 @@ export async function verifyLivenessVote(
       { field: "proof.challenge" },
     );
   }
-  const deviceRoots = (await records(deviceRootHistory)).filter((r) => r?.root === v.deviceRoot);
+  const deviceRoots = (await records(deviceRootHistory, "options.deviceRootHistory")).filter(
+    (r) => r?.root === v.deviceRoot,
+  );
   if (deviceRoots.length === 0) {
     throw new ZkirisSdkError(
       "UNKNOWN_DEVICE_ROOT",

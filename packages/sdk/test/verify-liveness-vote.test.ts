@@ -182,6 +182,9 @@ describe("verifyLivenessVote against a real server's public records", () => {
       "UNSUPPORTED_GROUP",
       "options.poll",
     ]);
+    expect(await refusal(verifyLivenessVote(vote, { ...options, rootHistory: () => ({}) as never }))).toEqual(
+      ["INVALID_PARAMETER", "options.rootHistory"],
+    );
     expect(await refusal(verifyLivenessVote(vote, { ...options, challenges: undefined as never }))).toEqual([
       "INVALID_PARAMETER",
       "options.challenges",
