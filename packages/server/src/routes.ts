@@ -158,6 +158,24 @@ export function registerRoutes(app: App, registry: Registry, guards: RouteGuards
     },
   );
 
+  app.get(
+    "/device-registry/roots",
+    {
+      ...open(false),
+      schema: {
+        operationId: "getDeviceRootHistory",
+        summary:
+          "Root history of the device registry tree and how long a replaced root still accepts liveness-bound votes (what an off-chain verifier checks a vote's deviceRoot against)",
+        tags: ["devices"],
+        response: { 200: S.DeviceRootHistory, ...errorResponses },
+      },
+    },
+    async () => {
+      const { devices } = registry.services;
+      return { deviceRootExpiryMs: devices.deviceRootExpiryMs, roots: await devices.rootHistory() };
+    },
+  );
+
   app.post(
     "/challenges",
     {

@@ -73,6 +73,25 @@ export const DeviceRegistry = Type.Object(
   { additionalProperties: false },
 );
 
+/** One root of the device registry tree's history. */
+export const DeviceRootRecord = Type.Object(
+  { root: FieldElement, createdAt: UnixMs(), replacedAt: NullableUnixMs },
+  { additionalProperties: false },
+);
+
+export const DeviceRootHistory = Type.Object(
+  {
+    deviceRootExpiryMs: Type.Integer({
+      description: "How long a replaced device root still accepts liveness-bound votes, in milliseconds",
+    }),
+    roots: Type.Array(DeviceRootRecord, {
+      description:
+        "Every root of the device registry tree, oldest first; the current one has replacedAt null",
+    }),
+  },
+  { additionalProperties: false },
+);
+
 export const Challenge = Type.Object(
   { challenge: FieldElement, expiresAt: UnixMs() },
   { additionalProperties: false },
@@ -230,12 +249,7 @@ export const AuditLog = Type.Object(
             ),
           ),
           deviceRootExpiryMs: Type.Integer(),
-          deviceRoots: Type.Array(
-            Type.Object(
-              { root: FieldElement, createdAt: UnixMs(), replacedAt: NullableUnixMs },
-              { additionalProperties: false },
-            ),
-          ),
+          deviceRoots: Type.Array(DeviceRootRecord),
         },
         { additionalProperties: false },
       ),

@@ -120,6 +120,23 @@ for (const backend of BACKENDS) {
       expect((await api.call("GET", `/devices/${key.deviceId}`)).body.id).toBe(key.deviceId.toString());
       const registryTree = await api.call("GET", "/device-registry");
       expect(registryTree.body).toEqual({ root: expect.stringMatching(/^\d+$/), slots: 1, trusted: 1 });
+      // The empty tree's root at open, replaced by the registration's.
+      const history = await api.call("GET", "/device-registry/roots");
+      expect([history.status, history.body]).toEqual([
+        200,
+        {
+          deviceRootExpiryMs: 300_000,
+          roots: [
+            {
+              root: expect.stringMatching(/^\d+$/),
+              createdAt: expect.any(Number),
+              replacedAt: expect.any(Number),
+            },
+            { root: registryTree.body.root, createdAt: expect.any(Number), replacedAt: null },
+          ],
+        },
+      ]);
+      expect(history.body.roots[0].root).not.toBe(registryTree.body.root);
       expect((await api.call("GET", `/devices/${key.deviceId}/proof`)).body).toMatchObject({
         root: registryTree.body.root,
         leaf: key.deviceId.toString(),
@@ -447,7 +464,16 @@ for (const backend of BACKENDS) {
       );
       const refused = await api.call("POST", "/enrolments", await enrolmentBody(20, new Identity("z")));
       expect([refused.status, refused.body.error.code]).toEqual([422, "DEVICE_REVOKED"]);
-      expect((await api.call("GET", "/device-registry")).body).toMatchObject({ slots: 1, trusted: 0 });
+      const revokedTree = await api.call("GET", "/device-registry");
+      expect(revokedTree.body).toMatchObject({ slots: 1, trusted: 0 });
+      // The revocation replaced the device's root: the history ends with the tree without it.
+      const roots = (await api.call("GET", "/device-registry/roots")).body.roots;
+      expect(roots.at(-1)).toEqual({
+        root: revokedTree.body.root,
+        createdAt: expect.any(Number),
+        replacedAt: null,
+      });
+      expect(roots.at(-2).replacedAt).toBe(roots.at(-1).createdAt);
       expect((await api.call("GET", `/devices/${key.deviceId}/proof`)).status).toBe(404);
       const recovery = await api.call("POST", "/groups/voters/members/0/recover", {
         newIdentityCommitment: "5",
