@@ -30,6 +30,7 @@ import type {
   Challenge,
   Device,
   DeviceProof,
+  DeviceRootRecord,
   Enrolment,
   GroupInfo,
   GroupKind,
@@ -178,6 +179,14 @@ function checkOption(poll: Poll, option: number): void {
 function readRoot(r: ResponseReader): RootRecord {
   return {
     groupId: r.string("groupId"),
+    root: r.field("root"),
+    createdAt: r.integer("createdAt"),
+    replacedAt: r.integerOrNull("replacedAt"),
+  };
+}
+
+function readDeviceRoot(r: ResponseReader): DeviceRootRecord {
+  return {
     root: r.field("root"),
     createdAt: r.integer("createdAt"),
     replacedAt: r.integerOrNull("replacedAt"),
@@ -618,6 +627,17 @@ export class ZkirisClient {
   }
 
   /**
+   * The device registry tree's root history, oldest first, and how long a replaced root still
+   * accepts liveness-bound votes (`GET /device-registry/roots`): what {@link verifyLivenessVote}
+   * checks a vote's `deviceRoot` against (a revocation replaces the root).
+   */
+  async deviceRootHistory(): Promise<{ deviceRootExpiryMs: number; roots: DeviceRootRecord[] }> {
+    const path = "/device-registry/roots";
+    const r = new ResponseReader(await this.#request("GET", path), `GET ${path}`);
+    return { deviceRootExpiryMs: r.integer("deviceRootExpiryMs"), roots: r.list("roots", readDeviceRoot) };
+  }
+
+  /**
    * A liveness-bound vote for `option`, made locally with `proveLivenessVote` of
    * `@zkiris/match-proof`: the voter's leaf `Poseidon2(commitment, templateCommitment(template, salt))`
    * is in the poll's biometric group, the voter knows the identity's secret, and the fresh capture,
@@ -750,11 +770,7 @@ export class ZkirisClient {
         expiresAt: c.integer("expiresAt"),
       })),
       deviceRootExpiryMs: l.integer("deviceRootExpiryMs"),
-      deviceRoots: l.list("deviceRoots", (d) => ({
-        root: d.field("root"),
-        createdAt: d.integer("createdAt"),
-        replacedAt: d.integerOrNull("replacedAt"),
-      })),
+      deviceRoots: l.list("deviceRoots", readDeviceRoot),
     }));
     return {
       version,

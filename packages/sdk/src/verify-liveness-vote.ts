@@ -32,7 +32,10 @@ export interface VerifyLivenessVoteOptions {
   readonly rootExpiryMs?: number;
   /** The challenges the poll issued: `auditLog(id).liveness.challenges`. */
   readonly challenges: Source<IssuedPollChallenge>;
-  /** The device registry tree's root history (oldest first): `auditLog(id).liveness.deviceRoots`. */
+  /**
+   * The device registry tree's root history (oldest first): `auditLog(id).liveness.deviceRoots`, or
+   * the `roots` of `ZkirisClient.deviceRootHistory()`.
+   */
   readonly deviceRootHistory: Source<DeviceRootRecord>;
   /**
    * How long a replaced device root still verifies, in milliseconds (`auditLog(id).liveness.deviceRootExpiryMs`);

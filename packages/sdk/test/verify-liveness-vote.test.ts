@@ -148,6 +148,10 @@ describe("verifyLivenessVote against a real server's public records", () => {
       replacedAt: null,
     });
     expect((await client.auditLog("plain")).liveness).toBeUndefined();
+    expect(await client.deviceRootHistory()).toEqual({
+      deviceRootExpiryMs: DEVICE_ROOT_EXPIRY_MS,
+      roots: log.liveness?.deviceRoots,
+    });
   });
 
   it("accepts the real vote, given with bigints or as JSON, and claims its nullifier once", async () => {
@@ -321,6 +325,7 @@ describe("verifyLivenessVote against a real server's public records", () => {
     await operator.revokeDevice(key.deviceId);
     const options = await optionsFor();
     const deviceRoots = options.log.liveness!.deviceRoots;
+    expect((await client.deviceRootHistory()).roots).toEqual(deviceRoots);
     const replacedAt = deviceRoots.find((r) => r.root === vote.deviceRoot)!.replacedAt!;
     expect(deviceRoots.at(-1)).toMatchObject({ replacedAt: null });
     expect(deviceRoots.at(-1)!.root).not.toBe(vote.deviceRoot);
