@@ -302,6 +302,16 @@ export class PollService {
   }
 
   /**
+   * Every liveness challenge issued for a poll with `requireLiveness`, oldest first: public (each
+   * was handed to every voter of its window), and what a liveness vote's challenge is checked
+   * against off-chain. Throws `UNKNOWN_POLL` and `LIVENESS_NOT_REQUIRED` (a plain poll).
+   */
+  async issuedChallenges(pollId: string): Promise<PollChallengeRecord[]> {
+    const poll = await this.#livenessPoll(pollId);
+    return this.#deps.repository.listPollChallenges(poll.id);
+  }
+
+  /**
    * Casts a liveness-bound vote (`LivenessVoteProof` of `@zkiris/match-proof`) in a poll with
    * `requireLiveness`: message = the option index, scope = the poll's, the challenge one this
    * registry issued for this poll ({@link pollChallenge}) and not expired, the device root the

@@ -22,7 +22,7 @@ import {
   type VoteReceipt,
 } from "./polls.js";
 import { type RecoveryRequest, RecoveryService } from "./recovery.js";
-import type { DeviceRecord, Repository, RootRecord } from "./repository.js";
+import type { DeviceRecord, PollChallengeRecord, Repository, RootRecord } from "./repository.js";
 import { type EnrolmentReceipt, Lifecycle, MAX_ROOT_EXPIRY_MS, WriteLock } from "./service-shared.js";
 import { integer, object } from "./validation.js";
 import { ProofVerifierPool } from "./verifier-pool.js";
@@ -446,6 +446,11 @@ export class Registry {
   /** The current liveness challenge of a poll; see {@link PollService.pollChallenge}. */
   pollChallenge(pollId: string): Promise<PollChallenge> {
     return this.services.polls.pollChallenge(pollId);
+  }
+
+  /** Every liveness challenge a poll issued, oldest first; see {@link PollService.issuedChallenges}. */
+  pollChallenges(pollId: string): Promise<PollChallengeRecord[]> {
+    return this.services.polls.issuedChallenges(pollId);
   }
 
   /** Casts a liveness-bound vote; see {@link PollService.livenessVote} for the checks in order. */

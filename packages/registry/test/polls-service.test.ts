@@ -156,6 +156,17 @@ describe("PollService, alone on a SQLite repository", () => {
     ]);
     f.setNow(T0 + HOUR);
     await expect(polls.pollChallenge("l")).rejects.toMatchObject({ code: "POLL_NOT_OPEN" });
+    // The issued ones stay listed after the poll closed (a recount and an off-chain verifier read them).
+    expect(await polls.issuedChallenges("l")).toEqual([
+      { pollId: "l", value: first.challenge.toString(), issuedAt: T0, expiresAt: T0 + TTL },
+      {
+        pollId: "l",
+        value: second.challenge.toString(),
+        issuedAt: T0 + TTL / 2,
+        expiresAt: T0 + TTL / 2 + TTL,
+      },
+    ]);
+    await expect(polls.issuedChallenges("nowhere")).rejects.toMatchObject({ code: "UNKNOWN_POLL" });
     await polls.createPoll({
       id: "p",
       groupId: "plain",
@@ -164,6 +175,7 @@ describe("PollService, alone on a SQLite repository", () => {
       closesAt: T0 + HOUR,
     });
     await expect(polls.pollChallenge("p")).rejects.toMatchObject({ code: "LIVENESS_NOT_REQUIRED" });
+    await expect(polls.issuedChallenges("p")).rejects.toMatchObject({ code: "LIVENESS_NOT_REQUIRED" });
     await expect(polls.vote("l", proof)).rejects.toMatchObject({ code: "LIVENESS_REQUIRED" });
   });
 });

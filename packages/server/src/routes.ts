@@ -467,6 +467,22 @@ export function registerRoutes(app: App, registry: Registry, guards: RouteGuards
     },
   );
 
+  app.get(
+    "/polls/:pollId/challenges",
+    {
+      ...open(false),
+      schema: {
+        operationId: "listPollChallenges",
+        summary:
+          "Every liveness challenge a poll that requires liveness issued, oldest first, with its lifetime (what an off-chain verifier checks a vote's challenge against)",
+        tags: ["polls"],
+        params: S.PollParams,
+        response: { 200: S.IssuedPollChallenges, ...errorResponses },
+      },
+    },
+    async (request) => ({ challenges: await registry.pollChallenges(request.params.pollId) }),
+  );
+
   app.post(
     "/polls/:pollId/liveness-votes",
     {

@@ -204,6 +204,22 @@ export const PollChallenge = Type.Object(
   { additionalProperties: false },
 );
 
+/** A liveness challenge a poll issued, with its lifetime. */
+export const IssuedPollChallenge = Type.Object(
+  { pollId: Identifier, value: FieldElement, issuedAt: UnixMs(), expiresAt: UnixMs() },
+  { additionalProperties: false },
+);
+
+export const IssuedPollChallenges = Type.Object(
+  {
+    challenges: Type.Array(IssuedPollChallenge, {
+      description:
+        "Every challenge the poll issued, oldest first (each was the same for every voter of its window)",
+    }),
+  },
+  { additionalProperties: false },
+);
+
 const voteFields = {
   seq: Type.Integer(),
   pollId: Identifier,
@@ -242,12 +258,7 @@ export const AuditLog = Type.Object(
     liveness: Type.Optional(
       Type.Object(
         {
-          challenges: Type.Array(
-            Type.Object(
-              { pollId: Identifier, value: FieldElement, issuedAt: UnixMs(), expiresAt: UnixMs() },
-              { additionalProperties: false },
-            ),
-          ),
+          challenges: Type.Array(IssuedPollChallenge),
           deviceRootExpiryMs: Type.Integer(),
           deviceRoots: Type.Array(DeviceRootRecord),
         },

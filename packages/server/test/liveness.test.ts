@@ -104,6 +104,21 @@ it("creates a liveness poll, hands out its challenge and takes one liveness-boun
   expect((await api.call("POST", "/polls/live/challenges")).body.challenge).toBe(challenge.body.challenge);
   const plainChallenge = await api.call("POST", "/polls/plain-poll/challenges");
   expect([plainChallenge.status, plainChallenge.body.error.code]).toEqual([422, "LIVENESS_NOT_REQUIRED"]);
+  // The challenges issued so far, public: the one every voter got.
+  expect((await api.call("GET", "/polls/live/challenges")).body).toEqual({
+    challenges: [
+      {
+        pollId: "live",
+        value: challenge.body.challenge,
+        issuedAt: challenge.body.issuedAt,
+        expiresAt: challenge.body.expiresAt,
+      },
+    ],
+  });
+  const plainList = await api.call("GET", "/polls/plain-poll/challenges");
+  expect([plainList.status, plainList.body.error.code]).toEqual([422, "LIVENESS_NOT_REQUIRED"]);
+  const noPoll = await api.call("GET", "/polls/nowhere/challenges");
+  expect([noPoll.status, noPoll.body.error.code]).toEqual([404, "UNKNOWN_POLL"]);
 
   const members = (await api.call("GET", "/groups/bio/members")).body.members as string[];
   const packet = signCapture(
