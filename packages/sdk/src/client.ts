@@ -34,6 +34,7 @@ import type {
   Enrolment,
   GroupInfo,
   GroupKind,
+  IssuedPollChallenge,
   MerkleProof,
   Poll,
   PollChallenge,
@@ -182,6 +183,15 @@ function readRoot(r: ResponseReader): RootRecord {
     root: r.field("root"),
     createdAt: r.integer("createdAt"),
     replacedAt: r.integerOrNull("replacedAt"),
+  };
+}
+
+function readIssuedChallenge(r: ResponseReader): IssuedPollChallenge {
+  return {
+    pollId: r.string("pollId"),
+    challenge: r.field("value"),
+    issuedAt: r.integer("issuedAt"),
+    expiresAt: r.integer("expiresAt"),
   };
 }
 
@@ -627,6 +637,19 @@ export class ZkirisClient {
   }
 
   /**
+   * Every liveness challenge a poll that requires liveness issued, oldest first, with its lifetime
+   * (`GET /polls/{id}/challenges`): what {@link verifyLivenessVote} checks a vote's `challenge`
+   * against. `LIVENESS_NOT_REQUIRED` for a plain poll, `UNKNOWN_POLL`.
+   */
+  async pollChallenges(pollId: string): Promise<IssuedPollChallenge[]> {
+    const path = `/polls/${segment(pollId, "pollId")}/challenges`;
+    return new ResponseReader(await this.#request("GET", path), `GET ${path}`).list(
+      "challenges",
+      readIssuedChallenge,
+    );
+  }
+
+  /**
    * The device registry tree's root history, oldest first, and how long a replaced root still
    * accepts liveness-bound votes (`GET /device-registry/roots`): what {@link verifyLivenessVote}
    * checks a vote's `deviceRoot` against (a revocation replaces the root).
@@ -763,12 +786,7 @@ export class ZkirisClient {
       });
     }
     const liveness = r.optional("liveness", (l) => ({
-      challenges: l.list("challenges", (c) => ({
-        pollId: c.string("pollId"),
-        challenge: c.field("value"),
-        issuedAt: c.integer("issuedAt"),
-        expiresAt: c.integer("expiresAt"),
-      })),
+      challenges: l.list("challenges", readIssuedChallenge),
       deviceRootExpiryMs: l.integer("deviceRootExpiryMs"),
       deviceRoots: l.list("deviceRoots", readDeviceRoot),
     }));

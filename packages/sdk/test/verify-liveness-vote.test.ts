@@ -148,6 +148,8 @@ describe("verifyLivenessVote against a real server's public records", () => {
       replacedAt: null,
     });
     expect((await client.auditLog("plain")).liveness).toBeUndefined();
+    expect(await client.pollChallenges("live")).toEqual(log.liveness?.challenges);
+    expect(await refusal(client.pollChallenges("plain"))).toEqual(["LIVENESS_NOT_REQUIRED", "pollId"]);
     expect(await client.deviceRootHistory()).toEqual({
       deviceRootExpiryMs: DEVICE_ROOT_EXPIRY_MS,
       roots: log.liveness?.deviceRoots,
@@ -295,7 +297,7 @@ describe("verifyLivenessVote against a real server's public records", () => {
       readme.indexOf("<!-- liveness-verify:end -->"),
     );
     const block = /```ts\n([\s\S]*?)\n```/.exec(section)?.[1];
-    expect(block).toContain('client.auditLog("assembly-2027")');
+    expect(block).toContain('client.poll("assembly-2027")');
     const file = join(REPO_ROOT, "packages", "sdk", "test", `.readme-liveness-${process.pid}.ts`);
     (globalThis as { zkirisReadmeLiveness?: unknown }).zkirisReadmeLiveness = {
       client,
