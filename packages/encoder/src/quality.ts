@@ -36,7 +36,7 @@ export const DEFAULT_QUALITY_LIMITS: Readonly<QualityLimits> = Object.freeze({
   minSharpness: 0.1,
   maxCentreOffset: 0.2,
   maxPupilElongation: 1.6,
-  maxOutOfFrame: 0.25,
+  maxOutOfFrame: 0.4,
   minPupilEdgeSupport: 0.45,
   minLimbusContrast: 4,
   minPupilIrisContrast: 12,

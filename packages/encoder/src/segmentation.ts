@@ -504,7 +504,7 @@ const ONE_SIDED_LIMBUS = 0.8;
 const INNER_SCLERA = 0.7;
 
 /** Largest share of a one-sided limbus circle's perimeter that may lie beyond the frame. */
-const MAX_ONE_SIDED_OUTSIDE = 0.4;
+const MAX_ONE_SIDED_OUTSIDE = 0.5;
 
 /** Smallest share of an arc's rays that must cross a one-sided limbus as a rise. */
 const MIN_ONE_SIDED_SUPPORT = 0.7;
@@ -631,23 +631,35 @@ const PUPIL_INTERIOR_MARGIN = 25;
  */
 const SURROUND_SPREAD = 0.35;
 
-/** Mean and standard deviation of the grey level inside 0.7 of a circle's radius (polar samples). */
-function interiorStats(img: FloatImage, c: Circle): { mean: number; std: number } {
-  let s = 0;
-  let s2 = 0;
-  let n = 0;
+/**
+ * Mean and standard deviation of the grey level inside 0.7 of a circle's radius (polar samples),
+ * leaving out samples brighter than `ceiling` (a lid over part of the pupil), with the share kept.
+ * When less than half would be kept, every sample counts (share 1): no pupil is mostly occluder.
+ */
+function interiorStats(
+  img: FloatImage,
+  c: Circle,
+  ceiling = Number.POSITIVE_INFINITY,
+): { mean: number; std: number; kept: number } {
+  const values: number[] = [];
   for (let i = 1; i <= 4; i++) {
     const rr = (0.7 * c.r * i) / 4;
     for (let k = 0; k < 16; k++) {
       const a = (2 * Math.PI * k) / 16;
-      const v = sampleBilinear(img, c.cx + rr * Math.cos(a), c.cy + rr * Math.sin(a));
-      s += v;
-      s2 += v * v;
-      n++;
+      values.push(sampleBilinear(img, c.cx + rr * Math.cos(a), c.cy + rr * Math.sin(a)));
     }
   }
-  const mean = s / n;
-  return { mean, std: Math.sqrt(Math.max(0, s2 / n - mean * mean)) };
+  const below = values.filter((v) => v <= ceiling);
+  const kept = below.length / values.length;
+  const used = kept >= 0.5 ? below : values;
+  let s = 0;
+  let s2 = 0;
+  for (const v of used) {
+    s += v;
+    s2 += v * v;
+  }
+  const mean = s / used.length;
+  return { mean, std: Math.sqrt(Math.max(0, s2 / used.length - mean * mean)), kept: kept >= 0.5 ? kept : 1 };
 }
 
 /**
@@ -688,33 +700,99 @@ function surroundQuartiles(img: FloatImage, c: Circle): { q1: number; median: nu
   return { q1: at(0.25), median: at(0.5), q3: at(0.75) };
 }
 
-/** Traces the pupil edge on rays from the coarse centre and fits a circle, rejecting outliers. */
+/** Fewest rays meeting an occluder for a pupil to be fitted as a partly hidden circle. */
+const MIN_OCCLUDED_RAYS = 4;
+
+/**
+ * A ray meets an occluder when the level just inside its edge is already more than this share of
+ * the way from the pupil's level to the iris's: the ray left the pupil under a lid before any
+ * rise, and its "edge" is noise in the lid.
+ */
+const OCCLUDER_LEVEL = 0.5;
+
+/**
+ * Rays (of `radii`, traced from `centre`; non-positive = no edge) that meet an occluder (see
+ * {@link OCCLUDER_LEVEL}; pupil level: lower quartile of the levels 3 px inside the edges; iris
+ * level: median of the levels 4 px beyond them). Fewer than {@link MIN_OCCLUDED_RAYS} or more than
+ * half the rays count as none.
+ */
+function occludedRays(
+  img: FloatImage,
+  centre: Circle,
+  radii: Float32Array,
+): { mask: Uint8Array; count: number } {
+  const n = radii.length;
+  const mask = new Uint8Array(n);
+  const inner = new Float32Array(n);
+  const insides: number[] = [];
+  const outsides: number[] = [];
+  for (let k = 0; k < n; k++) {
+    const r = radii[k]!;
+    if (r <= 0) continue;
+    const a = (2 * Math.PI * k) / n;
+    const ca = Math.cos(a);
+    const sa = Math.sin(a);
+    const ri = Math.max(0, r - 3);
+    inner[k] = sampleBilinear(img, centre.cx + ri * ca, centre.cy + ri * sa);
+    insides.push(inner[k]!);
+    outsides.push(sampleBilinear(img, centre.cx + (r + 4) * ca, centre.cy + (r + 4) * sa));
+  }
+  if (insides.length < n / 2) return { mask, count: 0 };
+  insides.sort((a, b) => a - b);
+  const pupilLevel = insides[Math.floor(0.25 * (insides.length - 1))]!;
+  const irisLevel = median(outsides);
+  if (irisLevel <= pupilLevel) return { mask, count: 0 };
+  let count = 0;
+  for (let k = 0; k < n; k++) {
+    if (radii[k]! > 0 && inner[k]! - pupilLevel > OCCLUDER_LEVEL * (irisLevel - pupilLevel)) {
+      mask[k] = 1;
+      count++;
+    }
+  }
+  // A few such rays are reflections or lashes, which the fits reject anyway; more than half is no
+  // pupil under a lid but a trace from the wrong centre.
+  if (count < MIN_OCCLUDED_RAYS || 2 * count > n) return { mask: new Uint8Array(n), count: 0 };
+  return { mask, count };
+}
+
+/**
+ * Traces the pupil edge on rays from the coarse centre and fits a circle, rejecting outliers. Rays
+ * whose edge opens onto an occluder ({@link occludedRays}: a lid over the top of the pupil) are
+ * left out of every fit: the lid's edge would pull the circle and flatten the ellipse.
+ */
 function refinePupil(
   smooth: FloatImage,
   coarse: Circle,
   rays: number,
-): { pupil: Circle; radii: Float32Array; support: number; slope: number } | SegmentationFailure {
+):
+  | { pupil: Circle; radii: Float32Array; support: number; slope: number; occluded: boolean }
+  | SegmentationFailure {
   let centre = coarse;
   const buf = new Float32Array(4096);
-  let xs: number[] = [];
-  let ys: number[] = [];
-  let slopes: number[] = [];
-  for (let pass = 0; pass < 2; pass++) {
-    xs = [];
-    ys = [];
-    slopes = [];
-    const rMin = Math.max(1.5, centre.r * (pass === 0 ? 0.5 : 0.7));
-    const rMax = pass === 0 ? centre.r * 1.5 + 3 : centre.r * 1.3 + 3;
+  /** First rise per ray from `c` between rMin and rMax (-1: none), and its slope per pixel. */
+  const trace = (c: Circle, rMin: number, rMax: number): { radii: Float32Array; slopes: Float32Array } => {
+    const radii = new Float32Array(rays);
+    const slopes = new Float32Array(rays);
     for (let k = 0; k < rays; k++) {
       const a = (2 * Math.PI * k) / rays;
-      const ca = Math.cos(a);
-      const sa = Math.sin(a);
-      const { r: bestR, d: bestD } = firstRise(smooth, centre.cx, centre.cy, ca, sa, rMin, rMax, buf);
-      if (bestR > 0) {
-        xs.push(centre.cx + bestR * ca);
-        ys.push(centre.cy + bestR * sa);
-        slopes.push(bestD / 3);
-      }
+      const { r, d } = firstRise(smooth, c.cx, c.cy, Math.cos(a), Math.sin(a), rMin, rMax, buf);
+      radii[k] = r;
+      slopes[k] = d / 3;
+    }
+    return { radii, slopes };
+  };
+  for (let pass = 0; pass < 2; pass++) {
+    const rMin = Math.max(1.5, centre.r * (pass === 0 ? 0.5 : 0.7));
+    const rMax = pass === 0 ? centre.r * 1.5 + 3 : centre.r * 1.3 + 3;
+    const { radii } = trace(centre, rMin, rMax);
+    const hidden = occludedRays(smooth, centre, radii).mask;
+    const xs: number[] = [];
+    const ys: number[] = [];
+    for (let k = 0; k < rays; k++) {
+      if (radii[k]! <= 0 || hidden[k]) continue;
+      const a = (2 * Math.PI * k) / rays;
+      xs.push(centre.cx + radii[k]! * Math.cos(a));
+      ys.push(centre.cy + radii[k]! * Math.sin(a));
     }
     const fit = robustCircle(xs, ys);
     if (fit === undefined)
@@ -724,27 +802,14 @@ function refinePupil(
   // Final per-angle radii relative to the fitted centre. The band is wide so that an elliptical
   // (off-gaze) pupil is traced too; rays that disagree with their neighbours are outliers and take
   // the neighbours' median.
-  const raw = new Float32Array(rays);
-  const rawSlope = new Float32Array(rays);
-  for (let k = 0; k < rays; k++) {
-    const a = (2 * Math.PI * k) / rays;
-    const { r: bestR, d: bestD } = firstRise(
-      smooth,
-      centre.cx,
-      centre.cy,
-      Math.cos(a),
-      Math.sin(a),
-      Math.max(1.5, centre.r * 0.6),
-      centre.r * 1.5 + 2,
-      buf,
-    );
-    raw[k] = bestR;
-    rawSlope[k] = bestD / 3;
-  }
+  const { radii: raw, slopes: rawSlope } = trace(centre, Math.max(1.5, centre.r * 0.6), centre.r * 1.5 + 2);
+  const occluded = occludedRays(smooth, centre, raw);
+  // A pupil partly under a lid is the circle fitted above: its visible arc does not fix an ellipse.
+  const circular = occluded.count > 0;
   // Robust ellipse through the traced edge points (an off-gaze pupil is an ellipse); rays whose
   // edge is far from it are outliers (lashes, reflections) and take the ellipse's radius.
   const ok: number[] = [];
-  for (let k = 0; k < rays; k++) if (raw[k]! > 0) ok.push(k);
+  for (let k = 0; k < rays; k++) if (raw[k]! > 0 && !occluded.mask[k]) ok.push(k);
   let keep = ok;
   let conic: number[] | undefined;
   const ellipseRadius = (k: number, q: number[]): number => {
@@ -755,7 +820,7 @@ function refinePupil(
     const qb = q[3]! * ux + q[4]! * uy;
     return (-qb + Math.sqrt(qb * qb + 4 * qa)) / (2 * qa);
   };
-  for (let it = 0; it < 3; it++) {
+  for (let it = 0; it < 3 && !circular; it++) {
     const xs = keep.map((k) => raw[k]! * Math.cos((2 * Math.PI * k) / rays));
     const ys = keep.map((k) => raw[k]! * Math.sin((2 * Math.PI * k) / rays));
     const q = fitEllipseConic(xs, ys);
@@ -772,7 +837,7 @@ function refinePupil(
   for (let k = 0; k < rays; k++) {
     const model = conic ? ellipseRadius(k, conic) : centre.r;
     const v = raw[k]!;
-    if (v > 0 && Math.abs(v - model) <= Math.max(2, 0.06 * model)) {
+    if (v > 0 && !occluded.mask[k] && Math.abs(v - model) <= Math.max(2, 0.06 * model)) {
       radii[k] = v;
       inliers++;
       slopeIn.push(rawSlope[k]!);
@@ -786,6 +851,7 @@ function refinePupil(
     radii: smoothCircular(radii, 2),
     support: inliers / rays,
     slope: slopeIn.length ? median(slopeIn) : 0,
+    occluded: circular,
   };
 }
 
@@ -1162,7 +1228,7 @@ export function segmentIris(
   let refined: Refined | undefined;
   let coarseElongation = 1;
   let lastFailure: SegmentationFailure | undefined;
-  const traced: { r: Refined; elongation: number; mean: number; std: number }[] = [];
+  const traced: { r: Refined; elongation: number }[] = [];
   let fallbackScore = Number.NEGATIVE_INFINITY;
   for (const coarse of candidates) {
     const r = refinePupil(smooth, coarse, cfg.pupilRays);
@@ -1170,8 +1236,7 @@ export function segmentIris(
       lastFailure = r;
       continue;
     }
-    if (r.support >= TRACED_SUPPORT)
-      traced.push({ r, elongation: coarse.elongation, ...interiorStats(smooth, r.pupil) });
+    if (r.support >= TRACED_SUPPORT) traced.push({ r, elongation: coarse.elongation });
     else if (r.support * r.slope > fallbackScore) {
       fallbackScore = r.support * r.slope;
       refined = r;
@@ -1183,16 +1248,19 @@ export function segmentIris(
     // iris taken for a pupil), the pupil is the one with the strongest step to its surround,
     // along most of its boundary, at the largest size: lash clumps and nostril-like shadows are
     // small, and their surround is uneven.
+    // The interior leaves out what is brighter than the surround's median: a lid over the top of
+    // the pupil (the score then counts only the dark share).
     const rated = traced.map((t) => {
       const ring = surroundQuartiles(smooth, t.r.pupil);
-      return { ...t, step: ring.median - t.mean, spread: ring.q3 - ring.q1 };
+      const inner = interiorStats(smooth, t.r.pupil, ring.median);
+      return { ...t, ...inner, step: ring.median - inner.mean, spread: ring.q3 - ring.q1 };
     });
     const ringed = rated.filter((t) => t.spread <= SURROUND_SPREAD * t.step);
     const darkest = Math.min(...(ringed.length > 0 ? ringed : rated).map((t) => t.mean));
     let bestScore = Number.NEGATIVE_INFINITY;
     for (const t of rated) {
       if (t.mean > darkest + PUPIL_INTERIOR_MARGIN) continue;
-      const score = t.r.support * Math.max(0, t.step - 2 * t.std) * t.r.pupil.r;
+      const score = t.r.support * t.kept * Math.max(0, t.step - 2 * t.std) * t.r.pupil.r;
       if (score > bestScore) {
         bestScore = score;
         refined = t.r;
@@ -1382,7 +1450,8 @@ export function segmentIris(
       usableFraction: annulus ? usable / annulus : 0,
       outOfFrameFraction: annulus ? outside / annulus : 1,
       centreOffset: Math.hypot(pupil.cx - iris.cx, pupil.cy - iris.cy) / iris.r,
-      pupilElongation: Math.max(coarseElongation, tracedElongation),
+      // The dark blob of a pupil partly under a lid is cut by it: its shape says nothing of gaze.
+      pupilElongation: refined.occluded ? tracedElongation : Math.max(coarseElongation, tracedElongation),
     },
   };
 }
