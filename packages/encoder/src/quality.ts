@@ -17,7 +17,7 @@ export interface QualityLimits {
   maxCentreOffset: number;
   /** Largest pupil major/minor axis ratio (OFF_GAZE). Default 1.6. */
   maxPupilElongation: number;
-  /** Largest fraction of the iris disc outside the frame (IRIS_OUT_OF_FRAME). Default 0.25. */
+  /** Largest fraction of the iris disc outside the frame (IRIS_OUT_OF_FRAME). Default 0.4: the part outside is masked like a lid, and the usable share is gated by OCCLUSION. */
   maxOutOfFrame: number;
   /** Smallest fraction of pupil rays agreeing with the fitted boundary (SEGMENTATION_FAILED). Default 0.45. */
   minPupilEdgeSupport: number;
