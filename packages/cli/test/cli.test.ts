@@ -42,6 +42,7 @@ interface GroupJson {
     referenceBits: number;
     thresholds: { label: string; thresholdPer10k: number; impostorPairs: number }[];
   };
+  enrolmentProtocol: unknown;
 }
 interface ReportJson {
   datasets: { name: string; dir: string; eyes: number; images: number }[];
@@ -70,6 +71,16 @@ beforeAll(() => {
       writeFileSync(
         path.join(dir, "other", `eye-${s}`, `${c}.png`),
         renderCapture(`cli-other-${s + 2}`, `c${c}`).toPng(),
+      );
+    }
+  }
+  // Two eyes of four captures each: what the enrolment protocol needs (3 to enrol, 1 fresh).
+  for (let s = 0; s < 2; s++) {
+    mkdirSync(path.join(dir, "protocol", `eye-${s}`), { recursive: true });
+    for (let c = 0; c < 4; c++) {
+      writeFileSync(
+        path.join(dir, "protocol", `eye-${s}`, `${c}.png`),
+        renderCapture(`cli-protocol-${s}`, `c${c}`).toPng(),
       );
     }
   }
@@ -215,6 +226,41 @@ describe("zkiris accuracy", () => {
     expect(r.impostorTail.shifts).toBe(17);
     expect(r.impostorTail.populations).toEqual([1e3, 1e4, 1e5, 1e6]);
     expect(r.impostorTail.thresholds[0]!.falseDuplicate).toHaveLength(4);
+    // The enrolment protocol needs 4 codes of an eye (3 to enrol, 1 fresh); eye-1 has 1, the others
+    // 3. Eye-1's open capture has fewer usable bits than an enrolment takes.
+    expect(r.enrolmentProtocol).toEqual({
+      capturesPerEnrolment: 3,
+      eyes: 0,
+      eyesWithTooFewCodes: 3,
+      codesUnderFloor: 1,
+      enrolments: {
+        formed: 0,
+        accepted: 0,
+        refused: { captureUsableBits: 0, inconsistentCaptures: 0, templateUsableBits: 0 },
+        failureToEnrol: null,
+      },
+      secondEnrolment: {
+        attempts: 0,
+        withTemplate: 0,
+        capturesOnly: 0,
+        refusedBeforeSearch: { inconsistentCaptures: 0, templateUsableBits: 0 },
+        noFreshCaptures: 0,
+        misses: 0,
+        fnmr: null,
+        gfnmr: null,
+        perCapture: { comparisons: 0, misses: 0, fnmr: null },
+      },
+      templateImpostors: {
+        templates: 0,
+        comparisons: 0,
+        matches: 0,
+        undecidable: 0,
+        fmr: null,
+        closest: null,
+        closeEyes: { total: 0, listed: [] },
+      },
+    });
+    expect(err.join("")).toContain("enrolment protocol set (none): 0 of 0 enrolments of 0 eyes accepted");
     expect(err.join("")).toContain("encoding  [##############################] 9/9");
     for (const f of ["report.json", "accuracy.svg", "accuracy.html"])
       expect(existsSync(path.join(outDir, f))).toBe(true);
@@ -223,6 +269,7 @@ describe("zkiris accuracy", () => {
     expect(html).toContain("<h2>degradation: none</h2>");
     expect(html).toContain('<td class="unresolved">unresolved</td>');
     expect(html).toContain("<h2>deduplication: normalised distance 0.3500 at 2000 reference bits</h2>");
+    expect(html).toContain("<h2>enrolment protocol</h2>");
   });
 
   it("reports every dataset and the pooled datasets, keeping eyes of different datasets apart", async () => {
@@ -264,6 +311,68 @@ describe("zkiris accuracy", () => {
     expect(pooled.thresholds[0]!.impostorPairs).toBe(47);
     expect(pooled.enrolled).toBe(11);
     expect(pooled.refusals).toEqual({ OFF_GAZE: 1, PUPIL_IRIS_RATIO: 1 });
+  });
+
+  it("replays the enrolment protocol on every eye with four codes", async () => {
+    const { io, out, err } = collect();
+    const code = await runCli(
+      [
+        "accuracy",
+        path.join(dir, "protocol"),
+        "--out",
+        path.join(dir, "report-protocol"),
+        "--backend",
+        "wasm",
+        "--workers",
+        "1",
+      ],
+      io,
+    );
+    expect(code).toBe(0);
+    const r = (JSON.parse(out.join("")) as ReportJson).results[0]!;
+    expect(r.enrolled).toBe(8);
+    // Two captures of one eye are under the enrolment floor, so each of its 4 enrolments is
+    // refused; the other eye's 4 are accepted, each with one fresh capture left (searched alone),
+    // which it matches. Its templates meet the other eye's 2 codes over the floor.
+    expect(r.enrolmentProtocol).toEqual({
+      capturesPerEnrolment: 3,
+      eyes: 2,
+      eyesWithTooFewCodes: 0,
+      codesUnderFloor: 2,
+      enrolments: {
+        formed: 8,
+        accepted: 4,
+        refused: { captureUsableBits: 4, inconsistentCaptures: 0, templateUsableBits: 0 },
+        failureToEnrol: 0.5,
+      },
+      secondEnrolment: {
+        attempts: 4,
+        withTemplate: 0,
+        capturesOnly: 4,
+        refusedBeforeSearch: { inconsistentCaptures: 0, templateUsableBits: 0 },
+        noFreshCaptures: 0,
+        misses: 0,
+        fnmr: 0,
+        gfnmr: 0.5,
+        perCapture: { comparisons: 4, misses: 0, fnmr: 0 },
+      },
+      templateImpostors: {
+        templates: 4,
+        comparisons: 8,
+        matches: 0,
+        undecidable: 0,
+        fmr: 0,
+        closest: 0.4382697220001394,
+        closeEyes: { total: 0, listed: [] },
+      },
+    });
+    expect(err.join("")).toContain(
+      "enrolment protocol protocol (none): 4 of 8 enrolments of 2 eyes accepted (refused: 4 capture floor, 0 inconsistent, 0 template floor); second enrolment missed 0 of 4 (FNMR 0.00%, GFNMR 50.00%; 4 with 1-2 captures), per capture 0 of 4 (0.00%); template impostors 0 of 8, closest 0.4383",
+    );
+    const html = readFileSync(path.join(dir, "report-protocol", "accuracy.html"), "utf8");
+    expect(html).toContain(
+      "<td>4 of 8</td><td>4 / 0 / 0</td><td>50.00%</td><td>0 of 4 (4 with 1–2 captures)</td>",
+    );
   });
 
   it("measures degraded copies as sets of their own, the same on worker threads", async () => {

@@ -10,6 +10,7 @@ import {
   type PairDistances,
   type ThresholdOutcome,
 } from "./accuracy.js";
+import type { EnrolmentProtocolReport } from "./enrolment-protocol.js";
 import { fitImpostorTail, type ImpostorTailFit } from "./impostor-tail.js";
 
 /** The false match rates an accuracy run reports FNMR at. */
@@ -70,6 +71,8 @@ export interface AccuracyGroupInput {
   readonly thresholds?: readonly DecisionThreshold[];
   /** Default {@link ACCURACY_FMR_TARGETS}. */
   readonly fmrTargets?: readonly number[];
+  /** The group's figures of the enrolment protocol (`measureEnrolmentProtocol`), when measured. */
+  readonly enrolmentProtocol?: EnrolmentProtocolReport;
 }
 
 /**
@@ -107,6 +110,12 @@ export interface AccuracyGroupReport extends AccuracyReport {
    * such eye pairs there are in all.
    */
   readonly closeImpostorEyes: { readonly total: number; readonly listed: readonly CloseEyePair[] };
+  /**
+   * The registry's enrolment protocol replayed on the group's codes (enrolments of 3 captures,
+   * second enrolments with fresh captures, templates against other eyes; see
+   * `EnrolmentProtocolReport`); null when not measured.
+   */
+  readonly enrolmentProtocol: EnrolmentProtocolReport | null;
 }
 
 /** Eye pairs listed in {@link AccuracyGroupReport.closeImpostorEyes}. */
@@ -188,5 +197,6 @@ export function measureAccuracyGroup(input: AccuracyGroupInput): AccuracyGroupRe
       total: input.distances.closeImpostorEyes?.length ?? 0,
       listed: (input.distances.closeImpostorEyes ?? []).slice(0, CLOSE_EYE_PAIRS_LISTED),
     },
+    enrolmentProtocol: input.enrolmentProtocol ?? null,
   };
 }

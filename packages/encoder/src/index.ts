@@ -45,6 +45,18 @@ export {
 export { DEGRADATIONS, type Degradation, degradeImage } from "./degrade.js";
 export { defaultModelDir, type EncodeResult, IrisEncoder, type IrisEncoderOptions } from "./encoder.js";
 export {
+  type EnrolmentProtocolOptions,
+  type EnrolmentProtocolReport,
+  enrolmentSubsets,
+  type GroupedEnrolmentProtocol,
+  measureEnrolmentProtocol,
+  PROTOCOL_CLOSE_EYES_LISTED,
+  PROTOCOL_ENROLMENT_CAPTURES,
+  PROTOCOL_MAX_ATTEMPT_CAPTURES,
+  type ProtocolCloseEyes,
+  protocolTemplate,
+} from "./enrolment-protocol.js";
+export {
   EncoderError,
   type EncoderErrorCode,
   ImageDecodeError,

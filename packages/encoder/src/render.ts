@@ -447,6 +447,37 @@ function summaryTable(groups: AccuracyRunView["groups"]): string {
  * false duplicates counted, FNMR and GFNMR, FNMR at each FMR target, and the fitted probability
  * of a false duplicate among a million enrolled people.
  */
+/** The enrolment protocol's figures of every group (see `EnrolmentProtocolReport`). */
+function protocolTable(groups: AccuracyRunView["groups"]): string {
+  const rows = groups.flatMap(({ report: r }) => {
+    const p = r.enrolmentProtocol;
+    if (!p) return [];
+    const rate = (v: number | null) => (v === null ? "–" : pct(v));
+    const { enrolments: e, secondEnrolment: a, templateImpostors: t } = p;
+    return [
+      `<tr${r.set === "pooled" ? ' class="pooled"' : ""}><td class="l">${esc(r.degradation)}</td><td class="l">${esc(r.set)}</td><td>${p.eyes}</td><td>${e.accepted} of ${e.formed}</td><td>${e.refused.captureUsableBits} / ${e.refused.inconsistentCaptures} / ${e.refused.templateUsableBits}</td><td>${rate(e.failureToEnrol)}</td><td>${a.misses} of ${a.attempts}${a.capturesOnly ? ` (${a.capturesOnly} with 1–2 captures)` : ""}</td><td>${rate(a.fnmr)} / ${rate(a.gfnmr)}</td><td>${a.perCapture.misses} of ${a.perCapture.comparisons}: ${rate(a.perCapture.fnmr)}</td><td>${t.matches} of ${t.comparisons}</td><td>${t.closest === null ? "–" : t.closest.toFixed(4)}</td></tr>`,
+    ];
+  });
+  if (rows.length === 0) return "";
+  const close = groups.flatMap(({ report: r }) => {
+    const c = r.enrolmentProtocol?.templateImpostors.closeEyes;
+    if (!c || c.total === 0) return [];
+    const pairs = c.listed
+      .slice(0, 5)
+      .map(
+        (p) =>
+          `${esc(p.eyes[0])} → ${esc(p.eyes[1])} ${p.matches} of ${p.comparisons} (closest ${p.closest.toFixed(4)})`,
+      )
+      .join("; ");
+    return [
+      `<li>${esc(r.set)} — ${esc(r.degradation)}: ${c.total} eye pair(s) with template matches: ${pairs}${c.total > 5 ? "; …" : ""}</li>`,
+    ];
+  });
+  return `<h2>enrolment protocol</h2>
+<p class="note">The registry's enrolment protocol replayed on every eye with 4 or more accepted codes: enrolments of 3 captures (every 3-subset, at most 10 per eye spread evenly), checked in the registry's order (each capture's usable bits, each pair matching under the verification decision, the template's usable bits). Each accepted template is then searched, under the deduplication decision, by a second enrolment of the same eye with up to 5 of its other captures: their template and every capture when 3 or more remain, the captures alone when 1 or 2 remain (an upper bound on the miss rate: the registry would require 3 and search their template too). GFNMR counts a refused enrolment as a miss. Template impostors: every accepted template against every code (over the floor) of every other eye.</p>
+<table><tr><th>degradation</th><th>set</th><th>eyes</th><th>enrolments accepted</th><th>refused: capture floor / inconsistent / template floor</th><th>FTE</th><th>second enrolments missed</th><th>FNMR / GFNMR</th><th>per capture missed</th><th>template impostor matches</th><th>closest</th></tr>${rows.join("")}</table>${close.length ? `<p class="note">Template (eye) → code (eye), matches of comparisons:</p><ul class="meta">${close.join("")}</ul>` : ""}`;
+}
+
 function deduplicationTable(groups: AccuracyRunView["groups"]): string {
   const first = groups.find((g) => g.report.deduplication)?.report.deduplication;
   if (!first) return "";
@@ -585,6 +616,7 @@ ul.meta { font-size: 12px; color: #444; }
 <p class="note">FTE: images refused over images attempted. GFNMR = FTE + (1 − FTE)·FNMR (a refused image counts as a missed match). An FMR target is unresolved when there are fewer impostor pairs than 1/FMR. Pairs without enough jointly usable bits never match.</p>
 ${summaryTable(view.groups)}
 ${deduplicationTable(view.groups)}
+${protocolTable(view.groups)}
 ${unmeasured.length ? `<p>Not measured:</p><ul>${unmeasured.join("")}</ul>` : ""}
 ${sections.join("\n")}
 </body></html>

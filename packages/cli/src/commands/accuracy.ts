@@ -9,11 +9,12 @@ import {
   groupedPairDistances,
   IrisEncoder,
   measureAccuracyGroup,
+  measureEnrolmentProtocol,
   type PairDistances,
   renderAccuracyRunHtml,
   renderAccuracySvg,
 } from "@zkiris/encoder";
-import { formatGeometry, IrisCode, ZkirisError } from "@zkiris/iris-code";
+import { DEFAULT_PROFILE, formatGeometry, IrisCode, ZkirisError } from "@zkiris/iris-code";
 import { backendOf, integerOption, parseCommandArgs } from "../args.js";
 import { type CliCommand, type CliIo, EXIT, UsageError } from "../command.js";
 import { degradeSeed, scanDatasets } from "../datasets.js";
@@ -31,8 +32,10 @@ const USAGE = `Usage:
       degraded at run time; default none), compares all pairs of each kind over the profile's
       shifts and reports every dataset and the pooled datasets for each kind: FTE by gate,
       genuine/impostor figures, d', EER, FNMR and GFNMR at FMR 1e-3..1e-6, false matches at
-      the decision thresholds and the fitted impostor tail (false-match and false-duplicate
-      probabilities up to 1e6 enrolled). Prints the JSON report and writes report.json,
+      the decision thresholds, the fitted impostor tail (false-match and false-duplicate
+      probabilities up to 1e6 enrolled) and the registry's enrolment protocol replayed on each
+      eye with 4 or more codes (enrolments of 3 captures refused by reason, second enrolments
+      with fresh captures missed, templates against the other eyes' codes). Prints the JSON report and writes report.json,
       accuracy.svg and accuracy.html to --out (default ./zkiris-accuracy). --workers: encoding
       threads (default the CPU count, at most 4; 1 encodes in the main thread).
       Exit code 0 when every group was measured, 1 when a dataset or kind has too few codes to
@@ -163,6 +166,7 @@ async function accuracy(args: readonly string[], io: CliIo): Promise<number> {
   const groups: { report: AccuracyGroupReport; distances: PairDistances }[] = [];
   const unmeasured: { set: string; degradation: DegradationKind; reason: string }[] = [];
   const thresholds = decisionThresholds(profile);
+  let protocolMs = 0;
   for (const kind of kinds) {
     const byEye = codes.get(kind)!;
     const grouped = groupedPairDistances(
@@ -171,6 +175,17 @@ async function accuracy(args: readonly string[], io: CliIo): Promise<number> {
       (eye) => setOfEye.get(eye)!,
       (d, t) => progress(d, t, kinds.length > 1 ? `comparing ${kind}` : "comparing", d === t),
     );
+    if (io.interactive) io.stderr("\n");
+    const tp = performance.now();
+    const protocol = measureEnrolmentProtocol(
+      byEye,
+      profile,
+      (eye) => setOfEye.get(eye)!,
+      {},
+      (d, t) =>
+        progress(d, t, kinds.length > 1 ? `enrolment protocol ${kind}` : "enrolment protocol", d === t),
+    );
+    protocolMs += performance.now() - tp;
     if (io.interactive) io.stderr("\n");
     const names = sets.length > 1 ? [...sets.map((s) => s.name), "pooled"] : [sets[0]!.name];
     for (const name of names) {
@@ -192,9 +207,12 @@ async function accuracy(args: readonly string[], io: CliIo): Promise<number> {
             refusals,
             profile,
             thresholds,
+            enrolmentProtocol:
+              name === "pooled" ? protocol.pooled : (protocol.byGroup.get(name) ?? EMPTY_PROTOCOL),
           }),
           distances,
         });
+        io.stderr(`${protocolLine(groups.at(-1)!.report)}\n`);
       } catch (error) {
         if (!ZkirisError.is(error)) throw error;
         unmeasured.push({ set: name, degradation: kind, reason: error.message });
@@ -202,7 +220,7 @@ async function accuracy(args: readonly string[], io: CliIo): Promise<number> {
       }
     }
   }
-  const compareSeconds = (performance.now() - t1) / 1000;
+  const compareSeconds = (performance.now() - t1 - protocolMs) / 1000;
   const dedup = (
     profile as {
       readonly deduplication?: { readonly thresholdPer10k?: unknown; readonly referenceBits?: unknown };
@@ -230,6 +248,7 @@ async function accuracy(args: readonly string[], io: CliIo): Promise<number> {
     msPerImage: Math.round(((encodeSeconds * 1000) / total) * 10) / 10,
     encodeSeconds: Math.round(encodeSeconds * 10) / 10,
     compareSeconds: Math.round(compareSeconds * 10) / 10,
+    protocolSeconds: Math.round(protocolMs / 100) / 10,
     results: groups.map((g) => g.report),
     unmeasured,
     refused,
@@ -257,7 +276,7 @@ async function accuracy(args: readonly string[], io: CliIo): Promise<number> {
         ...sets.map((s) => `${s.name}: ${s.dir} (${s.eyes} eyes, ${s.images} images)`),
         `degradations: ${kinds.join(", ")}`,
         `profile ${profile.name}: geometry ${formatGeometry(profile.geometry)}, shifts ±${profile.maxShift}, verification threshold ${profile.thresholdPer10k / 10_000}${typeof dedup?.thresholdPer10k === "number" ? `, deduplication threshold ${dedup.thresholdPer10k / 10_000}${typeof dedup.referenceBits === "number" ? ` (normalised, ${dedup.referenceBits} reference bits)` : ""}` : ""}, min usable bits ${profile.minUsableBits}`,
-        `backend ${encoder.backend}, model ${encoder.modelSource}; ${total} encodings in ${full.encodeSeconds} s on ${workers} worker${workers > 1 ? "s" : ""} (${full.msPerImage} ms each, wall clock), comparisons ${full.compareSeconds} s`,
+        `backend ${encoder.backend}, model ${encoder.modelSource}; ${total} encodings in ${full.encodeSeconds} s on ${workers} worker${workers > 1 ? "s" : ""} (${full.msPerImage} ms each, wall clock), comparisons ${full.compareSeconds} s, enrolment protocol ${full.protocolSeconds} s`,
       ],
       groups,
       unmeasured,
@@ -267,6 +286,16 @@ async function accuracy(args: readonly string[], io: CliIo): Promise<number> {
   io.stderr(`wrote ${path.join(out, "report.json")}, ${headline ? "accuracy.svg, " : ""}accuracy.html\n`);
   return unmeasured.length === 0 ? EXIT.OK : EXIT.FAILED;
 }
+
+/** One line of the progress output: the enrolment protocol's figures of a group. */
+function protocolLine(r: AccuracyGroupReport): string {
+  const p = r.enrolmentProtocol!;
+  const rate = (v: number | null) => (v === null ? "-" : `${(100 * v).toFixed(2)}%`);
+  const { enrolments: e, secondEnrolment: a, templateImpostors: t } = p;
+  return `enrolment protocol ${r.set} (${r.degradation}): ${e.accepted} of ${e.formed} enrolments of ${p.eyes} eyes accepted (refused: ${e.refused.captureUsableBits} capture floor, ${e.refused.inconsistentCaptures} inconsistent, ${e.refused.templateUsableBits} template floor); second enrolment missed ${a.misses} of ${a.attempts} (FNMR ${rate(a.fnmr)}, GFNMR ${rate(a.gfnmr)}; ${a.capturesOnly} with 1-2 captures), per capture ${a.perCapture.misses} of ${a.perCapture.comparisons} (${rate(a.perCapture.fnmr)}); template impostors ${t.matches} of ${t.comparisons}, closest ${t.closest === null ? "-" : t.closest.toFixed(4)}`;
+}
+
+const EMPTY_PROTOCOL = measureEnrolmentProtocol(new Map(), DEFAULT_PROFILE, () => "").pooled;
 
 const EMPTY_DISTANCES: PairDistances = {
   genuine: new Float64Array(0),
