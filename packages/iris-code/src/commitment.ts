@@ -135,14 +135,81 @@ export function checkSalt(salt: unknown): bigint {
 }
 
 /**
+ * The two hashes every commitment of a code starts from: {@link hashFieldElements} over
+ * {@link packFieldElements} of its bits, and of its mask.
+ */
+export interface CodeDigest {
+  readonly bits: bigint;
+  readonly mask: bigint;
+}
+
+interface DigestEntry {
+  readonly rows: number;
+  readonly rowBits: number;
+  readonly bits: Uint8Array;
+  readonly mask: Uint8Array;
+  readonly digest: CodeDigest;
+}
+
+/**
+ * Digests already computed, per code object: a verifier hashes a probe for the signed message and
+ * again for the template commitment, about 10 ms of Poseidon each. Each entry keeps a copy of the
+ * bytes it hashed and is used only while the code still holds exactly those bytes (a view written
+ * through a cast is hashed afresh), so it never answers what hashing the code would not.
+ */
+const digests = new WeakMap<IrisCode, DigestEntry>();
+
+function sameBytes(a: Readonly<Uint8Array>, b: Readonly<Uint8Array>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * The {@link CodeDigest} of a code: `hash(bits)` and `hash(mask)`. Computed once per code object
+ * (the code's bytes are compared with the ones hashed, a few microseconds), so the probe commitment
+ * and the template commitment of one code hash its bits once.
+ */
+export function codeDigest(code: IrisCode): CodeDigest {
+  const bits = code.packedBitsView() as Uint8Array;
+  const mask = code.packedMaskView() as Uint8Array;
+  const rows = code.geometry.rows;
+  const rowBits = rowBitCount(code.geometry);
+  const known = digests.get(code);
+  if (
+    known !== undefined &&
+    known.rows === rows &&
+    known.rowBits === rowBits &&
+    sameBytes(known.bits, bits) &&
+    sameBytes(known.mask, mask)
+  ) {
+    return known.digest;
+  }
+  const digest = Object.freeze({
+    bits: hashFieldElements(packFieldElements(bits, code.geometry)),
+    mask: hashFieldElements(packFieldElements(mask, code.geometry)),
+  });
+  digests.set(code, { rows, rowBits, bits: bits.slice(), mask: mask.slice(), digest });
+  return digest;
+}
+
+/**
+ * {@link templateCommitment} of the code whose {@link codeDigest} is `digest`:
+ * `Poseidon(digest.bits, digest.mask, salt)`. Throws `INVALID_SALT` as `templateCommitment` does.
+ */
+export function templateCommitmentOfDigest(digest: CodeDigest, salt: bigint): bigint {
+  checkSalt(salt);
+  return poseidon3([digest.bits, digest.mask, salt]);
+}
+
+/**
  * The template commitment `Ct = Poseidon(hash(bits), hash(mask), salt)`, where `hash` is
  * {@link hashFieldElements} over {@link packFieldElements}. It hides the code as long as the salt
  * stays secret, and binds it (Poseidon collision resistance).
  */
 export function templateCommitment(code: IrisCode, salt: bigint): bigint {
   checkSalt(salt);
-  const { bits, mask } = packCode(code);
-  return poseidon3([hashFieldElements(bits), hashFieldElements(mask), salt]);
+  return templateCommitmentOfDigest(codeDigest(code), salt);
 }
 
 /**
@@ -150,8 +217,8 @@ export function templateCommitment(code: IrisCode, salt: bigint): bigint {
  * device signs together with the verifier's challenge.
  */
 export function probeCommitment(code: IrisCode): bigint {
-  const { bits, mask } = packCode(code);
-  return poseidon2([hashFieldElements(bits), hashFieldElements(mask)]);
+  const { bits, mask } = codeDigest(code);
+  return poseidon2([bits, mask]);
 }
 
 /** The message a capture device signs: `Poseidon(probeCommitment, challenge)`. */

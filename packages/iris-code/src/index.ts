@@ -1,8 +1,10 @@
 export type { Circle } from "./circle.js";
 export {
   BITS_PER_FIELD_ELEMENT,
+  type CodeDigest,
   captureMessage,
   checkSalt,
+  codeDigest,
   elementsPerRow,
   hashFieldElements,
   POSEIDON_MAX_INPUTS,
@@ -13,6 +15,7 @@ export {
   randomSalt,
   SNARK_FIELD_ORDER,
   templateCommitment,
+  templateCommitmentOfDigest,
 } from "./commitment.js";
 export {
   compareForDeduplication,

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   captureMessage,
   checkSalt,
+  codeDigest,
   hashFieldElements,
   IrisCode,
   packFieldElements,
@@ -11,6 +12,7 @@ import {
   randomSalt,
   SNARK_FIELD_ORDER,
   templateCommitment,
+  templateCommitmentOfDigest,
 } from "../src/index.js";
 import { seededBits } from "./arbitraries.js";
 
@@ -78,6 +80,52 @@ describe("templateCommitment", () => {
     expect(() => captureMessage(1n, SNARK_FIELD_ORDER)).toThrow(
       expect.objectContaining({ field: "challenge" }),
     );
+  });
+});
+
+describe("codeDigest", () => {
+  const g = { rows: 4, cols: 10, bitsPerCell: 2 };
+  const fresh = (code: IrisCode) => ({
+    bits: hashFieldElements(packFieldElements(code.bits, g)),
+    mask: hashFieldElements(packFieldElements(code.mask, g)),
+  });
+
+  it("is the hashes of the bits and of the mask that both commitments start from", () => {
+    const code = IrisCode.fromBits(g, seededBits(80, 3), seededBits(80, 4, 0.8));
+    const digest = codeDigest(code);
+    expect(digest).toEqual(fresh(code));
+    expect(probeCommitment(code)).toBe(poseidon2([digest.bits, digest.mask]));
+    expect(templateCommitment(code, 42n)).toBe(poseidon3([digest.bits, digest.mask, 42n]));
+    expect(templateCommitmentOfDigest(digest, 42n)).toBe(templateCommitment(code, 42n));
+    // Asked again, the same object: computed once per code.
+    expect(codeDigest(code)).toBe(digest);
+    // Another object with the same bytes gives the same digest.
+    expect(codeDigest(IrisCode.fromBits(g, code.bitValues(), code.maskValues()))).toEqual(digest);
+  });
+
+  it("hashes a code afresh when its bytes were written through a view after the first digest", () => {
+    const code = IrisCode.fromBits(g, seededBits(80, 5), seededBits(80, 6, 0.8));
+    const before = codeDigest(code);
+    const commitment = templateCommitment(code, 9n);
+    (code.packedBitsView() as Uint8Array)[0]! ^= 0x80;
+    const afterBits = codeDigest(code);
+    expect(afterBits).toEqual(fresh(code));
+    expect(afterBits.bits).not.toBe(before.bits);
+    expect(afterBits.mask).toBe(before.mask);
+    expect(templateCommitment(code, 9n)).not.toBe(commitment);
+    (code.packedMaskView() as Uint8Array)[3]! ^= 0x01;
+    const afterMask = codeDigest(code);
+    expect(afterMask).toEqual(fresh(code));
+    expect(afterMask.mask).not.toBe(before.mask);
+  });
+
+  it("refuses a salt outside the field from a digest too", () => {
+    const digest = codeDigest(IrisCode.fromBits(g, seededBits(80, 7), seededBits(80, 8, 0.8)));
+    for (const bad of [-1n, SNARK_FIELD_ORDER, 5 as unknown as bigint]) {
+      expect(() => templateCommitmentOfDigest(digest, bad)).toThrow(
+        expect.objectContaining({ code: "INVALID_SALT", field: "salt" }),
+      );
+    }
   });
 });
 

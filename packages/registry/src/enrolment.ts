@@ -1,12 +1,14 @@
 import type { CapturePacketJson } from "@zkiris/device";
 import {
   buildTemplate,
+  type CodeDigest,
   checkSalt,
   templateCommitment as computeTemplateCommitment,
   fromBinary,
   type IrisCode,
   type IrisProfile,
   matchCodes,
+  templateCommitmentOfDigest,
   toBinary,
 } from "@zkiris/iris-code";
 import type { UniquenessIndex } from "@zkiris/uniqueness";
@@ -78,6 +80,8 @@ interface EnrolmentBase {
 
 interface VerifiedCapture {
   readonly probe: IrisCode;
+  /** `codeDigest(probe)`, computed by the signature check in the verifier pool. */
+  readonly digest: CodeDigest;
   /** Decimal challenge. */
   readonly challenge: string;
   /** Decimal device id. */
@@ -158,7 +162,7 @@ export class EnrolmentService {
     this.#deps.trees.require(base.groupId);
     const now = this.#deps.now();
     const capture = await this.#checkCapture(r.capture, "capture", now);
-    if (computeTemplateCommitment(capture.probe, base.salt) !== base.templateCommitment) {
+    if (templateCommitmentOfDigest(capture.digest, base.salt) !== base.templateCommitment) {
       throw new CaptureError(
         "COMMITMENT_MISMATCH",
         "Field 'templateCommitment' is not templateCommitment(probe, salt) of the captured probe",
@@ -382,7 +386,7 @@ export class EnrolmentService {
     if (usable < required) {
       throw new InsufficientUsableBitsError(`${field}.probe.mask`, "the captured probe", usable, required);
     }
-    return { probe: capture.probe, challenge, deviceId: device.id };
+    return { probe: capture.probe, digest: capture.digest, challenge, deviceId: device.id };
   }
 
   /**

@@ -48,6 +48,12 @@ export type VerifierResult =
       readonly capture?: {
         /** `toBinary(probe)` of `@zkiris/iris-code`. */
         readonly probe: Uint8Array;
+        /**
+         * `codeDigest(probe)` of `@zkiris/iris-code`, which the signature check has just computed
+         * for the signed message: the registry derives the template commitment from it instead of
+         * hashing the probe a second time.
+         */
+        readonly digest: { readonly bits: bigint; readonly mask: bigint };
         readonly challenge: bigint;
         readonly deviceId: bigint;
         readonly quality: Readonly<Record<string, number>>;
@@ -153,6 +159,7 @@ export default async function runVerifierTask(task: VerifierTask): Promise<Verif
         kind: "capture",
         capture: {
           probe: lib.irisCode.toBinary(capture.probe),
+          digest: { ...lib.irisCode.codeDigest(capture.probe) },
           challenge: capture.challenge,
           deviceId: capture.deviceId,
           quality: { ...capture.quality },

@@ -350,6 +350,32 @@ for (const backend of BACKENDS) {
       await expectNothingStored(0n, 0);
     });
 
+    it("refuses the commitment of a probe one bit or one mask bit away, and accepts the probe's own", async () => {
+      const probe = randomCode(14);
+      const req = await request(probe, 1400n);
+      const flipped = (bytes: Uint8Array) => {
+        const copy = bytes.slice();
+        copy[17]! ^= 0x04;
+        return copy;
+      };
+      const g = DEFAULT_PROFILE.geometry;
+      for (const near of [
+        IrisCode.fromPacked(g, flipped(probe.bits), probe.mask),
+        IrisCode.fromPacked(g, probe.bits, flipped(probe.mask)),
+      ]) {
+        await expect(
+          registry.enrol({ ...req, templateCommitment: templateCommitment(near, req.salt) }),
+        ).rejects.toMatchObject({
+          code: "COMMITMENT_MISMATCH",
+          field: "templateCommitment",
+          message: "Field 'templateCommitment' is not templateCommitment(probe, salt) of the captured probe",
+        });
+      }
+      await expectNothingStored(0n, 0);
+      const receipt = await registry.enrol(req);
+      expect(receipt.memberIndex).toBe(0);
+    });
+
     it("refuses an identity already in the group and malformed parameters", async () => {
       await registry.enrol(await request(randomCode(11), 1111n));
       await expect(registry.enrol(await request(randomCode(12), 1111n))).rejects.toMatchObject({

@@ -2,7 +2,7 @@ import { Group } from "@semaphore-protocol/group";
 import { Identity } from "@semaphore-protocol/identity";
 import { generateProof, type SemaphoreProof } from "@semaphore-protocol/proof";
 import { DeviceKey, signCapture } from "@zkiris/device";
-import { DEFAULT_PROFILE, toBinary } from "@zkiris/iris-code";
+import { DEFAULT_PROFILE, hashFieldElements, packFieldElements, toBinary } from "@zkiris/iris-code";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { CRASH_POINT_ENV, ProofVerifierPool, Registry, semaphoreArtifacts } from "../src/index.js";
 import { enrolmentRequest, randomCode, sqliteDatabase, type TestDatabase } from "./helpers.js";
@@ -59,6 +59,11 @@ describe("the verifier pool", () => {
         quality: { focus: 0.9 },
       });
       expect(checked.capture!.probe).toEqual(toBinary(randomCode(5)));
+      // The digest the template commitment is derived from: the probe's hashes, computed here afresh.
+      expect(checked.capture!.digest).toEqual({
+        bits: hashFieldElements(packFieldElements(randomCode(5).bits, DEFAULT_PROFILE.geometry)),
+        mask: hashFieldElements(packFieldElements(randomCode(5).mask, DEFAULT_PROFILE.geometry)),
+      });
       const forged = { ...capture, signature: { ...capture.signature, S: "1" } };
       expect((await pool.verifyCapture(forged, options)).refusal).toMatchObject({
         code: "INVALID_SIGNATURE",
