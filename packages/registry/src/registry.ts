@@ -111,9 +111,17 @@ export interface RegistryOptions {
   readonly deviceRootExpiryMs?: number;
 }
 
+/** How long an old root of a group without its own setting still verifies. */
+function rootExpiryOf(options: RegistryOptions): number {
+  return options.rootExpiryMs ?? 60 * 60_000;
+}
+
 /** What opening a registry took: for `bench/registry/restart.ts` and operators' logs. */
 export interface OpenTimings {
-  /** From the repository's migration to the registry being ready, in milliseconds. */
+  /**
+   * From the start of the trees' restore (after the migration, with the workers starting) to the
+   * registry being ready, in milliseconds.
+   */
   readonly totalMs: number;
   /** Loading every active enrolment into the uniqueness index. */
   readonly indexMs: number;
@@ -170,6 +178,7 @@ export class Registry {
     verifier: ProofVerifierPool,
     profile: IrisProfile,
     options: RegistryOptions,
+    trees: GroupTrees,
   ) {
     this.repository = repository;
     this.#index = index;
@@ -177,8 +186,7 @@ export class Registry {
     this.profile = profile;
     const base = { repository, now: options.now ?? Date.now, lifecycle: this.#lifecycle };
     const writeLock = this.#writeLock;
-    const rootExpiryMs = options.rootExpiryMs ?? 60 * 60_000;
-    const trees = new GroupTrees(repository, base.now, rootExpiryMs);
+    const rootExpiryMs = rootExpiryOf(options);
     this.#trees = trees;
     const devices = new DeviceService({
       ...base,
@@ -269,23 +277,33 @@ export class Registry {
       }
     }
     const repository = await openRepository(o.database);
+    let creating: Promise<UniquenessIndex> | undefined;
     let index: UniquenessIndex | undefined;
     let verifier: ProofVerifierPool | undefined;
     try {
       await repository.migrate();
-      index = await UniquenessIndex.create({
+      // The search and verifier workers boot in their own threads while this thread restores the
+      // group trees from the database; the index is awaited only to be filled.
+      creating = UniquenessIndex.create({
         profile,
         workers: o.searchWorkers ?? Math.max(1, availableParallelism()),
       });
+      creating.catch(() => {});
       verifier = new ProofVerifierPool(
         o.verifierWorkers,
         o.verifierTimeoutMs === undefined ? {} : { timeoutMs: o.verifierTimeoutMs },
       );
-      const registry = new Registry(repository, index, verifier, profile, o);
-      await registry.#load(performance.now());
+      const started = performance.now();
+      const trees = new GroupTrees(repository, o.now ?? Date.now, rootExpiryOf(o));
+      const treeSources = await trees.load();
+      const treesMs = performance.now() - started;
+      index = await creating;
+      const registry = new Registry(repository, index, verifier, profile, o, trees);
+      await registry.#load(started, treeSources, treesMs);
       return registry;
     } catch (error) {
       await verifier?.close();
+      index ??= await creating?.catch(() => undefined);
       await index?.close();
       await repository.close();
       throw error;
@@ -300,17 +318,15 @@ export class Registry {
     return this.#openTimings!;
   }
 
-  async #load(started: number): Promise<void> {
+  async #load(started: number, trees: OpenTimings["trees"], treesMs: number): Promise<void> {
     await this.services.devices.loadTree();
     const indexStart = performance.now();
     await this.services.enrolment.loadIndex();
-    const treesStart = performance.now();
-    const trees = await this.#trees.load();
     const done = performance.now();
     this.#openTimings = {
       totalMs: done - started,
-      indexMs: treesStart - indexStart,
-      treesMs: done - treesStart,
+      indexMs: done - indexStart,
+      treesMs,
       trees,
     };
   }

@@ -58,6 +58,15 @@ describe("storage guards", () => {
     ).rejects.toMatchObject({
       code: "CORRUPT_STATE",
     });
+    // With search workers starting while the trees are restored: the same refusal, and the open
+    // that failed released the file (the next one is refused for the leaf again, not locked out).
+    for (let attempt = 0; attempt < 2; attempt++) {
+      await expect(
+        Registry.open({ database: db.location, searchWorkers: 2, verifierWorkers: 1 }),
+      ).rejects.toMatchObject({
+        code: "CORRUPT_STATE",
+      });
+    }
   });
 
   it("lets only one registry open a SQLite file at a time", async () => {

@@ -232,36 +232,48 @@ export class UniquenessIndex {
     if (workers === 0) {
       inlineKernel = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as WasmKernel;
     } else {
+      // The workers start together (each boots in its own thread) and are awaited all at once; a
+      // failure is reported for the first failing worker in order, as when they started one by one.
       try {
+        const started: Promise<void>[] = [];
         for (let i = 0; i < workers; i++) {
           const worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [] });
           lanes.push({ worker, pending: new Map() });
-          await new Promise<void>((resolve, reject) => {
-            const onMessage = (msg: { type: string }) => {
-              if (msg.type !== "ready") return;
-              worker.off("error", onError);
-              worker.off("message", onMessage);
-              resolve();
-            };
-            const onError = (error: Error) => {
-              reject(
-                new UniquenessError("WORKER_FAILED", `Search worker ${i} failed to start: ${error.message}`, {
-                  cause: error,
-                }),
-              );
-            };
-            worker.on("message", onMessage);
-            worker.once("error", onError);
-            worker.postMessage({
-              type: "init",
-              module,
-              memory,
-              probePtr: i * laneBytes,
-              outPtr: i * laneBytes + probeBytes,
-              chunk: CHUNK,
-            });
-          });
+          started.push(
+            new Promise<void>((resolve, reject) => {
+              const onMessage = (msg: { type: string }) => {
+                if (msg.type !== "ready") return;
+                worker.off("error", onError);
+                worker.off("message", onMessage);
+                resolve();
+              };
+              const onError = (error: Error) => {
+                reject(
+                  new UniquenessError(
+                    "WORKER_FAILED",
+                    `Search worker ${i} failed to start: ${error.message}`,
+                    {
+                      cause: error,
+                    },
+                  ),
+                );
+              };
+              worker.on("message", onMessage);
+              worker.once("error", onError);
+              worker.postMessage({
+                type: "init",
+                module,
+                memory,
+                probePtr: i * laneBytes,
+                outPtr: i * laneBytes + probeBytes,
+                chunk: CHUNK,
+              });
+            }),
+          );
         }
+        const outcomes = await Promise.allSettled(started);
+        const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
+        if (failed !== undefined) throw failed.reason;
       } catch (error) {
         await Promise.all(lanes.map((lane) => lane.worker.terminate()));
         throw error;
