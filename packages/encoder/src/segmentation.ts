@@ -650,8 +650,10 @@ function interiorStats(
     }
   }
   const below = values.filter((v) => v <= ceiling);
-  const kept = below.length / values.length;
-  const used = kept >= 0.5 ? below : values;
+  const share = below.length / values.length;
+  const lidded = share >= 0.5;
+  const used = lidded ? below : values;
+  const kept = lidded ? share : 1;
   let s = 0;
   let s2 = 0;
   for (const v of used) {
@@ -659,7 +661,7 @@ function interiorStats(
     s2 += v * v;
   }
   const mean = s / used.length;
-  return { mean, std: Math.sqrt(Math.max(0, s2 / used.length - mean * mean)), kept: kept >= 0.5 ? kept : 1 };
+  return { mean, std: Math.sqrt(Math.max(0, s2 / used.length - mean * mean)), kept };
 }
 
 /**
@@ -713,8 +715,9 @@ const OCCLUDER_LEVEL = 0.5;
 /**
  * Rays (of `radii`, traced from `centre`; non-positive = no edge) that meet an occluder (see
  * {@link OCCLUDER_LEVEL}; pupil level: lower quartile of the levels 3 px inside the edges; iris
- * level: median of the levels 4 px beyond them). Fewer than {@link MIN_OCCLUDED_RAYS} or more than
- * half the rays count as none.
+ * level: median of the levels 4 px beyond them). A lid is one arc: only the longest run of such
+ * rays around the circle counts (gaps of one ray bridged), and a run shorter than
+ * {@link MIN_OCCLUDED_RAYS} or longer than half the rays counts as none.
  */
 function occludedRays(
   img: FloatImage,
@@ -742,28 +745,51 @@ function occludedRays(
   const pupilLevel = insides[Math.floor(0.25 * (insides.length - 1))]!;
   const irisLevel = median(outsides);
   if (irisLevel <= pupilLevel) return { mask, count: 0 };
-  let count = 0;
+  const flagged = new Uint8Array(n);
+  let any = false;
   for (let k = 0; k < n; k++) {
     if (radii[k]! > 0 && inner[k]! - pupilLevel > OCCLUDER_LEVEL * (irisLevel - pupilLevel)) {
-      mask[k] = 1;
-      count++;
+      flagged[k] = 1;
+      any = true;
     }
   }
-  // A few such rays are reflections or lashes, which the fits reject anyway; more than half is no
-  // pupil under a lid but a trace from the wrong centre.
-  if (count < MIN_OCCLUDED_RAYS || 2 * count > n) return { mask: new Uint8Array(n), count: 0 };
-  return { mask, count };
+  if (!any) return { mask, count: 0 };
+  // The longest circular run of flagged rays, a single unflagged ray between two flagged ones
+  // bridged: scattered rays are reflections or lashes, which the fits reject anyway.
+  const on = (k: number): boolean =>
+    flagged[(k + n) % n] === 1 || (flagged[(k + n - 1) % n] === 1 && flagged[(k + 1) % n] === 1);
+  let start = 0;
+  while (start < n && on(start)) start++;
+  if (start === n) return { mask, count: 0 };
+  let bestStart = 0;
+  let bestLength = 0;
+  for (let i = 1, run = 0; i <= n; i++) {
+    const k = (start + i) % n;
+    if (on(k)) {
+      run++;
+      if (run > bestLength) {
+        bestLength = run;
+        bestStart = (k - run + 1 + n) % n;
+      }
+    } else run = 0;
+  }
+  // More than half is no pupil under a lid but a trace from the wrong centre.
+  if (bestLength < MIN_OCCLUDED_RAYS || 2 * bestLength > n) return { mask, count: 0 };
+  for (let i = 0; i < bestLength; i++) mask[(bestStart + i) % n] = 1;
+  return { mask, count: bestLength };
 }
 
 /**
- * Traces the pupil edge on rays from the coarse centre and fits a circle, rejecting outliers. Rays
- * whose edge opens onto an occluder ({@link occludedRays}: a lid over the top of the pupil) are
- * left out of every fit: the lid's edge would pull the circle and flatten the ellipse.
+ * Traces the pupil edge on rays from the coarse centre and fits a circle, rejecting outliers. When
+ * the rays traced from that circle's centre show an occluder ({@link occludedRays}: a lid over the
+ * top of the pupil), the trace starts again with the occluded rays left out of every fit
+ * (`underLid`): the lid's edge would pull the circle and flatten the ellipse.
  */
 function refinePupil(
   smooth: FloatImage,
   coarse: Circle,
   rays: number,
+  underLid = false,
 ):
   | { pupil: Circle; radii: Float32Array; support: number; slope: number; occluded: boolean }
   | SegmentationFailure {
@@ -785,11 +811,11 @@ function refinePupil(
     const rMin = Math.max(1.5, centre.r * (pass === 0 ? 0.5 : 0.7));
     const rMax = pass === 0 ? centre.r * 1.5 + 3 : centre.r * 1.3 + 3;
     const { radii } = trace(centre, rMin, rMax);
-    const hidden = occludedRays(smooth, centre, radii).mask;
+    const hidden = underLid ? occludedRays(smooth, centre, radii).mask : undefined;
     const xs: number[] = [];
     const ys: number[] = [];
     for (let k = 0; k < rays; k++) {
-      if (radii[k]! <= 0 || hidden[k]) continue;
+      if (radii[k]! <= 0 || hidden?.[k]) continue;
       const a = (2 * Math.PI * k) / rays;
       xs.push(centre.cx + radii[k]! * Math.cos(a));
       ys.push(centre.cy + radii[k]! * Math.sin(a));
@@ -804,6 +830,9 @@ function refinePupil(
   // the neighbours' median.
   const { radii: raw, slopes: rawSlope } = trace(centre, Math.max(1.5, centre.r * 0.6), centre.r * 1.5 + 2);
   const occluded = occludedRays(smooth, centre, raw);
+  // The centre is first found from every ray, as for an open eye; only when the edge traced from it
+  // shows a lid over the pupil is it found again without the lid's rays.
+  if (!underLid && occluded.count > 0) return refinePupil(smooth, coarse, rays, true);
   // A pupil partly under a lid is the circle fitted above: its visible arc does not fix an ellipse.
   const circular = occluded.count > 0;
   // Robust ellipse through the traced edge points (an off-gaze pupil is an ellipse); rays whose
@@ -1248,11 +1277,12 @@ export function segmentIris(
     // iris taken for a pupil), the pupil is the one with the strongest step to its surround,
     // along most of its boundary, at the largest size: lash clumps and nostril-like shadows are
     // small, and their surround is uneven.
-    // The interior leaves out what is brighter than the surround's median: a lid over the top of
-    // the pupil (the score then counts only the dark share).
+    // The interior of a pupil traced under a lid leaves out what is brighter than the surround's
+    // median: the lid (the score then counts only the dark share). Elsewhere bright samples inside
+    // are a lash clump's gaps, and count against it.
     const rated = traced.map((t) => {
       const ring = surroundQuartiles(smooth, t.r.pupil);
-      const inner = interiorStats(smooth, t.r.pupil, ring.median);
+      const inner = interiorStats(smooth, t.r.pupil, t.r.occluded ? ring.median : Number.POSITIVE_INFINITY);
       return { ...t, ...inner, step: ring.median - inner.mean, spread: ring.q3 - ring.q1 };
     });
     const ringed = rated.filter((t) => t.spread <= SURROUND_SPREAD * t.step);
