@@ -503,14 +503,8 @@ const ONE_SIDED_LIMBUS = 0.8;
  */
 const INNER_SCLERA = 0.7;
 
-/**
- * Largest share of a one-sided limbus circle's perimeter that may lie beyond the frame: first
- * {@link MAX_ONE_SIDED_OUTSIDE}, and only when that finds no limbus at all (an iris cut by the frame
- * on three sides) {@link MAX_ONE_SIDED_OUTSIDE_CUT}. Allowed from the start, the larger share let the
- * edge of an eye's corner, far outside, beat a limbus seen on both sides on dimmer images.
- */
-const MAX_ONE_SIDED_OUTSIDE = 0.4;
-const MAX_ONE_SIDED_OUTSIDE_CUT = 0.5;
+/** Largest share of a one-sided limbus circle's perimeter that may lie beyond the frame. */
+const MAX_ONE_SIDED_OUTSIDE = 0.5;
 
 /** Smallest share of an arc's rays that must cross a one-sided limbus as a rise. */
 const MIN_ONE_SIDED_SUPPORT = 0.7;
@@ -924,7 +918,6 @@ function findLimbus(
   pupil: Circle,
   cfg: SegmentationConfig,
   maxRatio = 0.8,
-  maxOneSidedOutside = MAX_ONE_SIDED_OUTSIDE,
 ): { iris: Circle; contrast: number } | SegmentationFailure {
   const rMin = Math.max(pupil.r / maxRatio, pupil.r + 8);
   const rMax = Math.min(pupil.r / 0.1, Math.max(smooth.width, smooth.height) * 0.6);
@@ -1042,7 +1035,7 @@ function findLimbus(
     for (let j = STEP; j < nR - STEP; j++) {
       if (clipR[j + STEP] && !clipChecked) {
         clipChecked = true;
-        if (perimeterOutside(cx, cy, rMin - STEP + j, sw, sh) <= maxOneSidedOutside) {
+        if (perimeterOutside(cx, cy, rMin - STEP + j, sw, sh) <= MAX_ONE_SIDED_OUTSIDE) {
           bound = Number.POSITIVE_INFINITY;
           break;
         }
@@ -1091,7 +1084,7 @@ function findLimbus(
         // So is one that only part of the arc's rays cross as a rise (a pattern, not a boundary).
         const r = rMin - STEP + j;
         if (oneSided[j]) {
-          if (perimeterOutside(cx, cy, r, sw, sh) > maxOneSidedOutside) continue;
+          if (perimeterOutside(cx, cy, r, sw, sh) > MAX_ONE_SIDED_OUTSIDE) continue;
           if (
             raySupport(smooth, cx, cy, r, oneSided[j] === 1 ? 0 : Math.PI, arc, STEP) < MIN_ONE_SIDED_SUPPORT
           )
@@ -1310,17 +1303,12 @@ export function segmentIris(
   const { pupil, radii } = refined;
   lap("tracePupils");
   const limbusImage = boxBlur(filled, 3);
-  let outsideLimit = MAX_ONE_SIDED_OUTSIDE;
   let limbus = findLimbus(limbusImage, pupil, cfg);
-  if (limbus instanceof SegmentationFailure) {
-    outsideLimit = MAX_ONE_SIDED_OUTSIDE_CUT;
-    limbus = findLimbus(limbusImage, pupil, cfg, undefined, outsideLimit);
-  }
   if (limbus instanceof SegmentationFailure) return limbus;
   // A pupil over 60% of the iris is rare; an edge there is more often the collarette of a dark
   // iris. Prefer a clear edge further out when there is one.
   if (pupil.r / limbus.iris.r > LARGE_PUPIL_RATIO) {
-    const outer = findLimbus(limbusImage, pupil, cfg, LARGE_PUPIL_RATIO, outsideLimit);
+    const outer = findLimbus(limbusImage, pupil, cfg, LARGE_PUPIL_RATIO);
     if (
       !(outer instanceof SegmentationFailure) &&
       outer.contrast >= OUTER_LIMBUS_RELATIVE * limbus.contrast
