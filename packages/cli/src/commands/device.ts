@@ -10,7 +10,7 @@ import {
   serveJsonLines,
   startBridgeHttp,
 } from "../device/transports.js";
-import { jsonLine, refusalsAsResults, SERVICE_OPTIONS, SERVICE_USAGE, serviceClient } from "./service.js";
+import { jsonLine, refusalsAsResults, SERVICE_OPTIONS, SERVICE_USAGE, withServiceClient } from "./service.js";
 
 const KEYGEN_SYNOPSIS = "zkiris device keygen --out key.json [--force]";
 const PUBKEY_SYNOPSIS = "zkiris device pubkey <key.json>";
@@ -156,26 +156,20 @@ async function register(args: readonly string[], io: CliIo): Promise<number> {
       );
     publicKey = [BigInt(parts[0]!), BigInt(parts[1]!)];
   }
-  const client = await serviceClient(values, REGISTER_USAGE);
-  try {
+  return withServiceClient(values, REGISTER_USAGE, async (client) => {
     io.stdout(jsonLine(deviceJson(await client.registerDevice(publicKey))));
     return EXIT.OK;
-  } finally {
-    await client.close();
-  }
+  });
 }
 
 async function revoke(args: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, SERVICE_OPTIONS, REVOKE_USAGE);
   if (positionals.length !== 1 || !DECIMAL.test(positionals[0]!))
     throw new UsageError("device revoke needs exactly one decimal DEVICE_ID", REVOKE_USAGE);
-  const client = await serviceClient(values, REVOKE_USAGE);
-  try {
+  return withServiceClient(values, REVOKE_USAGE, async (client) => {
     io.stdout(jsonLine(deviceJson(await client.revokeDevice(BigInt(positionals[0]!)))));
     return EXIT.OK;
-  } finally {
-    await client.close();
-  }
+  });
 }
 
 async function keygen(args: readonly string[], io: CliIo): Promise<number> {

@@ -1,7 +1,7 @@
 import type { GroupInfo } from "@zkiris/sdk";
 import { parseCommandArgs } from "../args.js";
 import { type CliCommand, type CliIo, EXIT, HelpRequest, UsageError } from "../command.js";
-import { jsonLine, refusalsAsResults, SERVICE_OPTIONS, SERVICE_USAGE, serviceClient } from "./service.js";
+import { jsonLine, refusalsAsResults, SERVICE_OPTIONS, SERVICE_USAGE, withServiceClient } from "./service.js";
 
 const CREATE = "zkiris group create --id G --kind plain|biometric";
 const LIST = "zkiris group list";
@@ -52,41 +52,33 @@ async function create(args: readonly string[], io: CliIo): Promise<number> {
     USAGE,
     { positionals: false },
   );
-  if (values.id === undefined) throw new UsageError("group create needs --id G", USAGE);
+  const id = values.id;
+  if (id === undefined) throw new UsageError("group create needs --id G", USAGE);
   const kind = KINDS.find((k) => k === values.kind);
   if (kind === undefined)
     throw new UsageError(
       `Option '--kind' must be plain or biometric, received ${values.kind ?? "nothing"}`,
       USAGE,
     );
-  const client = await serviceClient(values, USAGE);
-  try {
-    io.stdout(jsonLine(groupJson(await client.createGroup({ id: values.id, kind }))));
+  return withServiceClient(values, USAGE, async (client) => {
+    io.stdout(jsonLine(groupJson(await client.createGroup({ id, kind }))));
     return EXIT.OK;
-  } finally {
-    await client.close();
-  }
+  });
 }
 
 async function list(args: readonly string[], io: CliIo): Promise<number> {
   const { values } = parseCommandArgs(args, SERVICE_OPTIONS, USAGE, { positionals: false });
-  const client = await serviceClient(values, USAGE);
-  try {
+  return withServiceClient(values, USAGE, async (client) => {
     for (const g of await client.groups()) io.stdout(jsonLine(groupJson(g)));
     return EXIT.OK;
-  } finally {
-    await client.close();
-  }
+  });
 }
 
 async function show(args: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, SERVICE_OPTIONS, USAGE);
   if (positionals.length !== 1) throw new UsageError("group show needs a group id", USAGE);
-  const client = await serviceClient(values, USAGE);
-  try {
+  return withServiceClient(values, USAGE, async (client) => {
     io.stdout(jsonLine(groupJson(await client.group(positionals[0]!))));
     return EXIT.OK;
-  } finally {
-    await client.close();
-  }
+  });
 }

@@ -12,6 +12,7 @@ import {
   SERVICE_USAGE,
   serviceClient,
   timeOption,
+  withServiceClient,
 } from "./service.js";
 
 const CREATE =
@@ -115,8 +116,9 @@ async function create(args: readonly string[], io: CliIo): Promise<number> {
     USAGE,
     { positionals: false },
   );
-  if (values.id === undefined) throw new UsageError("poll create needs --id P", USAGE);
-  if (values.group === undefined) throw new UsageError("poll create needs --group G", USAGE);
+  const { id, group } = values;
+  if (id === undefined) throw new UsageError("poll create needs --id P", USAGE);
+  if (group === undefined) throw new UsageError("poll create needs --group G", USAGE);
   if (values.options === undefined) throw new UsageError("poll create needs --options A,B,...", USAGE);
   const options = values.options.split(",").map((o) => o.trim());
   if (options.length < 2 || options.some((o) => o === ""))
@@ -132,11 +134,10 @@ async function create(args: readonly string[], io: CliIo): Promise<number> {
   const closesAt =
     timeOption("closes-at", values["closes-at"], USAGE) ??
     opensAt + durationOption("duration", values.duration ?? "24h", USAGE);
-  const client = await serviceClient(values, USAGE);
-  try {
+  return withServiceClient(values, USAGE, async (client) => {
     const created = await client.createPoll({
-      id: values.id,
-      groupId: values.group,
+      id,
+      groupId: group,
       options,
       opensAt,
       closesAt,
@@ -145,32 +146,24 @@ async function create(args: readonly string[], io: CliIo): Promise<number> {
     });
     io.stdout(jsonLine(pollJson(created)));
     return EXIT.OK;
-  } finally {
-    await client.close();
-  }
+  });
 }
 
 async function list(args: readonly string[], io: CliIo): Promise<number> {
   const { values } = parseCommandArgs(args, SERVICE_OPTIONS, USAGE, { positionals: false });
-  const client = await serviceClient(values, USAGE);
-  try {
+  return withServiceClient(values, USAGE, async (client) => {
     for (const p of await client.polls()) io.stdout(jsonLine(pollJson(p)));
     return EXIT.OK;
-  } finally {
-    await client.close();
-  }
+  });
 }
 
 async function show(args: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, SERVICE_OPTIONS, USAGE);
   const [id] = positionalsOf(positionals, ["a poll id"], SHOW);
-  const client = await serviceClient(values, USAGE);
-  try {
+  return withServiceClient(values, USAGE, async (client) => {
     io.stdout(jsonLine(pollJson(await client.poll(id!))));
     return EXIT.OK;
-  } finally {
-    await client.close();
-  }
+  });
 }
 
 async function vote(args: readonly string[], io: CliIo): Promise<number> {
@@ -204,14 +197,11 @@ async function vote(args: readonly string[], io: CliIo): Promise<number> {
 async function tally(args: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, SERVICE_OPTIONS, USAGE);
   const [id] = positionalsOf(positionals, ["a poll id"], TALLY);
-  const client = await serviceClient(values, USAGE);
-  try {
+  return withServiceClient(values, USAGE, async (client) => {
     const t = await client.tally(id!);
     io.stdout(jsonLine({ pollId: t.pollId, options: t.options, counts: t.counts, total: t.total }));
     return EXIT.OK;
-  } finally {
-    await client.close();
-  }
+  });
 }
 
 async function audit(args: readonly string[], io: CliIo): Promise<number> {

@@ -44,6 +44,23 @@ export async function serviceClient(
 }
 
 /**
+ * Runs `body` with a client of the service named by `values` (see {@link serviceClient}) and closes
+ * the client after it, whether the body returns or throws.
+ */
+export async function withServiceClient<T>(
+  values: { registry?: string; "admin-token"?: string },
+  usage: string,
+  body: (client: ZkirisClient) => Promise<T>,
+): Promise<T> {
+  const client = await serviceClient(values, usage);
+  try {
+    return await body(client);
+  } finally {
+    await client.close();
+  }
+}
+
+/**
  * Runs a service command's body and turns a refusal into exit code 1: a `ZkirisError` (the server's
  * refusal with its code and status, an unreachable server, a refused file) is printed as one line
  * `zkiris <command>: CODE [status]: message (field …)` on stderr. Anything else propagates (exit 3).
